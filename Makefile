@@ -1,0 +1,154 @@
+# activeroute — build, test, bench, fuzz, install.
+# Conventions (so a new program or test needs no Makefile edit):
+#   cmd/NAME/*.c          one program; main() lives in cmd/NAME/main.c
+#   cmd/NAME/fuzz-*.c     libFuzzer targets, linked with cmd/NAME/*.c minus main.c
+#   common/*.c            libactiveroute.a, shared by two or more programs
+#   tests/unit/test-*.c   C unit tests of common/, one binary each
+#   tests/*.bats          bats suites (tests/lib/common.bash sets them up)
+#   tests/bench/*.bench   benchmarks, run by tests/bench/run
+#   tests/fuzz/TARGET/    seed corpus of fuzz target TARGET (TARGET.seeds adds more)
+
+VERSION   := 0.1.0
+PREFIX    ?= /usr/local
+DESTDIR   ?=
+B         ?= build
+SAN       ?=
+FUZZ_SECONDS ?= 60
+
+# The one list of Debian packages: build, test, lab and demo.
+DEB_PACKAGES := build-essential clang pkg-config libclang-rt-14-dev \
+	libmsgpack-dev libbsd-dev libmnl-dev libpcap-dev libjansson-dev \
+	bats bats-support bats-assert mandoc jq iproute2 procps psmisc \
+	bird2 gobgpd pmacct tshark runit bgpdump tcpdump python3
+
+PKGS      := msgpack libbsd-overlay libmnl libpcap jansson
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CC        ?= cc
+CFLAGS    ?= -O2 -g
+WFLAGS    := -std=c17 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith -Wformat=2
+CPPFLAGS  += -D_GNU_SOURCE -DAR_VERSION='"$(VERSION)"' -Icommon
+ifeq ($(SAN),1)
+CFLAGS    := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+LDFLAGS   += -fsanitize=address,undefined
+endif
+ALL_CFLAGS = $(WFLAGS) $(CFLAGS) $(CPPFLAGS) $(PKG_CFLAGS)
+LDLIBS    += $(PKG_LIBS) -lm
+
+PROGS      := $(notdir $(wildcard cmd/*))
+COMMON_SRC := $(wildcard common/*.c)
+COMMON_OBJ := $(COMMON_SRC:%.c=$(B)/%.o)
+LIB        := $(B)/libactiveroute.a
+UNIT_SRC   := $(wildcard tests/unit/test-*.c)
+UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
+HELPER_SRC := $(wildcard tests/tools/*.c)
+HELPER_BIN := $(HELPER_SRC:tests/tools/%.c=$(B)/tools/%)
+BINS       := $(PROGS:%=$(B)/bin/%)
+
+prog_src   = $(filter-out cmd/$(1)/fuzz-%.c,$(wildcard cmd/$(1)/*.c))
+prog_obj   = $(patsubst %.c,$(B)/%.o,$(call prog_src,$(1)))
+
+.PHONY: all check check-build unit bats lint-man bench fuzz install deps demo clean update-golden
+.DEFAULT_GOAL := all
+
+all: $(BINS) $(HELPER_BIN)
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(LIB): $(COMMON_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+define prog_rule
+$(B)/bin/$(1): $(call prog_obj,$(1)) $(LIB)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(LDFLAGS) -o $$@ $$(call prog_obj,$(1)) $(LIB) $$(LDLIBS)
+endef
+$(foreach p,$(PROGS),$(eval $(call prog_rule,$(p))))
+
+$(B)/unit/%: $(B)/tests/unit/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+$(B)/tools/%: $(B)/tests/tools/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)
+
+unit: $(UNIT_BIN)
+	@fail=0; for t in $(UNIT_BIN); do $$t || fail=1; done; exit $$fail
+
+bats: all
+	AR_BUILD=$(CURDIR)/$(B) bats --timing $(BATS_FLAGS) tests/
+
+lint-man:
+	@out=$$(mandoc -Tlint -W warning man/*/* 2>&1); if [ -n "$$out" ]; then echo "$$out"; exit 1; fi; echo "mandoc -Tlint: clean"
+
+# Sanitizer reports land in $(B)-asan/san/; any file there fails the run.
+check: deps
+	$(MAKE) lint-man
+	$(MAKE) -j2 all unit
+	$(MAKE) bats
+	rm -rf $(B)-asan/san && mkdir -p $(B)-asan/san
+	$(MAKE) -j2 B=$(B)-asan SAN=1 all unit
+	ASAN_OPTIONS=detect_leaks=1:exitcode=86:log_path=$(CURDIR)/$(B)-asan/san/asan \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=87:log_path=$(CURDIR)/$(B)-asan/san/ubsan \
+	  $(MAKE) B=$(B)-asan SAN=1 bats unit
+	@if ls $(B)-asan/san/* >/dev/null 2>&1; then echo "sanitizer reports:"; cat $(B)-asan/san/*; exit 1; fi
+	@echo "make check: all passed"
+
+bench: all
+	AR_BUILD=$(CURDIR)/$(B) tests/bench/run
+
+FUZZ_SRC := $(wildcard cmd/*/fuzz-*.c)
+fuzz:
+	@command -v clang >/dev/null || { echo "make fuzz: clang is missing (make deps)"; exit 1; }
+	@set -e; for src in $(FUZZ_SRC); do \
+	  prog=$$(basename $$(dirname $$src)); t=$$(basename $$src .c); \
+	  srcs=$$(ls cmd/$$prog/*.c | grep -v -e '/main\.c$$' -e '/fuzz-'); \
+	  mkdir -p $(B)/fuzz/$$t.corpus; \
+	  echo "fuzz: building $$t"; \
+	  clang -std=c17 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	    $(CPPFLAGS) $(PKG_CFLAGS) -o $(B)/fuzz/$$t $$src $$srcs $(COMMON_SRC) $(PKG_LIBS) -lm; \
+	  [ -d tests/fuzz/$$t ] && cp -n tests/fuzz/$$t/* $(B)/fuzz/$$t.corpus/ 2>/dev/null || true; \
+	  [ -x tests/fuzz/$$t.seeds ] && tests/fuzz/$$t.seeds $(B)/fuzz/$$t.corpus || true; \
+	  echo "fuzz: running $$t for $(FUZZ_SECONDS)s"; \
+	  $(B)/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    -artifact_prefix=$(B)/fuzz/$$t- $(B)/fuzz/$$t.corpus; \
+	done
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	  $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man7 \
+	  $(DESTDIR)$(PREFIX)/share/activeroute
+	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
+	for f in pipelines/*; do case $$f in *.conf|*.example|*.md) install -m 644 $$f $(DESTDIR)$(PREFIX)/share/activeroute/ ;; *) [ -f $$f ] && install -m 755 $$f $(DESTDIR)$(PREFIX)/bin/ ;; esac; done
+	[ -d pipelines/runit ] && cp -R pipelines/runit $(DESTDIR)$(PREFIX)/share/activeroute/ || true
+	for s in 1 5 7; do ls man/man$$s/* >/dev/null 2>&1 && install -m 644 man/man$$s/* $(DESTDIR)$(PREFIX)/share/man/man$$s/ || true; done
+
+# Install only what is missing; keep services from starting during install.
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make deps: installing$$missing"; \
+	  [ "$$(id -u)" = 0 ] || { echo "make deps: need root to install$$missing"; exit 1; }; \
+	  prc=""; [ -e /usr/sbin/policy-rc.d ] || { printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod 755 /usr/sbin/policy-rc.d; prc=1; }; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -q && apt-get install -y -q --no-install-recommends $$missing; rc=$$?; \
+	  [ -n "$$prc" ] && rm -f /usr/sbin/policy-rc.d; exit $$rc; \
+	fi
+
+demo: deps all
+	@if [ -x pipelines/demo ]; then pipelines/demo; else echo "make demo: the demo is not built yet"; exit 1; fi
+
+update-golden: all
+	AR_BUILD=$(CURDIR)/$(B) AR_UPDATE_GOLDEN=1 bats tests/
+
+clean:
+	rm -rf build build-asan $(B) $(B)-asan

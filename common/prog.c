@@ -1,0 +1,63 @@
+/* Program start-up helpers shared by every stage. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "prog.h"
+
+noreturn void prog_version(const char *name)
+{
+	printf("%s (activeroute) %s\n", name, AR_VERSION);
+	exit(0);
+}
+
+noreturn void prog_usage(const char *usage, int status)
+{
+	fputs(usage, status ? stderr : stdout);
+	exit(status);
+}
+
+void prog_config(struct conf *c, const char *path, const char *ns,
+		 const struct option *opts, conf_set_fn *set, void *arg)
+{
+	if (!path)
+		return;
+	if (conf_load(c, path) < 0 || conf_apply_shared(c) < 0 ||
+	    conf_apply(c, ns, opts, set, arg, NULL) < 0)
+		exit(EXIT_USAGE);
+}
+
+int parse_uint(const char *opt, const char *s, unsigned long long max, unsigned long long *v)
+{
+	char *end;
+	errno = 0;
+	if (!s || !*s || *s == '-') {
+		log_err("%s: expected a number, got \"%s\"", opt, s ? s : "");
+		return -1;
+	}
+	*v = strtoull(s, &end, 0);
+	if (*end || errno || *v > max) {
+		log_err("%s: expected a number from 0 to %llu, got \"%s\"", opt, max, s);
+		return -1;
+	}
+	return 0;
+}
+
+int parse_double(const char *opt, const char *s, double min, double max, double *v)
+{
+	char *end;
+	errno = 0;
+	if (!s || !*s) {
+		log_err("%s: expected a number", opt);
+		return -1;
+	}
+	*v = strtod(s, &end);
+	if (*end || errno || isnan(*v) || *v < min || *v > max) {
+		log_err("%s: expected a number from %g to %g, got \"%s\"", opt, min, max, s);
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,27 @@
+/* What every program shares at its start: name, version, usage, config. */
+#ifndef AR_PROG_H
+#define AR_PROG_H
+
+#include <getopt.h>
+#include <stdnoreturn.h>
+
+#include "conf.h"
+
+#define EXIT_RUNTIME 1          /* runtime failure */
+#define EXIT_USAGE   2          /* usage or config error */
+
+/* Prints "NAME (activeroute) VERSION" on stdout and exits 0. */
+noreturn void prog_version(const char *name);
+/* Prints usage on stdout and exits 0 (--help) or on stderr and exits 2. */
+noreturn void prog_usage(const char *usage, int status);
+
+/* Loads the config file (when path is not NULL), applies the shared keys and
+ * the keys of namespace ns through set(). Exits 2 on any error. */
+void prog_config(struct conf *c, const char *path, const char *ns,
+		 const struct option *opts, conf_set_fn *set, void *arg);
+
+/* Parse helpers for option values: 0 ok, -1 with a message on stderr. */
+int parse_uint(const char *opt, const char *s, unsigned long long max, unsigned long long *v);
+int parse_double(const char *opt, const char *s, double min, double max, double *v);
+
+#endif

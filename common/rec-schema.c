@@ -1,0 +1,200 @@
+/* Field tables for every record type: activeroute-records(5) as data.
+ * Add a field: the enum and struct member in rec.h, a row here, and a line
+ * in man/man5/activeroute-records.5. */
+#include <stddef.h>
+#include <string.h>
+
+#include "rec-schema.h"
+
+#define F(st, nm, kd, mem) { nm, kd, (uint16_t)offsetof(st, mem), NULL, NULL, false }
+#define FP(st, nm, mem, lk) { nm, K_PREFIX, (uint16_t)offsetof(st, mem), lk, NULL, false }
+#define FE(st, nm, mem, en, req) { nm, K_ENUM, (uint16_t)offsetof(st, mem), NULL, en, req }
+#define FR(st, nm, kd, mem) { nm, kd, (uint16_t)offsetof(st, mem), NULL, NULL, true }
+
+static const char *const route_ops[] = { "add", "del", NULL };
+static const char *const origins[] = { "igp", "egp", "incomplete", NULL };
+static const char *const peer_states[] = { "down", "up", NULL };
+static const char *const sync_phases[] = { "begin", "end", NULL };
+
+/* Row order must follow enum flow_field. */
+static const struct rec_field flow_fields[FLOW_NFIELDS] = {
+	F(struct rec_flow, "agent", K_ADDR, agent),
+	F(struct rec_flow, "subagent", K_U32, subagent),
+	F(struct rec_flow, "dseq", K_U32, dseq),
+	F(struct rec_flow, "ds", K_U32, ds),
+	F(struct rec_flow, "seq", K_U32, seq),
+	F(struct rec_flow, "rate", K_U32, rate),
+	F(struct rec_flow, "pool", K_U32, pool),
+	F(struct rec_flow, "drops", K_U32, drops),
+	F(struct rec_flow, "in", K_U32, in),
+	F(struct rec_flow, "out", K_U32, out),
+	F(struct rec_flow, "outn", K_U32, outn),
+	F(struct rec_flow, "len", K_U32, len),
+	F(struct rec_flow, "src", K_ADDR, src),
+	F(struct rec_flow, "dst", K_ADDR, dst),
+	F(struct rec_flow, "proto", K_U8, proto),
+	F(struct rec_flow, "sport", K_U16, sport),
+	F(struct rec_flow, "dport", K_U16, dport),
+	F(struct rec_flow, "tos", K_U8, tos),
+	F(struct rec_flow, "tcpflags", K_U8, tcpflags),
+	F(struct rec_flow, "vlan", K_U16, vlan),
+	F(struct rec_flow, "ts", K_U64, ts),
+	F(struct rec_flow, "srcmask", K_U8, srcmask),
+	F(struct rec_flow, "dstmask", K_U8, dstmask),
+	F(struct rec_flow, "nexthop", K_ADDR, nexthop),
+	F(struct rec_flow, "srcas", K_U32, srcas),
+	F(struct rec_flow, "dstas", K_U32, dstas),
+	F(struct rec_flow, "peeras", K_U32, peeras),
+	F(struct rec_flow, "aspath", K_ASPATH, aspath),
+	F(struct rec_flow, "communities", K_COMM, communities),
+	F(struct rec_flow, "localpref", K_U32, localpref),
+	F(struct rec_flow, "dropped", K_BOOL, dropped),
+	F(struct rec_flow, "reason", K_U32, reason),
+};
+
+static const struct rec_field counter_fields[CTR_NFIELDS] = {
+	F(struct rec_counter, "agent", K_ADDR, agent),
+	F(struct rec_counter, "subagent", K_U32, subagent),
+	F(struct rec_counter, "ds", K_U32, ds),
+	F(struct rec_counter, "ifindex", K_U32, ifindex),
+	F(struct rec_counter, "iftype", K_U32, iftype),
+	F(struct rec_counter, "speed", K_U64, speed),
+	F(struct rec_counter, "ifstatus", K_U32, ifstatus),
+	F(struct rec_counter, "inoctets", K_U64, inoctets),
+	F(struct rec_counter, "outoctets", K_U64, outoctets),
+	F(struct rec_counter, "inpkts", K_U64, inpkts),
+	F(struct rec_counter, "outpkts", K_U64, outpkts),
+	F(struct rec_counter, "inerrors", K_U32, inerrors),
+	F(struct rec_counter, "outerrors", K_U32, outerrors),
+	F(struct rec_counter, "indiscards", K_U32, indiscards),
+	F(struct rec_counter, "outdiscards", K_U32, outdiscards),
+	F(struct rec_counter, "ts", K_U64, ts),
+};
+
+static const struct rec_field route_fields[ROUTE_NFIELDS] = {
+	FE(struct rec_route, "op", op, route_ops, true),
+	{ "prefix", K_PREFIX, (uint16_t)offsetof(struct rec_route, prefix), "plen", NULL, true },
+	F(struct rec_route, "nexthop", K_ADDR, nexthop),
+	F(struct rec_route, "nexthopll", K_ADDR, nexthopll),
+	F(struct rec_route, "aspath", K_ASPATH, aspath),
+	FE(struct rec_route, "origin", origin, origins, false),
+	F(struct rec_route, "med", K_U32, med),
+	F(struct rec_route, "localpref", K_U32, localpref),
+	F(struct rec_route, "communities", K_COMM, communities),
+	F(struct rec_route, "lcommunities", K_LCOMM, lcommunities),
+	F(struct rec_route, "atomic", K_BOOL, atomic),
+	F(struct rec_route, "aggas", K_U32, aggas),
+	F(struct rec_route, "aggid", K_ADDR, aggid),
+	F(struct rec_route, "originator", K_ADDR, originator),
+	F(struct rec_route, "clusterlist", K_U32ARR, clusterlist),
+	F(struct rec_route, "peer", K_ADDR, peer),
+	F(struct rec_route, "value", K_F64, value),
+	F(struct rec_route, "pps", K_F64, pps),
+	FP(struct rec_route, "parent", parent, "parentlen"),
+};
+
+static const struct rec_field peer_fields[PEER_NFIELDS] = {
+	FE(struct rec_peer, "state", state, peer_states, true),
+	FR(struct rec_peer, "peer", K_ADDR, peer),
+	F(struct rec_peer, "as", K_U32, as),
+	F(struct rec_peer, "id", K_ADDR, id),
+	F(struct rec_peer, "hold", K_U32, hold),
+	F(struct rec_peer, "reason", K_STR, reason),
+};
+
+static const struct rec_field sync_fields[SYNC_NFIELDS] = {
+	FE(struct rec_sync, "phase", phase, sync_phases, true),
+	F(struct rec_sync, "peer", K_ADDR, peer),
+};
+
+static const struct rec_schema schemas[REC_NTYPES] = {
+	[REC_FLOW] = { "flow", flow_fields, FLOW_NFIELDS, sizeof(struct rec_flow),
+		       offsetof(struct rec, u.flow) },
+	[REC_COUNTER] = { "counter", counter_fields, CTR_NFIELDS, sizeof(struct rec_counter),
+			  offsetof(struct rec, u.counter) },
+	[REC_ROUTE] = { "route", route_fields, ROUTE_NFIELDS, sizeof(struct rec_route),
+			offsetof(struct rec, u.route) },
+	[REC_PEER] = { "peer", peer_fields, PEER_NFIELDS, sizeof(struct rec_peer),
+		       offsetof(struct rec, u.peer) },
+	[REC_SYNC] = { "sync", sync_fields, SYNC_NFIELDS, sizeof(struct rec_sync),
+		       offsetof(struct rec, u.sync) },
+};
+
+static const char *const type_names[REC_NTYPES] = {
+	[REC_UNKNOWN] = "unknown", [REC_FLOW] = "flow", [REC_COUNTER] = "counter",
+	[REC_ROUTE] = "route", [REC_PEER] = "peer", [REC_SYNC] = "sync", [REC_STATS] = "stats",
+};
+
+const char *rec_type_name(enum rec_type t)
+{
+	return (unsigned)t < REC_NTYPES ? type_names[t] : "unknown";
+}
+
+enum rec_type rec_type_from_name(const char *s, size_t len)
+{
+	for (int t = 1; t < REC_NTYPES; t++)
+		if (strlen(type_names[t]) == len && memcmp(type_names[t], s, len) == 0)
+			return (enum rec_type)t;
+	return REC_UNKNOWN;
+}
+
+const struct rec_schema *rec_schema(enum rec_type t)
+{
+	if ((unsigned)t >= REC_NTYPES || !schemas[t].name)
+		return NULL;
+	return &schemas[t];
+}
+
+/* Keys are short; a table of first-byte buckets keeps lookups to a few
+ * memcmp() calls without a hash function's set-up cost. */
+struct key_index {
+	uint8_t start[REC_NTYPES][27];  /* bucket per first letter a..z, plus rest */
+	uint8_t count[REC_NTYPES][27];
+	uint8_t order[REC_NTYPES][64];  /* field indexes; 0x80 bit = length key */
+	bool built;
+};
+static struct key_index idx;
+
+static unsigned bucket(char c) { return c >= 'a' && c <= 'z' ? (unsigned)(c - 'a') : 26; }
+
+static void build_index(void)
+{
+	for (int t = 0; t < REC_NTYPES; t++) {
+		const struct rec_schema *s = rec_schema((enum rec_type)t);
+		unsigned pos = 0;
+		if (!s)
+			continue;
+		for (unsigned b = 0; b < 27; b++) {
+			idx.start[t][b] = (uint8_t)pos;
+			for (unsigned i = 0; i < s->n; i++) {
+				if (bucket(s->f[i].name[0]) == b)
+					idx.order[t][pos++] = (uint8_t)i;
+				if (s->f[i].lenkey && bucket(s->f[i].lenkey[0]) == b)
+					idx.order[t][pos++] = (uint8_t)(i | 0x80);
+			}
+			idx.count[t][b] = (uint8_t)(pos - idx.start[t][b]);
+		}
+	}
+	idx.built = true;
+}
+
+const struct rec_field *rec_field_find(const struct rec_schema *s, const char *key,
+				       size_t len, bool *is_len)
+{
+	int t = (int)(s - schemas);
+	if (!idx.built)
+		build_index();
+	if (len == 0)
+		return NULL;
+	unsigned b = bucket(key[0]);
+	for (unsigned j = 0; j < idx.count[t][b]; j++) {
+		uint8_t e = idx.order[t][idx.start[t][b] + j];
+		const struct rec_field *f = &s->f[e & 0x7f];
+		const char *name = (e & 0x80) ? f->lenkey : f->name;
+		if (strncmp(name, key, len) == 0 && name[len] == '\0') {
+			*is_len = (e & 0x80) != 0;
+			return f;
+		}
+	}
+	return NULL;
+}

@@ -1,0 +1,50 @@
+/* The record schema as data: one table per record type. Encoding, decoding
+ * and the JSON form (rec-json) are all driven from these tables. */
+#ifndef AR_REC_SCHEMA_H
+#define AR_REC_SCHEMA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rec.h"
+
+enum rec_kind {
+	K_U8, K_U16, K_U32, K_U64,      /* msgpack positive integer */
+	K_BOOL,                         /* msgpack boolean */
+	K_F64,                          /* msgpack float 64 */
+	K_STR,                          /* msgpack str */
+	K_ENUM,                         /* msgpack str, one of rec_field.enums */
+	K_ADDR,                         /* msgpack bin 4 or 16; JSON text */
+	K_PREFIX,                       /* bin + companion length key; JSON "a/len" */
+	K_ASPATH,                       /* array of int and nested int arrays (sets) */
+	K_U32ARR,                       /* array of int */
+	K_COMM,                         /* array of int; JSON "asn:value" */
+	K_LCOMM,                        /* array of [a,b,c]; JSON "a:b:c" */
+};
+
+struct rec_field {
+	const char *name;
+	uint8_t kind;
+	uint16_t off;                   /* offset of the member in the struct */
+	const char *lenkey;             /* K_PREFIX: the key of the length */
+	const char *const *enums;       /* K_ENUM: names, index = value */
+	bool required;
+};
+
+struct rec_schema {
+	const char *name;
+	const struct rec_field *f;
+	unsigned n;
+	size_t size;                    /* of the typed struct */
+	size_t union_off;               /* offset of the struct in struct rec */
+};
+
+/* Schema of a type, or NULL for REC_UNKNOWN / REC_STATS (open-ended). */
+const struct rec_schema *rec_schema(enum rec_type t);
+/* Field of a schema by key (also matches a K_PREFIX's length key, with
+ * *is_len set); NULL when the key is not in the schema. */
+const struct rec_field *rec_field_find(const struct rec_schema *s, const char *key,
+				       size_t len, bool *is_len);
+
+#endif

@@ -1,0 +1,56 @@
+# Shared setup for every bats suite: load bats-support/assert, put the build
+# under test first in PATH, give each test its own scratch directory.
+#   load lib/common
+bats_load_library bats-support 2>/dev/null || load /usr/lib/bats/bats-support/load
+bats_load_library bats-assert 2>/dev/null || load /usr/lib/bats/bats-assert/load
+
+TESTS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TOP_DIR="$(cd "$TESTS_DIR/.." && pwd)"
+AR_BUILD="${AR_BUILD:-$TOP_DIR/build}"
+PATH="$AR_BUILD/bin:$AR_BUILD/tools:$TOP_DIR/pipelines:$PATH"
+SHARED_DATA="${SHARED_DATA:-$TOP_DIR/../shared/data}"
+export PATH AR_BUILD TOP_DIR TESTS_DIR SHARED_DATA
+
+# $BATS_TEST_TMPDIR is per test; T is a short alias.
+T="${BATS_TEST_TMPDIR:-$(mktemp -d)}"
+
+# Skip (with the reason) when the third-party data is not beside the repo.
+need_shared_data() {
+	local f="$SHARED_DATA/$1"
+	[ -e "$f" ] || skip "third-party data $1 not found in $SHARED_DATA"
+}
+
+need_root() {
+	[ "$(id -u)" = 0 ] || skip "needs root (network namespaces)"
+}
+
+need_cmd() {
+	local c
+	for c in "$@"; do
+		command -v "$c" >/dev/null 2>&1 || skip "$c is not installed (make deps)"
+	done
+}
+
+# JSON Lines -> records file: to_rec IN.jsonl OUT.rec
+to_rec() { rec-json -r < "$1" > "$2"; }
+
+# Compare output with a golden file tests/golden/NAME.ok; AR_UPDATE_GOLDEN=1
+# rewrites it instead (make update-golden).
+assert_golden() {
+	local name=$1 actual=$2 golden="$TESTS_DIR/golden/$1.ok"
+	if [ -n "${AR_UPDATE_GOLDEN:-}" ]; then
+		cp "$actual" "$golden"
+		return 0
+	fi
+	[ -f "$golden" ] || fail "golden file $golden is missing (make update-golden)"
+	diff -u "$golden" "$actual" || fail "output differs from $golden"
+}
+
+# Wait until a command succeeds: wait_for SECONDS CMD...
+wait_for() {
+	local deadline=$((SECONDS + $1)); shift
+	until "$@"; do
+		[ "$SECONDS" -lt "$deadline" ] || return 1
+		sleep 0.1
+	done
+}
