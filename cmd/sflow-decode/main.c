@@ -1,0 +1,158 @@
+/* sflow-decode: sFlow v5 datagrams (UDP or a capture) to flow records. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "prog.h"
+#include "sfd.h"
+#include "sig.h"
+
+static const char usage[] =
+	"usage: sflow-decode [-n] [--counters] [-q] [-c FILE] [-a LIST] [-p PORT]\n"
+	"                    [-s SECONDS] [--limit N] [--rcvbuf BYTES] [--log-level LEVEL]\n"
+	"                    (-l ADDR[:PORT] ... | -r FILE)\n"
+	"  sFlow v5 datagrams to flow (and counter) records on stdout\n"
+	"  -l, --listen ADDR[:PORT]  receive UDP here (repeatable; port 6343)\n"
+	"  -r, --read FILE           read a pcap or pcapng capture (- for stdin)\n"
+	"  -p, --port PORT           the sFlow UDP port (default 6343)\n"
+	"  -a, --agents LIST         accept only these agents (ADDR[/LEN],...)\n"
+	"      --counters            also write counter records\n"
+	"  -s, --stats-interval SEC  stats record interval (default 10, 0 = none)\n"
+	"      --rcvbuf BYTES        socket receive buffer (default 8388608)\n"
+	"      --limit N             stop after N datagrams\n"
+	"      --max-sources N       sequence-tracking table size (default 65536)\n"
+	"  -q, --quiet               no summary on stderr at exit\n"
+	"      --log-level LEVEL     error, warn, info or debug\n"
+	"  -c, --config FILE         read the sflow. keys of FILE first\n"
+	"  -n, --check               check the configuration and exit\n"
+	"  -h, --help                this text\n"
+	"  -V, --version             print the version\n";
+
+enum { O_COUNTERS = 256, O_RCVBUF, O_LIMIT, O_MAXSRC, O_LOGLEVEL };
+
+static const struct option opts[] = {
+	{ "listen", required_argument, NULL, 'l' },
+	{ "read", required_argument, NULL, 'r' },
+	{ "port", required_argument, NULL, 'p' },
+	{ "agents", required_argument, NULL, 'a' },
+	{ "counters", no_argument, NULL, O_COUNTERS },
+	{ "stats-interval", required_argument, NULL, 's' },
+	{ "rcvbuf", required_argument, NULL, O_RCVBUF },
+	{ "limit", required_argument, NULL, O_LIMIT },
+	{ "max-sources", required_argument, NULL, O_MAXSRC },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "log-level", required_argument, NULL, O_LOGLEVEL },
+	{ "config", required_argument, NULL, 'c' },
+	{ "check", no_argument, NULL, 'n' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int set(int c, const char *v, void *arg)
+{
+	struct sfd_opts *o = arg;
+	unsigned long long n;
+	enum log_level lvl;
+
+	switch (c) {
+	case 'l':
+		if (o->nlisten == SFD_MAX_LISTEN) {
+			log_err("--listen: at most %d addresses", SFD_MAX_LISTEN);
+			return -1;
+		}
+		o->listen[o->nlisten++] = strdup(v);
+		return 0;
+	case 'r':
+		o->read = strdup(v);
+		return 0;
+	case 'p':
+		if (parse_uint("--port", v, 65535, &n) == -1 || n == 0)
+			return -1;
+		o->port = (unsigned)n;
+		return 0;
+	case 'a':
+		if (o->agents == NULL && (o->agents = filter_new()) == NULL)
+			return -1;
+		return filter_add(o->agents, v);
+	case O_COUNTERS:
+		/* in the config file: "sflow.counters = yes|no" */
+		o->counters = !(v != NULL && (strcmp(v, "no") == 0 || strcmp(v, "0") == 0 ||
+					      strcmp(v, "false") == 0));
+		return 0;
+	case 's':
+		return parse_double("--stats-interval", v, 0, 86400, &o->stats_interval);
+	case O_RCVBUF:
+		return parse_uint("--rcvbuf", v, 1ull << 30, &o->rcvbuf);
+	case O_LIMIT:
+		return parse_uint("--limit", v, ~0ull, &o->limit);
+	case O_MAXSRC:
+		if (parse_uint("--max-sources", v, 1u << 22, &o->max_sources) == -1)
+			return -1;
+		return 0;
+	case 'q':
+		o->quiet = !(v != NULL && strcmp(v, "no") == 0);
+		return 0;
+	case O_LOGLEVEL:
+		if (log_level_parse(v, &lvl) == -1) {
+			log_err("--log-level: unknown level \"%s\"", v);
+			return -1;
+		}
+		log_set_level(lvl);
+		return 0;
+	}
+	log_err("option -%c cannot be set here", c);
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	static struct sfd_opts o = {
+		.port = SFLOW_PORT, .rcvbuf = 8u << 20, .stats_interval = 10,
+		.max_sources = 65536,
+	};
+	struct conf conf = { 0 };
+	const char *config = NULL;
+	int c;
+
+	log_init("sflow-decode");
+	/* the config file first, so that flags given here win */
+	for (int i = 1; i < argc - 1; i++)
+		if (strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0)
+			config = argv[i + 1];
+	prog_config(&conf, config, "sflow", opts, set, &o);
+	while ((c = getopt_long(argc, argv, "l:r:p:a:s:qc:nhV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			break;
+		case 'n':
+			o.check = true;
+			break;
+		case 'h':
+			prog_usage(usage, 0);
+		case 'V':
+			prog_version("sflow-decode");
+		case '?':
+			prog_usage(usage, EXIT_USAGE);
+		default:
+			if (set(c, optarg, &o) == -1)
+				return EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		log_err("unexpected argument: %s", argv[optind]);
+		return EXIT_USAGE;
+	}
+	if ((o.read == NULL) == (o.nlisten == 0)) {
+		log_err("give either --listen or --read");
+		return EXIT_USAGE;
+	}
+	if (o.check)
+		return 0;
+	if (sig_init() == -1) {
+		log_err("cannot set up signals");
+		return EXIT_RUNTIME;
+	}
+	return sfd_run(&o);
+}

@@ -1,0 +1,195 @@
+/* Sequence tracking per agent and sub-agent (datagram sequence numbers,
+ * uptime) and per data source (sample sequence numbers): losses, late or
+ * duplicate arrivals, restarts. One open-addressing table of fixed size,
+ * allocated at start: a flood of made-up agents fills it and is counted as
+ * untracked, it never grows memory. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sflow.h"
+
+/* A sequence number that goes back by at most this much is a late or
+ * duplicate datagram; further back is a restart. */
+#define REORDER_WINDOW 256u
+/* Uptime going back by more than this (ms) is a restart. */
+#define UPTIME_SLACK 2000u
+#define KIND_AGENT 255u
+#define MAX_PROBE 32
+
+struct seq_ent {
+	uint8_t used;
+	uint8_t af;
+	uint8_t kind;           /* KIND_AGENT, or 0 flow, 1 counter, 2 discard */
+	uint8_t addr[16];
+	uint32_t subagent;
+	uint32_t ds;
+	uint32_t last;          /* highest sequence number seen */
+	uint32_t uptime;        /* agents: last uptime */
+	uint32_t epoch;         /* agents: restarts; sources: agent epoch seen */
+};
+
+struct seqtab {
+	struct seq_ent *v;
+	size_t mask;
+};
+
+struct seqtab *seq_new(size_t max_sources)
+{
+	struct seqtab *t = calloc(1, sizeof(*t));
+	size_t n = 64;
+
+	if (t == NULL)
+		return NULL;
+	while (n < max_sources * 2 && n < (1u << 24))
+		n <<= 1;
+	t->v = calloc(n, sizeof(*t->v));
+	if (t->v == NULL) {
+		free(t);
+		return NULL;
+	}
+	t->mask = n - 1;
+	return t;
+}
+
+void seq_free(struct seqtab *t)
+{
+	if (t == NULL)
+		return;
+	free(t->v);
+	free(t);
+}
+
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+	h ^= v;
+	h *= 0x9e3779b97f4a7c15ull;
+	return h ^ (h >> 29);
+}
+
+static struct seq_ent *lookup(struct seqtab *t, struct sf_stats *st,
+			      const struct ar_addr *a, uint32_t subagent,
+			      uint32_t ds, unsigned kind, bool *fresh)
+{
+	uint64_t h = 0;
+	uint64_t w[2];
+	size_t i;
+
+	memcpy(w, a->b, 16);
+	h = mix(mix(mix(h, w[0]), w[1]), (uint64_t)subagent << 32 | ds);
+	h = mix(h, (uint64_t)kind << 8 | a->af);
+	for (int probe = 0; probe < MAX_PROBE; probe++) {
+		struct seq_ent *e;
+
+		i = (size_t)(h + (uint64_t)probe) & t->mask;
+		e = &t->v[i];
+		if (!e->used) {
+			memset(e, 0, sizeof(*e));
+			e->used = 1;
+			e->af = a->af;
+			e->kind = (uint8_t)kind;
+			memcpy(e->addr, a->b, 16);
+			e->subagent = subagent;
+			e->ds = ds;
+			*fresh = true;
+			return e;
+		}
+		if (e->af == a->af && e->kind == kind && e->subagent == subagent &&
+		    e->ds == ds && memcmp(e->addr, a->b, 16) == 0) {
+			*fresh = false;
+			return e;
+		}
+	}
+	st->untracked++;
+	return NULL;
+}
+
+/* Compare a new sequence number with the last: 1 forward (missing is set),
+ * 0 late or duplicate, -1 far back (a reset). Serial arithmetic so a wrap
+ * from 2^32-1 to 0 is just the next number. */
+static int advance(uint32_t last, uint32_t seq, uint32_t *missing)
+{
+	uint32_t d = seq - last;
+
+	if (d != 0 && d < 0x80000000u) {
+		*missing = d - 1;
+		return 1;
+	}
+	if (last - seq <= REORDER_WINDOW)
+		return 0;
+	return -1;
+}
+
+void seq_datagram(struct seqtab *t, struct sf_stats *st, const struct ar_addr *agent,
+		  uint32_t subagent, uint32_t dseq, uint32_t uptime)
+{
+	bool fresh;
+	uint32_t missing = 0;
+	struct seq_ent *e = lookup(t, st, agent, subagent, 0, KIND_AGENT, &fresh);
+	int rc;
+
+	if (e == NULL)
+		return;
+	if (fresh) {
+		e->last = dseq;
+		e->uptime = uptime;
+		return;
+	}
+	rc = advance(e->last, dseq, &missing);
+	/* The agent's clock went back while the sequence jumped: it
+	 * restarted. (The exact next number with a small uptime is the 49-day
+	 * wrap of the uptime, not a restart.) */
+	if (rc == 1 && missing > 0 && uptime < e->uptime &&
+	    e->uptime - uptime > UPTIME_SLACK)
+		rc = -1;
+	switch (rc) {
+	case 1:
+		st->dgram_lost += missing;
+		e->last = dseq;
+		e->uptime = uptime;
+		break;
+	case 0:
+		st->dgram_reordered++;
+		/* a late one was counted lost when the gap opened */
+		if (dseq != e->last && st->dgram_lost > 0)
+			st->dgram_lost--;
+		break;
+	default:
+		st->restarts++;
+		e->epoch++;
+		e->last = dseq;
+		e->uptime = uptime;
+	}
+}
+
+void seq_sample(struct seqtab *t, struct sf_stats *st, const struct ar_addr *agent,
+		uint32_t subagent, uint32_t ds, unsigned kind, uint32_t seq)
+{
+	bool fresh, afresh;
+	uint32_t missing = 0, epoch = 0;
+	struct seq_ent *a, *e;
+	int rc;
+
+	a = lookup(t, st, agent, subagent, 0, KIND_AGENT, &afresh);
+	if (a != NULL)
+		epoch = a->epoch;
+	e = lookup(t, st, agent, subagent, ds, kind, &fresh);
+	if (e == NULL)
+		return;
+	if (fresh || e->epoch != epoch) {
+		e->epoch = epoch;
+		e->last = seq;
+		return;
+	}
+	rc = advance(e->last, seq, &missing);
+	if (rc == 1) {
+		st->sample_lost += missing;
+		e->last = seq;
+	} else if (rc == 0) {
+		st->sample_reordered++;
+		if (seq != e->last && st->sample_lost > 0)
+			st->sample_lost--;
+	} else {
+		/* a source reset on its own (line card restart): start over */
+		e->last = seq;
+	}
+}

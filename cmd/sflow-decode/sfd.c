@@ -1,0 +1,190 @@
+/* Glue between the decoder and the record writer; stats and summary. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "prog.h"
+#include "sfd.h"
+
+static void on_flow(void *arg, const struct rec_flow *f)
+{
+	struct sfd *s = arg;
+
+	rw_flow(s->w, f);
+}
+
+static void on_counter(void *arg, const struct rec_counter *c)
+{
+	struct sfd *s = arg;
+
+	rw_counter(s->w, c);
+}
+
+int sfd_init(struct sfd *s, const struct sfd_opts *o)
+{
+	memset(s, 0, sizeof(*s));
+	s->o = o;
+	s->dec.on_flow = on_flow;
+	s->dec.on_counter = o->counters ? on_counter : NULL;
+	s->dec.arg = s;
+	s->dec.filter = o->agents;
+	s->dec.seq = seq_new(o->max_sources);
+	s->w = rw_new(STDOUT_FILENO);
+	if (s->dec.seq == NULL || s->w == NULL) {
+		log_err("out of memory");
+		return -1;
+	}
+	if (o->stats_interval > 0)
+		s->next_stats = ev_now() + (ar_msec)(o->stats_interval * 1000);
+	return 0;
+}
+
+void sfd_fini(struct sfd *s)
+{
+	seq_free(s->dec.seq);
+	rw_free(s->w);
+}
+
+void sfd_datagram(struct sfd *s, const uint8_t *p, size_t n, uint64_t ts)
+{
+	static struct log_rl rl;
+	uint64_t before = s->dec.st.malformed;
+	char hex[3 * 24 + 4];
+
+	sf_decode(&s->dec, p, n, ts);
+	if (s->dec.st.malformed != before)
+		log_rl(&rl, LOG_WARN, "datagram %llu (%zu bytes): malformed: %s: %s",
+		       (unsigned long long)s->dec.st.datagrams, n,
+		       sf_bad_name(s->dec.last_bad), log_hex(p, n, 24, hex, sizeof(hex)));
+	if (s->o->limit != 0 && s->dec.st.datagrams >= s->o->limit)
+		s->done = true;
+}
+
+int sfd_drain(struct sfd *s)
+{
+	while (rw_pending(s->w) > 0) {
+		if (rw_flush(s->w) == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EPIPE)
+				log_err("output: the reader went away");
+			else
+				log_err("output: %s", strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* One key per counter; the names are the summary's too. */
+void sfd_stats_tick(struct sfd *s, bool force)
+{
+	const struct sf_stats *st = &s->dec.st;
+	char key[48];
+
+	if (s->o->stats_interval <= 0)
+		return;
+	if (!force) {
+		ar_msec now = ev_now();
+		if (now < s->next_stats)
+			return;
+		s->next_stats = now + (ar_msec)(s->o->stats_interval * 1000);
+	}
+	rw_begin(s->w, "stats");
+	rw_str(s->w, "stage", "sflow-decode");
+	rw_u64(s->w, "datagrams", st->datagrams);
+	rw_u64(s->w, "bytes", st->bytes);
+	rw_u64(s->w, "filtered", st->filtered);
+	rw_u64(s->w, "malformed", st->malformed);
+	for (int i = 0; i < SF_BAD_N; i++) {
+		snprintf(key, sizeof(key), "bad_%s", sf_bad_name(i));
+		rw_u64(s->w, key, st->bad[i]);
+	}
+	for (int i = 0; i < SF_RBAD_N; i++) {
+		snprintf(key, sizeof(key), "badrec_%s", sf_rbad_name(i));
+		rw_u64(s->w, key, st->rbad[i]);
+	}
+	rw_u64(s->w, "flow_samples", st->flow_samples);
+	rw_u64(s->w, "counter_samples", st->counter_samples);
+	rw_u64(s->w, "discard_samples", st->discard_samples);
+	rw_u64(s->w, "other_samples", st->other_samples);
+	rw_u64(s->w, "other_records", st->other_records);
+	rw_u64(s->w, "headers_truncated", st->headers_truncated);
+	rw_u64(s->w, "flows", st->flows_out);
+	rw_u64(s->w, "counters", st->counters_out);
+	rw_u64(s->w, "dgram_lost", st->dgram_lost);
+	rw_u64(s->w, "dgram_reordered", st->dgram_reordered);
+	rw_u64(s->w, "sample_lost", st->sample_lost);
+	rw_u64(s->w, "sample_reordered", st->sample_reordered);
+	rw_u64(s->w, "restarts", st->restarts);
+	rw_u64(s->w, "untracked", st->untracked);
+	rw_u64(s->w, "aspath_cut", s->dec.aspath_cut);
+	if (s->o->read != NULL) {
+		rw_u64(s->w, "packets", s->in.packets);
+		rw_u64(s->w, "not_sflow", s->in.not_sflow);
+		rw_u64(s->w, "fragments", s->in.fragments);
+		rw_u64(s->w, "capture_truncated", s->in.truncated);
+	} else {
+		rw_u64(s->w, "kernel_drops", s->in.kernel_drops);
+		rw_u64(s->w, "oversize", s->in.oversize);
+		rw_u64(s->w, "output_wait", s->in.output_wait);
+	}
+	rw_end(s->w);
+}
+
+void sfd_summary(const struct sfd *s)
+{
+	const struct sf_stats *st = &s->dec.st;
+	const char *p = log_progname();
+
+	if (s->o->quiet)
+		return;
+	fprintf(stderr, "%s: summary: %llu datagrams, %llu bytes, %llu filtered, %llu malformed\n",
+		p, (unsigned long long)st->datagrams, (unsigned long long)st->bytes,
+		(unsigned long long)st->filtered, (unsigned long long)st->malformed);
+	fprintf(stderr, "%s: summary: samples: %llu flow, %llu counter, %llu discard, %llu other\n",
+		p, (unsigned long long)st->flow_samples, (unsigned long long)st->counter_samples,
+		(unsigned long long)st->discard_samples, (unsigned long long)st->other_samples);
+	fprintf(stderr, "%s: summary: records: %llu flow, %llu counter\n", p,
+		(unsigned long long)st->flows_out, (unsigned long long)st->counters_out);
+	fprintf(stderr, "%s: summary: sequence: %llu datagrams lost, %llu late, %llu samples lost, %llu late, %llu restarts\n",
+		p, (unsigned long long)st->dgram_lost, (unsigned long long)st->dgram_reordered,
+		(unsigned long long)st->sample_lost, (unsigned long long)st->sample_reordered,
+		(unsigned long long)st->restarts);
+	for (int i = 0; i < SF_BAD_N; i++)
+		if (st->bad[i])
+			fprintf(stderr, "%s: summary: malformed %s: %llu\n", p,
+				sf_bad_name(i), (unsigned long long)st->bad[i]);
+	for (int i = 0; i < SF_RBAD_N; i++)
+		if (st->rbad[i])
+			fprintf(stderr, "%s: summary: bad record %s: %llu\n", p,
+				sf_rbad_name(i), (unsigned long long)st->rbad[i]);
+	if (s->o->read != NULL)
+		fprintf(stderr, "%s: summary: pcap: %llu packets, %llu not sflow, %llu fragments, %llu truncated\n",
+			p, (unsigned long long)s->in.packets, (unsigned long long)s->in.not_sflow,
+			(unsigned long long)s->in.fragments, (unsigned long long)s->in.truncated);
+	else
+		fprintf(stderr, "%s: summary: udp: %llu kernel drops, %llu oversize\n", p,
+			(unsigned long long)s->in.kernel_drops, (unsigned long long)s->in.oversize);
+}
+
+int sfd_run(const struct sfd_opts *o)
+{
+	struct sfd s;
+	int rc;
+
+	if (sfd_init(&s, o) == -1)
+		return EXIT_RUNTIME;
+	if (o->read != NULL)
+		rc = pcap_run(&s, o->read);
+	else
+		rc = udp_run(&s);
+	sfd_stats_tick(&s, true);
+	if (sfd_drain(&s) == -1)
+		rc = EXIT_RUNTIME;
+	sfd_summary(&s);
+	sfd_fini(&s);
+	return rc;
+}

@@ -1,0 +1,73 @@
+/* sflow-decode's program state: options, the decoder, the output and the
+ * inputs (pcap file or UDP sockets). */
+#ifndef SFD_H
+#define SFD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ev.h"
+#include "rec.h"
+#include "sflow.h"
+
+#define SFD_MAX_LISTEN 16
+
+struct sfd_opts {
+	const char *listen[SFD_MAX_LISTEN];
+	size_t nlisten;
+	const char *read;               /* -r FILE, "-" for stdin */
+	unsigned port;                  /* sFlow UDP port */
+	unsigned long long rcvbuf;      /* socket receive buffer, bytes */
+	struct agent_filter *agents;    /* NULL: accept every agent */
+	bool counters;                  /* write counter records */
+	double stats_interval;          /* seconds; 0 = no stats records */
+	unsigned long long limit;       /* stop after this many datagrams; 0 = none */
+	unsigned long long max_sources; /* sequence table size */
+	bool quiet;                     /* no summary at exit */
+	bool check;                     /* -n: check the configuration only */
+};
+
+/* Counters of the inputs, beside the decoder's. */
+struct in_stats {
+	uint64_t packets;               /* pcap: packets read */
+	uint64_t not_sflow;             /* pcap: not UDP to the sFlow port */
+	uint64_t fragments;             /* pcap: IP fragments (not reassembled) */
+	uint64_t truncated;             /* pcap: datagram cut by the snap length */
+	uint64_t kernel_drops;          /* UDP: the sockets' drop counters */
+	uint64_t oversize;              /* UDP: datagrams larger than the buffer */
+	uint64_t output_wait;           /* UDP: times reading paused for the output */
+};
+
+struct sfd {
+	const struct sfd_opts *o;
+	struct sf_decoder dec;
+	struct rec_writer *w;
+	struct in_stats in;
+	ar_msec next_stats;
+	bool done;                      /* --limit reached */
+	int status;
+};
+
+int sfd_init(struct sfd *s, const struct sfd_opts *o);
+void sfd_fini(struct sfd *s);
+/* One datagram; ts is its receive time in microseconds since the epoch. */
+void sfd_datagram(struct sfd *s, const uint8_t *p, size_t n, uint64_t ts);
+/* Write a stats record when the interval has passed (or now, if force). */
+void sfd_stats_tick(struct sfd *s, bool force);
+void sfd_summary(const struct sfd *s);
+/* Blocking output: write out everything pending. -1 on a write error. */
+int sfd_drain(struct sfd *s);
+
+/* The main loops: 0 clean stop, 1 runtime failure. */
+int sfd_run(const struct sfd_opts *o);
+int pcap_run(struct sfd *s, const char *path);
+int udp_run(struct sfd *s);
+
+/* UDP payload of one captured packet to the given port (pcap.c). 0 and
+ * *pl and *pn set; -1 not an sFlow datagram; -2 a fragment; -3 cut short by the
+ * capture (what was captured is returned in *pl and *pn). */
+int pkt_sflow_payload(int dlt, const uint8_t *p, size_t n, unsigned port,
+		      const uint8_t **pl, size_t *pn);
+
+#endif

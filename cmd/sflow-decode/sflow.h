@@ -1,0 +1,118 @@
+/* sFlow v5 datagram decoder (sflow.org sflow_version_5.txt, and the drop
+ * notification extension for discarded_packet samples).
+ * A datagram goes in; flow and counter records come out through callbacks.
+ * The decoder never reads past the datagram, never allocates, and bounds
+ * every loop by the bytes it has, not by a count from the wire. */
+#ifndef SFLOW_H
+#define SFLOW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rec.h"
+
+#define SFLOW_PORT 6343
+
+/* Why a datagram was dropped whole; the order is the order of the checks. */
+enum sf_bad {
+	SF_BAD_SHORT,           /* ends inside the datagram header */
+	SF_BAD_VERSION,         /* not version 5 */
+	SF_BAD_AGENT,           /* agent address type not 0, 1 or 2 */
+	SF_BAD_SAMPLE_LEN,      /* a sample runs past the datagram */
+	SF_BAD_SAMPLE_COUNT,    /* fewer samples than announced, or bytes left over */
+	SF_BAD_RECORD_LEN,      /* a record runs past its sample */
+	SF_BAD_RECORD_COUNT,    /* fewer records than announced in a sample */
+	SF_BAD_SAMPLE_HDR,      /* a sample too short for its fixed fields */
+	SF_BAD_N
+};
+const char *sf_bad_name(int reason);
+
+/* Problems inside one record: the record is ignored, the sample kept. */
+enum sf_rbad {
+	SF_RBAD_HEADER,         /* sampled_header shorter than its fixed fields */
+	SF_RBAD_IPV4,           /* sampled_ipv4 too short */
+	SF_RBAD_IPV6,           /* sampled_ipv6 too short */
+	SF_RBAD_SWITCH,         /* extended_switch too short */
+	SF_RBAD_ROUTER,         /* extended_router too short or bad address type */
+	SF_RBAD_GATEWAY,        /* extended_gateway too short or bad address type */
+	SF_RBAD_COUNTER,        /* a counter record too short */
+	SF_RBAD_N
+};
+const char *sf_rbad_name(int reason);
+
+struct sf_stats {
+	uint64_t datagrams;             /* handed to the decoder */
+	uint64_t bytes;
+	uint64_t filtered;              /* agent not in --agents */
+	uint64_t malformed;             /* sum of bad[] */
+	uint64_t bad[SF_BAD_N];
+	uint64_t rbad[SF_RBAD_N];
+	uint64_t flow_samples;          /* 0:1 and 0:3 */
+	uint64_t counter_samples;       /* 0:2 and 0:4 */
+	uint64_t discard_samples;       /* 0:5 */
+	uint64_t other_samples;         /* skipped by length */
+	uint64_t other_records;         /* flow/counter records skipped by length */
+	uint64_t headers_truncated;     /* sampled headers that ended early */
+	uint64_t flows_out;             /* flow records written */
+	uint64_t counters_out;          /* counter records written */
+	/* sequence tracking (seq.c) */
+	uint64_t dgram_lost;            /* datagrams missing by sequence number */
+	uint64_t dgram_reordered;       /* arrived late or twice */
+	uint64_t sample_lost;           /* samples missing per source */
+	uint64_t sample_reordered;
+	uint64_t restarts;              /* agent restarts (uptime or sequence reset) */
+	uint64_t untracked;             /* sequence table full */
+};
+
+struct seqtab;
+struct agent_filter;
+
+typedef void sf_flow_fn(void *arg, const struct rec_flow *f);
+typedef void sf_counter_fn(void *arg, const struct rec_counter *c);
+
+struct sf_decoder {
+	sf_flow_fn *on_flow;
+	sf_counter_fn *on_counter;      /* NULL: counter samples are only counted */
+	void *arg;
+	const struct agent_filter *filter;  /* NULL: every agent */
+	struct seqtab *seq;             /* NULL: no sequence tracking */
+	struct sf_stats st;
+	int last_bad;                   /* SF_BAD_* of the last malformed one */
+	/* Scratch for the arrays of the current flow record (bounded, not sized
+	 * by the wire: longer paths are cut and counted). */
+	uint32_t aspath[256];
+	uint32_t communities[256];
+	uint64_t aspath_cut;
+};
+
+/* Decode one datagram received at ts (microseconds since the epoch).
+ * Returns 0, or -1 when it was malformed (counted in st.bad[]) or filtered. */
+int sf_decode(struct sf_decoder *d, const uint8_t *p, size_t n, uint64_t ts);
+
+/* Sampled packet header parsing (header.c), exposed for the decoder. */
+enum sf_hdrproto {
+	SF_HP_ETHERNET = 1, SF_HP_IPV4 = 11, SF_HP_IPV6 = 12, SF_HP_MPLS = 13,
+};
+/* Fills the L2-L4 fields it finds; returns 1 when the header ended before
+ * the transport ports (truncated), 0 otherwise. */
+int sf_parse_header(struct rec_flow *f, uint32_t proto, const uint8_t *p, size_t n);
+
+/* Agent filter (filter.c): a list of prefixes. */
+struct agent_filter *filter_new(void);
+void filter_free(struct agent_filter *af);
+/* "ADDR[/LEN][,ADDR[/LEN]...]": 0, or -1 with a message on stderr. */
+int filter_add(struct agent_filter *af, const char *list);
+bool filter_match(const struct agent_filter *af, const struct ar_addr *a);
+size_t filter_count(const struct agent_filter *af);
+
+/* Sequence tracking (seq.c): fixed-size tables allocated once. */
+struct seqtab *seq_new(size_t max_sources);
+void seq_free(struct seqtab *t);
+void seq_datagram(struct seqtab *t, struct sf_stats *st, const struct ar_addr *agent,
+		  uint32_t subagent, uint32_t dseq, uint32_t uptime);
+/* kind: 0 flow, 1 counter, 2 discard */
+void seq_sample(struct seqtab *t, struct sf_stats *st, const struct ar_addr *agent,
+		uint32_t subagent, uint32_t ds, unsigned kind, uint32_t seq);
+
+#endif

@@ -1,0 +1,257 @@
+/* --listen: sFlow over UDP. Batched receive (recvmmsg), a large receive
+ * buffer, and the kernel's per-socket drop counter (SO_RXQ_OVFL) read from
+ * each message and reported. While the output is full we stop reading: the
+ * kernel then drops, and says so. */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "ev.h"
+#include "log.h"
+#include "prog.h"
+#include "sfd.h"
+#include "sig.h"
+
+#ifndef SO_RXQ_OVFL
+#define SO_RXQ_OVFL 40
+#endif
+
+#define BATCH 32
+#define DGRAM_MAX 16384         /* sFlow agents keep to the path MTU; 9k jumbo fits */
+
+struct lsock {
+	int fd;
+	uint32_t drops;         /* last value of the socket's drop counter */
+	char name[AR_ADDR_STRLEN + 8];
+};
+
+struct udp {
+	struct sfd *s;
+	struct ev_loop *loop;
+	struct lsock sk[SFD_MAX_LISTEN];
+	size_t nsk;
+	bool paused;            /* not reading: the output is full */
+	struct ev_timer stats;
+	struct mmsghdr msgs[BATCH];
+	struct iovec iov[BATCH];
+	union {
+		char buf[CMSG_SPACE(sizeof(uint32_t))];
+		struct cmsghdr align;
+	} ctl[BATCH];
+	uint8_t (*bufs)[DGRAM_MAX];
+};
+
+static int open_listen(struct udp *u, const char *spec)
+{
+	struct sockaddr_storage ss;
+	unsigned slen;
+	int fd, one = 1, buf;
+	struct lsock *l = &u->sk[u->nsk];
+
+	if (addrport_parse(spec, u->s->o->port, &ss, &slen) == -1) {
+		log_err("--listen %s: not an address", spec);
+		return -1;
+	}
+	fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1) {
+		log_err("--listen %s: socket: %s", spec, strerror(errno));
+		return -1;
+	}
+	if (ss.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one)) == -1)
+		log_warn("--listen %s: no drop counter: %s", spec, strerror(errno));
+	if (u->s->o->rcvbuf > 0) {
+		buf = u->s->o->rcvbuf > (1u << 30) ? (1 << 30) : (int)u->s->o->rcvbuf;
+		/* FORCE passes net.core.rmem_max when we may (CAP_NET_ADMIN) */
+		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof(buf)) == -1 &&
+		    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf)) == -1)
+			log_warn("--listen %s: --rcvbuf: %s", spec, strerror(errno));
+	}
+	if (bind(fd, (struct sockaddr *)&ss, slen) == -1) {
+		log_err("--listen %s: bind: %s", spec, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	l->fd = fd;
+	l->drops = 0;
+	sockaddr_fmt(&ss, l->name, sizeof(l->name));
+	u->nsk++;
+	log_info("listening on %s", l->name);
+	return 0;
+}
+
+static void set_reading(struct udp *u, bool on)
+{
+	for (size_t i = 0; i < u->nsk; i++)
+		ev_fd_events(u->loop, u->sk[i].fd, on ? POLLIN : 0);
+	ev_fd_events(u->loop, rw_fd(u->s->w), on ? 0 : POLLOUT);
+	u->paused = !on;
+}
+
+static void finish(struct udp *u)
+{
+	ev_break(u->loop);
+}
+
+/* After producing: write what the output takes; pause when it is full. */
+static void output_step(struct udp *u)
+{
+	struct sfd *s = u->s;
+
+	if (rw_pending(s->w) > 0 && rw_flush(s->w) == -1) {
+		log_err("output: %s", errno == EPIPE ? "the reader went away" : strerror(errno));
+		s->status = EXIT_RUNTIME;
+		finish(u);
+		return;
+	}
+	if (rw_would_block(s->w) && !u->paused) {
+		s->in.output_wait++;
+		set_reading(u, false);
+	} else if (u->paused && !rw_would_block(s->w)) {
+		set_reading(u, true);
+	}
+}
+
+static void drops_from(struct lsock *l, struct sfd *s, struct msghdr *mh)
+{
+	struct cmsghdr *c;
+	uint32_t v;
+
+	for (c = CMSG_FIRSTHDR(mh); c != NULL; c = CMSG_NXTHDR(mh, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SO_RXQ_OVFL)
+			continue;
+		memcpy(&v, CMSG_DATA(c), sizeof(v));
+		/* a running total per socket: add what is new */
+		s->in.kernel_drops += (uint32_t)(v - l->drops);
+		l->drops = v;
+	}
+}
+
+static void on_readable(struct ev_loop *loop, int fd, short revents, void *arg)
+{
+	struct udp *u = arg;
+	struct sfd *s = u->s;
+	struct lsock *l = NULL;
+	int n, i, rounds;
+
+	(void)loop;
+	(void)revents;
+	for (size_t k = 0; k < u->nsk; k++)
+		if (u->sk[k].fd == fd)
+			l = &u->sk[k];
+	if (l == NULL)
+		return;
+	/* a few batches per wake-up, so one busy socket cannot starve the rest */
+	for (rounds = 0; rounds < 8 && !u->paused && !s->done; rounds++) {
+		for (i = 0; i < BATCH; i++) {
+			u->iov[i].iov_base = u->bufs[i];
+			u->iov[i].iov_len = DGRAM_MAX;
+			memset(&u->msgs[i].msg_hdr, 0, sizeof(u->msgs[i].msg_hdr));
+			u->msgs[i].msg_hdr.msg_iov = &u->iov[i];
+			u->msgs[i].msg_hdr.msg_iovlen = 1;
+			u->msgs[i].msg_hdr.msg_control = u->ctl[i].buf;
+			u->msgs[i].msg_hdr.msg_controllen = sizeof(u->ctl[i].buf);
+		}
+		n = recvmmsg(fd, u->msgs, BATCH, MSG_DONTWAIT, NULL);
+		if (n == -1) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+				log_warn("%s: recvmmsg: %s", l->name, strerror(errno));
+			break;
+		}
+		uint64_t now = ev_wall_us();
+		for (i = 0; i < n && !s->done; i++) {
+			struct msghdr *mh = &u->msgs[i].msg_hdr;
+
+			drops_from(l, s, mh);
+			if (mh->msg_flags & MSG_TRUNC) {
+				s->in.oversize++;
+				continue;
+			}
+			sfd_datagram(s, u->bufs[i], u->msgs[i].msg_len, now);
+		}
+		output_step(u);
+		if (n < BATCH)
+			break;
+	}
+	if (s->done)
+		finish(u);
+}
+
+static void on_output(struct ev_loop *loop, int fd, short revents, void *arg)
+{
+	struct udp *u = arg;
+
+	(void)loop;
+	(void)fd;
+	if (revents & POLLERR) {
+		log_err("output: the reader went away");
+		u->s->status = EXIT_RUNTIME;
+		finish(u);
+		return;
+	}
+	output_step(u);
+}
+
+static void on_stats(struct ev_loop *loop, void *arg)
+{
+	struct udp *u = arg;
+
+	sfd_stats_tick(u->s, true);
+	output_step(u);
+	ev_timer_after(loop, &u->stats, (ar_msec)(u->s->o->stats_interval * 1000));
+}
+
+int udp_run(struct sfd *s)
+{
+	struct udp *u;
+	int status = 0, fl = -1;
+
+	u = calloc(1, sizeof(*u));
+	if (u == NULL || (u->bufs = calloc(BATCH, DGRAM_MAX)) == NULL ||
+	    (u->loop = ev_new()) == NULL) {
+		log_err("out of memory");
+		status = EXIT_RUNTIME;
+		goto out;
+	}
+	u->s = s;
+	for (size_t i = 0; i < s->o->nlisten; i++)
+		if (open_listen(u, s->o->listen[i]) == -1) {
+			status = EXIT_RUNTIME;
+			goto out;
+		}
+	/* the output must not block the sockets: poll it instead */
+	fl = fcntl(rw_fd(s->w), F_GETFL);
+	if (fl != -1)
+		fcntl(rw_fd(s->w), F_SETFL, fl | O_NONBLOCK);
+	for (size_t i = 0; i < u->nsk; i++)
+		ev_fd_add(u->loop, u->sk[i].fd, POLLIN, on_readable, u);
+	ev_fd_add(u->loop, rw_fd(s->w), 0, on_output, u);
+	if (s->o->stats_interval > 0) {
+		ev_timer_init(&u->stats, on_stats, u);
+		ev_timer_after(u->loop, &u->stats, (ar_msec)(s->o->stats_interval * 1000));
+	}
+	ev_run(u->loop);
+	if (s->status != 0)
+		status = s->status;
+	/* the final flush may block: that is the reader's choice at exit */
+	if (fl != -1)
+		fcntl(rw_fd(s->w), F_SETFL, fl);
+out:
+	if (u != NULL) {
+		for (size_t i = 0; i < u->nsk; i++)
+			close(u->sk[i].fd);
+		if (u->loop != NULL)
+			ev_free(u->loop);
+		free(u->bufs);
+		free(u);
+	}
+	return status;
+}
