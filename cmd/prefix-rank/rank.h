@@ -1,0 +1,224 @@
+/* prefix-rank: the RIB, traffic rates per prefix, and the active-route choice.
+ * Everything here is a pure data structure driven by explicit times, so the
+ * program, the property tests and the traffic-model benchmark share it. */
+#ifndef RANK_H
+#define RANK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/tree.h>
+
+#include "addr.h"
+#include "rec.h"
+
+/* ---- LPM: a multibit trie with a 16-bit root, live adds and deletes ----
+ * A slot holds 0 (no route), a prefix id, or LPM_CHILD|node. Prefixes are
+ * expanded into the slots of the level that ends at or after their length;
+ * a slot keeps the longest prefix covering it, so lookups never backtrack.
+ * IPv4 uses 8-bit strides below the root (16-8-8: at most 3 reads), IPv6
+ * 4-bit strides (nodes of 64 bytes: sparse /32../48 tables stay small). */
+#define LPM_CHILD 0x80000000u
+#define LPM_ROOT_BITS 16
+#define LPM_NONE 0xffffffffu
+
+struct lpm {
+	uint32_t *root;                 /* 1 << LPM_ROOT_BITS slots */
+	uint32_t *nodes;                /* node n: nodes[n << stride ...] */
+	uint32_t nnodes, capnodes;
+	uint32_t freelist, nfree;       /* folded nodes, for reuse */
+	unsigned stride, maxbits;
+	/* Length of the prefix with this id (for "longest wins" on expansion). */
+	unsigned (*plen_of)(void *ctx, uint32_t id);
+	void *ctx;
+};
+
+int lpm_init(struct lpm *t, unsigned maxbits, unsigned stride,
+	     unsigned (*plen_of)(void *, uint32_t), void *ctx);
+void lpm_free(struct lpm *t);
+/* key: the address bytes in network order (4 or 16). */
+int lpm_insert(struct lpm *t, const uint8_t *key, unsigned plen, uint32_t id);
+/* Slots owned by id fall back to repl (its longest covering prefix, or 0). */
+void lpm_delete(struct lpm *t, const uint8_t *key, unsigned plen, uint32_t id,
+		uint32_t repl);
+uint32_t lpm_lookup(const struct lpm *t, const uint8_t *key);
+static inline uint32_t lpm_lookup4(const struct lpm *t, uint32_t a)
+{
+	uint32_t s = t->root[a >> 16];
+	if (s & LPM_CHILD) {
+		s = t->nodes[((s & ~LPM_CHILD) << 8) | ((a >> 8) & 0xff)];
+		if (s & LPM_CHILD)
+			s = t->nodes[((s & ~LPM_CHILD) << 8) | (a & 0xff)];
+	}
+	return s;
+}
+size_t lpm_bytes(const struct lpm *t);
+
+/* ---- RIB ---- */
+
+/* Interned path attributes: a full table shares a few hundred thousand. */
+struct path {
+	struct path *hnext;
+	uint32_t refs, hash;
+	struct ar_addr nexthop;
+	uint8_t origin;
+	uint32_t med, localpref;
+	uint32_t naspath, ncomm, nlcomm;
+	uint32_t hops;                  /* AS path length as best path counts it */
+	uint32_t v[];                   /* aspath, communities, lcommunities */
+};
+
+/* One peer's route for a prefix. */
+struct rroute {
+	struct rroute *next;
+	struct path *path;
+	uint32_t gen;                   /* peer generation it was learned in */
+	uint16_t peer;
+};
+
+/* Directions and units of the per-prefix rates. */
+enum { R_DBYTES, R_DPKTS, R_SBYTES, R_SPKTS, R_N };
+
+enum {
+	PFX_ACTIVE = 1 << 0,            /* in the active (has traffic) list */
+	PFX_SEL = 1 << 1,               /* in the tick's selected set */
+	PFX_QSEL = 1 << 2,              /* in a query's selected set */
+	PFX_PREV = 1 << 3,              /* selected at the previous tick */
+	PFX_FREE = 1 << 4,
+};
+
+struct pfx {
+	RB_ENTRY(pfx) rb;
+	struct pfx *parent;             /* longest covering RIB prefix */
+	struct rroute *routes;          /* best first */
+	uint8_t b[16];
+	uint8_t plen, af, flags;
+	uint32_t id;
+	uint32_t aidx;                  /* index in the active list */
+	float rate[R_N];                /* forward-scaled: see rate.c */
+};
+
+RB_HEAD(pfx_tree, pfx);
+RB_PROTOTYPE(pfx_tree, pfx, rb, pfx_cmp)
+
+struct peer {
+	struct ar_addr addr;            /* AR_AF_NONE: routes without a peer key */
+	int input;                      /* which --routes input */
+	uint32_t gen;
+	bool stale, syncing;
+	uint64_t stale_until;           /* ms */
+	uint64_t routes;
+};
+
+struct rib_af {
+	struct pfx_tree tree;
+	struct lpm lpm;
+	size_t n;
+	struct pfx **active;            /* prefixes with a non-zero rate */
+	size_t nactive, capactive;
+	double total[R_N];              /* all traffic, matched or not (forward-scaled) */
+};
+
+#define PFX_CHUNK 4096
+struct rib {
+	struct rib_af af[2];            /* [0] IPv4, [1] IPv6 */
+	struct pfx **chunks;            /* id -> pfx: chunks[id / PFX_CHUNK] */
+	uint32_t nchunks, nextid;
+	struct pfx *freelist;
+	struct rroute *rfree;           /* free rroutes */
+	void **slabs;                   /* rroutes come in slabs of 1024 */
+	size_t nslabs;
+	/* Called before a prefix leaves the RIB (selections forget it). */
+	void (*on_delete)(void *ctx, struct pfx *p);
+	void *on_delete_ctx;
+	struct path **paths;            /* hash set of interned paths */
+	size_t npaths, cappaths;
+	struct peer *peers;
+	size_t npeers;
+	/* Rates: values are stored scaled by exp((t - t0)/tau). */
+	double tau;                     /* seconds */
+	uint64_t t0;                    /* ms */
+	uint64_t tcache;
+	double fcache;
+	/* Counters. */
+	uint64_t added, removed;        /* prefixes learned and removed */
+	uint64_t route_adds, route_dels;
+	uint64_t flows, matched;
+};
+
+static inline int af_idx(int af) { return af == AR_AF6; }
+
+int rib_init(struct rib *r, double tau);
+void rib_free(struct rib *r);
+static inline struct pfx *rib_byid(const struct rib *r, uint32_t id)
+{
+	return &r->chunks[id / PFX_CHUNK][id % PFX_CHUNK];
+}
+struct pfx *rib_find(struct rib *r, const struct ar_prefix *p);
+/* The most specific RIB prefix containing the address, or NULL. */
+struct pfx *rib_match(struct rib *r, const struct ar_addr *a);
+int rib_peer(struct rib *r, int input, const struct ar_addr *addr);
+/* A route add or delete from peer index pi. 0, or -1 (no memory / bad). */
+int rib_update(struct rib *r, int pi, const struct rec_route *rt);
+/* Drop the routes of peer pi learned before its current generation. */
+void rib_sweep(struct rib *r, int pi);
+void rib_sync_begin(struct rib *r, int pi);
+void rib_sync_end(struct rib *r, int pi);
+void rib_peer_down(struct rib *r, int pi, uint64_t now, uint64_t grace_ms);
+/* Sweep peers whose grace ran out; returns how many. */
+int rib_expire(struct rib *r, uint64_t now);
+static inline const struct path *pfx_best(const struct pfx *p)
+{
+	return p->routes ? p->routes->path : NULL;
+}
+void pfx_prefix(const struct pfx *p, struct ar_prefix *out);
+/* o covers i (o is i or a shorter prefix containing it). */
+bool pfx_covers(const struct pfx *o, const struct pfx *i);
+size_t rib_paths(const struct rib *r);
+
+/* ---- Rates (rate.c) ---- */
+/* One sampled packet: frame length and sampling rate, seen at ms. */
+void rate_flow(struct rib *r, const struct ar_addr *src, const struct ar_addr *dst,
+	       uint32_t len, uint32_t rate, uint64_t ms);
+/* Bring every rate to time ms (and rebase); drops rates that faded out. */
+void rate_tick(struct rib *r, uint64_t ms);
+/* The rate of a prefix at the last rate_tick(). */
+static inline double pfx_rate(const struct pfx *p, int k) { return p->rate[k]; }
+double rate_total(const struct rib *r, int af, int k);
+void rate_forget(struct rib *r, struct pfx *p);
+
+/* ---- Selection (select.c) ---- */
+struct sel_params {
+	size_t max;                     /* capacity */
+	double min_value;
+	unsigned min_prefix;
+	double hysteresis;              /* incumbents rank with value * (1 + h) */
+	int dir;                        /* R_DBYTES or R_SBYTES */
+	bool closure;                   /* add covered more-specifics with other next hops */
+	bool prune;                     /* drop covered prefixes with the parent's next hop */
+	uint8_t bit;                    /* PFX_SEL or PFX_QSEL */
+};
+
+struct sel_result {
+	struct pfx **v;                 /* selected, in rank order */
+	size_t n, cap;
+	size_t covered;                 /* active prefixes covered by a selected parent */
+	size_t closure;                 /* added to avoid hiding */
+	double value_total, value_sel;  /* traffic; traffic that hits the selection */
+	size_t adds, dels;              /* against PFX_PREV (tick selection only) */
+};
+
+int select_run(struct rib *r, int af, const struct sel_params *sp, struct sel_result *res);
+/* Nearest covering prefix with flag bit set, or NULL. */
+struct pfx *sel_parent(const struct pfx *p, uint8_t bit);
+/* Clear bit on every member of res (queries). */
+void select_clear(struct sel_result *res, uint8_t bit);
+/* Turn the tick's selection into PFX_PREV marks and count churn. */
+void select_commit(struct rib *r, struct sel_result *prev, struct sel_result *cur);
+void sel_result_free(struct sel_result *res);
+/* Forget p if it is in res (a prefix removed from the RIB). */
+void sel_result_drop(struct sel_result *res, struct pfx *p);
+/* The next hop two paths resolve to is the same. */
+bool nh_same(const struct path *a, const struct path *b);
+
+#endif

@@ -1,0 +1,216 @@
+/* Choosing the active routes.
+ *
+ * Candidates are the prefixes with traffic, ranked by value (incumbents by
+ * value * (1 + hysteresis)). They are taken in rank order while capacity
+ * lasts. Taking a prefix P must not hide a RIB more-specific with another
+ * next hop: walking P's RIB subtree in address order (which is a pre-order
+ * walk of the prefix tree), each more-specific resolves in the FIB to its
+ * nearest selected ancestor; when that ancestor's next hop differs from its
+ * own, it must be selected too (the closure). P is taken only when P and its
+ * closure fit; otherwise P is left out and its traffic follows the default
+ * route. Selected prefixes that resolve to the same next hop as their
+ * selected parent are redundant and pruned, which frees their slot. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "rank.h"
+
+struct cand {
+	struct pfx *p;
+	double score;
+};
+
+static int cand_cmp(const void *x, const void *y)
+{
+	const struct cand *a = x, *b = y;
+	int c;
+
+	if (a->score != b->score)
+		return a->score > b->score ? -1 : 1;
+	/* Equal scores: shorter prefix, then lower address, so runs repeat. */
+	if (a->p->plen != b->p->plen)
+		return (int)a->p->plen - (int)b->p->plen;
+	c = memcmp(a->p->b, b->p->b, 16);
+	return c;
+}
+
+struct pfx *sel_parent(const struct pfx *p, uint8_t bit)
+{
+	for (struct pfx *q = p->parent; q; q = q->parent)
+		if (q->flags & bit)
+			return q;
+	return NULL;
+}
+
+static int res_push(struct sel_result *res, struct pfx *p)
+{
+	if (res->n == res->cap) {
+		size_t cap = res->cap ? res->cap * 2 : 1024;
+		struct pfx **v = reallocarray(res->v, cap, sizeof(*v));
+		if (!v)
+			return -1;
+		res->v = v;
+		res->cap = cap;
+	}
+	res->v[res->n++] = p;
+	return 0;
+}
+
+/* Count (or, with apply, make) the changes that selecting p implies in its
+ * subtree. Returns -1 only when memory runs out while applying. */
+static int walk(struct rib_af *ra, struct pfx *p, const struct sel_params *sp, bool apply,
+		size_t *adds, size_t *dels, struct sel_result *res)
+{
+	struct {
+		const struct pfx *q;
+		const struct path *eff;         /* what lookups under q resolve to */
+	} st[130];
+	int top = 0;
+	struct pfx *q;
+
+	(void)ra;                       /* RB_NEXT does not need the head */
+	*adds = *dels = 0;
+	st[0].q = p;
+	st[0].eff = pfx_best(p);
+	for (q = RB_NEXT(pfx_tree, &ra->tree, p); q && pfx_covers(p, q);
+	     q = RB_NEXT(pfx_tree, &ra->tree, q)) {
+		const struct path *pe, *qb = pfx_best(q), *eff;
+		while (top > 0 && !pfx_covers(st[top].q, q))
+			top--;
+		pe = st[top].eff;
+		if (q->flags & sp->bit) {
+			if (sp->prune && nh_same(qb, pe)) {
+				(*dels)++;
+				if (apply)
+					q->flags &= (uint8_t)~sp->bit;
+				eff = pe;
+			} else {
+				eff = qb;
+			}
+		} else if (!nh_same(qb, pe)) {
+			(*adds)++;
+			if (apply) {
+				if (res_push(res, q) < 0)
+					return -1;
+				q->flags |= sp->bit;
+				res->closure++;
+			}
+			eff = qb;
+		} else {
+			eff = pe;
+		}
+		if (top + 1 < (int)(sizeof(st) / sizeof(st[0]))) {
+			st[++top].q = q;
+			st[top].eff = eff;
+		}
+	}
+	return 0;
+}
+
+int select_run(struct rib *r, int af, const struct sel_params *sp, struct sel_result *res)
+{
+	struct rib_af *ra = &r->af[af_idx(af)];
+	struct cand *c;
+	size_t nc = 0, count = 0, j;
+
+	res->n = res->covered = res->closure = 0;
+	res->value_sel = 0;
+	res->value_total = ra->total[sp->dir];
+	c = calloc(ra->nactive ? ra->nactive : 1, sizeof(*c));
+	if (!c)
+		return -1;
+	for (size_t i = 0; i < ra->nactive; i++) {
+		struct pfx *p = ra->active[i];
+		double v = p->rate[sp->dir];
+		if (v <= 0 || v < sp->min_value || p->plen < sp->min_prefix || !p->routes)
+			continue;
+		c[nc].p = p;
+		c[nc].score = (p->flags & PFX_PREV) && sp->bit == PFX_SEL ? v * (1 + sp->hysteresis) : v;
+		nc++;
+	}
+	qsort(c, nc, sizeof(*c), cand_cmp);
+	for (size_t i = 0; i < nc && count < sp->max; i++) {
+		struct pfx *p = c[i].p, *a;
+		size_t adds = 0, dels = 0;
+
+		if (p->flags & sp->bit)
+			continue;               /* already taken as part of a closure */
+		a = sel_parent(p, sp->bit);
+		if (a && sp->prune && nh_same(pfx_best(a), pfx_best(p)))
+			continue;               /* covered: the parent forwards it the same way */
+		if (sp->closure) {
+			walk(ra, p, sp, false, &adds, &dels, res);
+			if (count + 1 + adds - dels > sp->max)
+				continue;       /* it would not fit with what it must not hide */
+		}
+		if (res_push(res, p) < 0)
+			goto fail;
+		p->flags |= sp->bit;
+		if (sp->closure && walk(ra, p, sp, true, &adds, &dels, res) < 0)
+			goto fail;
+		count += 1 + adds - dels;
+	}
+	free(c);
+	/* Pruned members lost their bit: compact the list. */
+	for (size_t i = j = 0; i < res->n; i++)
+		if (res->v[i]->flags & sp->bit)
+			res->v[j++] = res->v[i];
+	res->n = j;
+	/* Traffic that hits the selection: every prefix under a selected one
+	 * resolves correctly (nothing is hidden), so its traffic is covered. */
+	for (size_t i = 0; i < ra->nactive; i++) {
+		struct pfx *p = ra->active[i];
+		double v = p->rate[sp->dir];
+		if (v <= 0)
+			continue;
+		if (p->flags & sp->bit) {
+			res->value_sel += v;
+		} else if (sel_parent(p, sp->bit)) {
+			res->value_sel += v;
+			res->covered++;
+		}
+	}
+	return 0;
+fail:
+	free(c);
+	return -1;
+}
+
+void select_clear(struct sel_result *res, uint8_t bit)
+{
+	for (size_t i = 0; i < res->n; i++)
+		res->v[i]->flags &= (uint8_t)~bit;
+}
+
+void select_commit(struct rib *r, struct sel_result *prev, struct sel_result *cur)
+{
+	(void)r;
+	cur->adds = cur->dels = 0;
+	for (size_t i = 0; i < cur->n; i++)
+		if (!(cur->v[i]->flags & PFX_PREV))
+			cur->adds++;
+	for (size_t i = 0; i < prev->n; i++) {
+		if (!(prev->v[i]->flags & PFX_SEL))
+			cur->dels++;
+		prev->v[i]->flags &= (uint8_t)~PFX_PREV;
+	}
+	for (size_t i = 0; i < cur->n; i++)
+		cur->v[i]->flags |= PFX_PREV;
+}
+
+void sel_result_drop(struct sel_result *res, struct pfx *p)
+{
+	for (size_t i = 0; i < res->n; i++) {
+		if (res->v[i] == p) {
+			memmove(&res->v[i], &res->v[i + 1], (res->n - i - 1) * sizeof(res->v[0]));
+			res->n--;
+			return;
+		}
+	}
+}
+
+void sel_result_free(struct sel_result *res)
+{
+	free(res->v);
+	memset(res, 0, sizeof(*res));
+}
