@@ -1,0 +1,311 @@
+/* The change list from the installed set to the wanted one, ordered so that
+ * no intermediate state hides a route: at every step every address resolves
+ * to its old next hop, its new one, or to nothing (the default route).
+ *
+ *   step 0  deletes with no kept route above them, covering ones first:
+ *           what they covered falls through to the default route;
+ *   step 1  adds and next-hop replaces, more-specifics first: when a route
+ *           gets its new next hop, everything it must not hide is there;
+ *   step 2  the other deletes, covering ones first: each uncovers a route
+ *           that already has its new next hop.
+ *
+ * Prefixes that nest form a tree; trees are independent. When the cap does
+ * not leave room for step 1 before step 2, whole trees are rebuilt: removed
+ * top-down in step 0 (uncovered space falls to the default route), then
+ * added bottom-up in step 1. The rate limit takes or defers whole trees. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "push.h"
+
+const char *op_name(int kind)
+{
+	return kind == OP_ADD ? "add" : kind == OP_REP ? "replace" : "del";
+}
+
+struct grp {
+	uint32_t root;
+	uint32_t ops;                   /* changes the tree needs */
+	uint32_t adds, early, late, both;
+	double value;
+	uint8_t af;
+	bool deletes_only;
+	bool take;                      /* in this round (rate) */
+	bool rebuild;
+};
+
+static int merge(struct plan *pl, const struct rtset *I, const struct rtset *W)
+{
+	pl->u = calloc(I->n + W->n + 1, sizeof(*pl->u));
+	if (!pl->u)
+		return -1;
+	size_t i = 0, j = 0, n = 0;
+	while (i < I->n || j < W->n) {
+		struct uent *e = &pl->u[n++];
+		int c = i == I->n ? 1 : j == W->n ? -1 : rt_cmp(&I->v[i], &W->v[j]);
+		if (c <= 0) {
+			e->p = I->v[i].p;
+			e->onh = e->inh = I->v[i].nh;
+			e->value = I->v[i].value;
+			e->flags |= U_OLD | U_INST;
+			i++;
+		}
+		if (c >= 0) {
+			e->p = W->v[j].p;
+			e->nnh = W->v[j].nh;
+			e->value = W->v[j].value;
+			e->flags |= U_NEW;
+			j++;
+		}
+	}
+	pl->nu = n;
+	return 0;
+}
+
+/* Nearest covering entry of each, by one pass with a stack of open covers. */
+static int link_parents(struct plan *pl)
+{
+	uint32_t *stk = malloc((pl->nu + 1) * sizeof(*stk));
+	size_t sp = 0;
+	if (!stk)
+		return -1;
+	for (size_t i = 0; i < pl->nu; i++) {
+		struct uent *e = &pl->u[i];
+		while (sp > 0 && !prefix_covers(&pl->u[stk[sp - 1]].p, &e->p))
+			sp--;
+		e->parent = sp ? (int32_t)stk[sp - 1] : -1;
+		e->group = sp ? pl->u[stk[0]].group : (uint32_t)i;
+		stk[sp++] = (uint32_t)i;
+	}
+	free(stk);
+	return 0;
+}
+
+static bool both(const struct uent *e) { return (e->flags & (U_OLD | U_NEW)) == (U_OLD | U_NEW); }
+static bool changed(const struct uent *e) { return both(e) && addr_cmp(&e->onh, &e->nnh) != 0; }
+
+static int grp_cmp_rate(const void *a, const void *b)
+{
+	const struct grp *x = a, *y = b;
+	/* deletions free room and cost the switch nothing: first */
+	if (x->deletes_only != y->deletes_only)
+		return x->deletes_only ? -1 : 1;
+	if (x->value != y->value)
+		return x->value > y->value ? -1 : 1;
+	return x->root < y->root ? -1 : x->root > y->root;
+}
+
+int plan_build(struct plan *pl, const struct rtset *I, const struct rtset *W,
+	       const struct plan_limits *lim)
+{
+	memset(pl, 0, sizeof(*pl));
+	if (merge(pl, I, W) < 0 || link_parents(pl) < 0)
+		return -1;
+
+	/* per entry: does a kept route (old and new) lie above it? */
+	bool *kanc = calloc(pl->nu + 1, sizeof(*kanc));
+	uint32_t *gi = malloc((pl->nu + 1) * sizeof(*gi));    /* root -> group */
+	struct grp *g = calloc(pl->nu + 1, sizeof(*g));
+	size_t ng = 0;
+	int rc = -1;
+	if (!kanc || !gi || !g)
+		goto out;
+
+	size_t inst4 = 0, inst6 = 0;
+	for (size_t i = 0; i < pl->nu; i++) {
+		struct uent *e = &pl->u[i];
+		if (e->parent >= 0) {
+			struct uent *p = &pl->u[e->parent];
+			kanc[i] = both(p) || kanc[e->parent];
+		}
+		if (e->group == i) {
+			gi[i] = (uint32_t)ng;
+			g[ng].root = (uint32_t)i;
+			g[ng].af = e->p.a.af;
+			g[ng].deletes_only = true;
+			ng++;
+		}
+		struct grp *gr = &g[gi[e->group]];
+		if (e->flags & U_OLD) {
+			if (e->p.a.af == AR_AF4)
+				inst4++;
+			else
+				inst6++;
+		}
+		if (e->flags & U_NEW && e->value > gr->value)
+			gr->value = e->value;
+		if (both(e)) {
+			gr->both++;
+			if (changed(e)) {
+				gr->ops++;
+				gr->deletes_only = false;
+			}
+		} else if (e->flags & U_NEW) {
+			gr->adds++;
+			gr->ops++;
+			gr->deletes_only = false;
+		} else {
+			gr->ops++;
+			if (kanc[i])
+				gr->late++;
+			else
+				gr->early++;
+		}
+	}
+
+	/* rate: whole trees, deletions first, then by traffic value */
+	uint64_t total = 0;
+	for (size_t k = 0; k < ng; k++) {
+		total += g[k].ops;
+		g[k].take = true;
+	}
+	if (lim->budget != UINT64_MAX && total > lim->budget) {
+		struct grp *sorted = malloc((ng + 1) * sizeof(*sorted));
+		if (!sorted)
+			goto out;
+		memcpy(sorted, g, ng * sizeof(*g));
+		qsort(sorted, ng, sizeof(*sorted), grp_cmp_rate);
+		uint64_t used = 0;
+		for (size_t k = 0; k < ng; k++) {
+			struct grp *s = &sorted[k];
+			bool fit = used + s->ops <= lim->budget || (used == 0 && s->ops > 0);
+			g[gi[s->root]].take = fit && s->ops > 0;
+			if (g[gi[s->root]].take)
+				used += s->ops;
+		}
+		free(sorted);
+	}
+
+	/* cap: the most installed is after step 1 */
+	for (int af = AR_AF4; af <= AR_AF6; af += 2) {
+		size_t max = af == AR_AF4 ? lim->max4 : lim->max6;
+		size_t peak = af == AR_AF4 ? inst4 : inst6;
+		for (size_t k = 0; k < ng; k++)
+			if (g[k].af == af && g[k].take)
+				peak = peak - g[k].early + g[k].adds;
+		while (max && peak > max) {
+			/* rebuild the tree that frees most */
+			size_t best = SIZE_MAX;
+			for (size_t k = 0; k < ng; k++)
+				if (g[k].af == af && g[k].take && !g[k].rebuild && g[k].late &&
+				    (best == SIZE_MAX || g[k].late > g[best].late))
+					best = k;
+			if (best != SIZE_MAX) {
+				g[best].rebuild = true;
+				peak -= g[best].late;
+				pl->rebuilt++;
+				continue;
+			}
+			/* still over (trees deferred by the rate hold room): defer
+			 * the least valuable growing tree */
+			for (size_t k = 0; k < ng; k++) {
+				if (g[k].af != af || !g[k].take)
+					continue;
+				size_t grow = g[k].rebuild ? g[k].adds + g[k].both
+							   : g[k].adds;
+				size_t shrink = g[k].rebuild ? g[k].early + g[k].late + g[k].both
+							     : g[k].early;
+				if (grow > shrink &&
+				    (best == SIZE_MAX || g[k].value < g[best].value))
+					best = k;
+			}
+			if (best == SIZE_MAX)
+				break;          /* cannot happen when wanted fits */
+			struct grp *b = &g[best];
+			b->take = false;
+			peak -= b->rebuild ? (b->adds + b->both) - (b->early + b->late + b->both)
+					   : b->adds - b->early;
+		}
+		if (af == AR_AF4)
+			pl->peak4 = peak;
+		else
+			pl->peak6 = peak;
+	}
+
+	/* emit: counting sort on (step, plen order) keeps address order */
+	size_t cap = 0;
+	for (size_t k = 0; k < ng; k++)
+		if (g[k].take)
+			cap += g[k].ops + (g[k].rebuild ? 2 * g[k].both : 0);
+		else
+			pl->deferred += g[k].ops;
+	pl->ops = malloc((cap + 1) * sizeof(*pl->ops));
+	struct op *tmp = malloc((cap + 1) * sizeof(*tmp));
+	size_t cnt[3 * 129 + 1] = { 0 };
+	if (!pl->ops || !tmp) {
+		free(tmp);
+		goto out;
+	}
+	size_t n = 0;
+	for (size_t i = 0; i < pl->nu; i++) {
+		struct uent *e = &pl->u[i];
+		struct grp *gr = &g[gi[e->group]];
+		if (!gr->take) {
+			e->flags |= U_SKIP;
+			continue;
+		}
+		if (gr->rebuild) {
+			if (e->flags & U_OLD)
+				tmp[n++] = (struct op){ (uint32_t)i, OP_DEL, 0 };
+			if (e->flags & U_NEW)
+				tmp[n++] = (struct op){ (uint32_t)i, OP_ADD, 1 };
+		} else if (both(e)) {
+			if (changed(e))
+				tmp[n++] = (struct op){ (uint32_t)i, OP_REP, 1 };
+		} else if (e->flags & U_NEW) {
+			tmp[n++] = (struct op){ (uint32_t)i, OP_ADD, 1 };
+		} else {
+			tmp[n++] = (struct op){ (uint32_t)i, OP_DEL, kanc[i] ? 2 : 0 };
+		}
+	}
+	/* key: step 0 and 2 by length up, step 1 by length down */
+#define OPKEY(o) ((o).step * 129u + ((o).step == 1 ? 128u - pl->u[(o).u].p.plen \
+						     : pl->u[(o).u].p.plen))
+	for (size_t k = 0; k < n; k++)
+		cnt[OPKEY(tmp[k]) + 1]++;
+	for (size_t k = 1; k <= 3 * 129; k++)
+		cnt[k] += cnt[k - 1];
+	for (size_t k = 0; k < n; k++)
+		pl->ops[cnt[OPKEY(tmp[k])]++] = tmp[k];
+#undef OPKEY
+	pl->nops = n;
+	for (size_t k = 0; k < n; k++) {
+		if (pl->ops[k].kind == OP_ADD)
+			pl->adds++;
+		else if (pl->ops[k].kind == OP_REP)
+			pl->reps++;
+		else
+			pl->dels++;
+	}
+	free(tmp);
+	rc = 0;
+out:
+	free(kanc);
+	free(gi);
+	free(g);
+	if (rc < 0)
+		errno = ENOMEM;
+	return rc;
+}
+
+int plan_result(const struct plan *pl, struct rtset *out)
+{
+	rtset_clear(out);
+	for (size_t i = 0; i < pl->nu; i++) {
+		const struct uent *e = &pl->u[i];
+		if (!(e->flags & U_INST))
+			continue;
+		struct rt r = { .p = e->p, .nh = e->inh, .value = e->value };
+		if (rtset_push(out, &r) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+void plan_free(struct plan *pl)
+{
+	free(pl->u);
+	free(pl->ops);
+	memset(pl, 0, sizeof(*pl));
+}

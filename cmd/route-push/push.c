@@ -1,0 +1,379 @@
+/* The program: read snapshots, guard them, plan, apply, keep the target
+ * reconciled, report. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ev.h"
+#include "log.h"
+#include "prog.h"
+#include "push.h"
+#include "sig.h"
+
+struct push {
+	const struct push_opts *o;
+	struct ev_loop *ev;
+	struct target *t;
+	struct rec_reader *rr;
+	struct snap snap;
+	struct rtset installed, wanted, scratch;
+	bool have_wanted;               /* a complete snapshot was accepted */
+	bool holding;                   /* a mass withdrawal waits for agreement */
+	bool input_fifo, input_done;
+	bool pending;                   /* deferred or failed changes remain */
+	bool pending_rate;              /* changes wait for the rate limit */
+	struct bucket bucket;
+	struct push_stats st;
+	struct rec_writer *stats;
+	FILE *trace;
+	uint64_t plans;
+	struct ev_timer retry, verify, statst;
+	int rc;
+};
+
+static void write_stats(struct push *p)
+{
+	if (!p->stats)
+		return;
+	struct push_stats *s = &p->st;
+	rw_begin(p->stats, "stats");
+	rw_str(p->stats, "stage", "route-push");
+	rw_u64(p->stats, "ts", ev_wall_us());
+	rw_u64(p->stats, "snapshots", s->snapshots);
+	rw_u64(p->stats, "installed", rtset_count_af(&p->installed, AR_AF4));
+	rw_u64(p->stats, "installed6", rtset_count_af(&p->installed, AR_AF6));
+	rw_u64(p->stats, "added", s->added);
+	rw_u64(p->stats, "removed", s->removed);
+	rw_u64(p->stats, "replaced", s->replaced);
+	rw_u64(p->stats, "refused", s->refused);
+	rw_u64(p->stats, "failed", s->failed);
+	for (size_t e = 1; e < sizeof(s->failed_by_errno) / sizeof(s->failed_by_errno[0]); e++) {
+		const char *name = strerrorname_np((int)e);
+		char key[64];
+		if (!s->failed_by_errno[e] || !name)
+			continue;
+		snprintf(key, sizeof(key), "failed_%s", name);
+		rw_u64(p->stats, key, s->failed_by_errno[e]);
+	}
+	rw_u64(p->stats, "deferred", s->deferred);
+	rw_u64(p->stats, "held", s->held);
+	rw_u64(p->stats, "repaired", s->repaired);
+	rw_u64(p->stats, "resyncs", s->resyncs);
+	rw_u64(p->stats, "malformed", p->rr ? rr_stats(p->rr)->bad[RR_BAD_SYNTAX] +
+		rr_stats(p->rr)->bad[RR_BAD_NOTMAP] + rr_stats(p->rr)->bad[RR_BAD_NOTYPE] +
+		rr_stats(p->rr)->bad[RR_BAD_FIELD] + rr_stats(p->rr)->bad[RR_BAD_MISSING] +
+		rr_stats(p->rr)->bad[RR_BAD_TOOBIG] + rr_stats(p->rr)->bad[RR_BAD_TRUNC] : 0);
+	rw_u64(p->stats, "ignored", p->snap.ignored);
+	rw_u64(p->stats, "dropped", p->snap.dropped);
+	rw_f64(p->stats, "latency_ms", s->latency_ms);
+	rw_f64(p->stats, "latency_max_ms", s->latency_max_ms);
+	rw_end(p->stats);
+	while (rw_flush(p->stats) > 0)
+		;
+}
+
+/* Read the target again; what differs from what we believed is drift
+ * (someone else's doing, or replies we lost) and gets repaired. */
+static int resync(struct push *p, bool count)
+{
+	if (!p->t->dump)
+		return 0;
+	if (p->t->dump(p->t, &p->scratch) < 0)
+		return -1;
+	if (count) {
+		size_t diff = count_removals(&p->installed, &p->scratch) +
+			      count_removals(&p->scratch, &p->installed);
+		/* next-hop changes */
+		for (size_t i = 0, j = 0; i < p->installed.n && j < p->scratch.n;) {
+			int c = rt_cmp(&p->installed.v[i], &p->scratch.v[j]);
+			if (c == 0 && addr_cmp(&p->installed.v[i].nh, &p->scratch.v[j].nh))
+				diff++;
+			i += c <= 0;
+			j += c >= 0;
+		}
+		if (diff)
+			log_warn("%zu routes drifted from what was installed: repairing", diff);
+		p->st.repaired += diff;
+	}
+	struct rtset t = p->installed;
+	p->installed = p->scratch;
+	p->scratch = t;
+	if (p->trace) {
+		fprintf(p->trace, "reset\n");
+		trace_set(p->trace, "have", &p->installed);
+		fflush(p->trace);
+	}
+	return 0;
+}
+
+static void apply(struct push *p)
+{
+	ar_msec t0 = ev_now();
+	for (int round = 0; round < 2; round++) {
+		struct plan_limits lim = {
+			.max4 = p->o->max4, .max6 = p->o->max6,
+			.budget = bucket_avail(&p->bucket, ev_now()),
+		};
+		if (lim.budget == 0) {
+			p->pending = p->pending_rate = true;
+			break;
+		}
+		struct plan pl;
+		if (plan_build(&pl, &p->installed, &p->wanted, &lim) < 0) {
+			log_err("planning: %s", strerror(errno));
+			p->pending = true;
+			return;
+		}
+		p->plans++;
+		if (p->trace) {
+			fprintf(p->trace, "plan %llu\n", (unsigned long long)p->plans);
+			trace_set(p->trace, "want", &p->wanted);
+		}
+		bool need_resync = false;
+		uint64_t failed0 = p->st.failed, deferred0 = p->st.deferred;
+		plan_execute(&pl, p->t, &p->st, p->trace, &need_resync);
+		bucket_take(&p->bucket, pl.nops);
+		p->st.deferred += pl.deferred;
+		if (p->trace) {
+			fprintf(p->trace, "end %llu\n", (unsigned long long)p->plans);
+			fflush(p->trace);
+		}
+		if (pl.nops || pl.deferred)
+			log_info("plan %llu: %zu add, %zu replace, %zu del, %zu deferred, %zu trees rebuilt",
+				 (unsigned long long)p->plans, pl.adds, pl.reps, pl.dels,
+				 pl.deferred, pl.rebuilt);
+		p->pending_rate = pl.deferred > 0;
+		p->pending = pl.deferred > 0 || p->st.failed > failed0 || p->st.deferred > deferred0;
+		if (plan_result(&pl, &p->installed) < 0)
+			need_resync = true;
+		plan_free(&pl);
+		if (p->t->want_full && p->t->want_full(p->t))
+			p->t->full(p->t, &p->installed);
+		if (!need_resync)
+			break;
+		p->st.resyncs++;
+		if (resync(p, false) < 0) {
+			p->pending = true;
+			break;
+		}
+	}
+	double ms = (double)(ev_now() - t0);
+	p->st.latency_ms = ms;
+	if (ms > p->st.latency_max_ms)
+		p->st.latency_max_ms = ms;
+	if (p->pending) {
+		double s = p->pending_rate ? 1 : p->o->retry_interval;
+		ev_timer_after(p->ev, &p->retry, (ar_msec)(s * 1000));
+	}
+	write_stats(p);
+}
+
+static void on_snapshot(struct push *p)
+{
+	struct rtset w = { 0 };
+	snap_take(&p->snap, &w);
+	p->st.snapshots++;
+	size_t refused = cap_apply(&w, p->o->max4, p->o->max6);
+	if (refused) {
+		p->st.refused += refused;
+		log_warn("snapshot %llu: %zu routes over the cap refused",
+			 (unsigned long long)p->st.snapshots, refused);
+	}
+	size_t rm = count_removals(&p->installed, &w);
+	bool mass = p->installed.n > 0 &&
+		    (double)rm * 100.0 > p->o->withdraw_pct * (double)p->installed.n;
+	if (mass && !p->holding) {
+		p->holding = true;
+		p->st.held++;
+		log_warn("snapshot %llu would remove %zu of %zu routes: held until the next one agrees",
+			 (unsigned long long)p->st.snapshots, rm, p->installed.n);
+		rtset_free(&w);
+		write_stats(p);
+		return;
+	}
+	p->holding = false;
+	rtset_free(&p->wanted);
+	p->wanted = w;
+	p->have_wanted = true;
+	apply(p);
+}
+
+static void maybe_finish(struct push *p)
+{
+	if (p->input_done && !p->pending_rate)
+		ev_break(p->ev);
+}
+
+static void on_input(struct ev_loop *l, int fd, short rev, void *arg);
+
+static int open_input(struct push *p)
+{
+	int fd = rec_open_input(p->o->input, p->input_fifo);
+	if (fd < 0) {
+		log_err("cannot open %s: %s", p->o->input, strerror(errno));
+		return -1;
+	}
+	if (p->rr)
+		rr_set_fd(p->rr, fd);
+	else
+		p->rr = rr_new(fd, p->o->input);
+	ev_fd_add(p->ev, fd, POLLIN, on_input, p);
+	return 0;
+}
+
+static void on_input(struct ev_loop *l, int fd, short rev, void *arg)
+{
+	struct push *p = arg;
+	(void)rev;
+	ssize_t n = rr_fill(p->rr);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	struct rec r;
+	while (rr_next(p->rr, &r) == 1)
+		if (snap_feed(&p->snap, &r) == 1)
+			on_snapshot(p);
+	if (n > 0)
+		return;
+	if (n < 0)
+		log_err("%s: read: %s", p->o->input, strerror(errno));
+	rr_eof(p->rr);
+	snap_abort(&p->snap);
+	ev_fd_del(l, fd);
+	if (fd != 0)
+		close(fd);
+	if (p->input_fifo && n == 0 && !sig_stop_requested()) {
+		/* the writer restarted: keep the routes, wait for the next one */
+		log_info("%s: writer went away: keeping %zu routes", p->o->input, p->installed.n);
+		if (open_input(p) == 0)
+			return;
+		p->rc = EXIT_RUNTIME;
+	}
+	if (n < 0)
+		p->rc = EXIT_RUNTIME;
+	p->input_done = true;
+	maybe_finish(p);
+}
+
+static void on_retry(struct ev_loop *l, void *arg)
+{
+	struct push *p = arg;
+	(void)l;
+	if (p->have_wanted)
+		apply(p);
+	maybe_finish(p);
+}
+
+static void on_verify(struct ev_loop *l, void *arg)
+{
+	struct push *p = arg;
+	if (resync(p, true) == 0 && p->have_wanted)
+		apply(p);
+	ev_timer_after(l, &p->verify, (ar_msec)(p->o->verify_interval * 1000));
+}
+
+static void on_stats(struct ev_loop *l, void *arg)
+{
+	struct push *p = arg;
+	write_stats(p);
+	ev_timer_after(l, &p->statst, (ar_msec)(p->o->stats_interval * 1000));
+}
+
+static void on_reload(struct ev_loop *l, void *arg)
+{
+	(void)l;
+	struct push *p = arg;
+	/* SIGHUP: check the target now */
+	log_info("reload: verifying the target");
+	if (resync(p, true) == 0 && p->have_wanted)
+		apply(p);
+}
+
+static void flush_routes(struct push *p)
+{
+	struct plan_limits lim = { .budget = UINT64_MAX };
+	struct plan pl;
+	bool rs;
+	rtset_clear(&p->wanted);
+	if (plan_build(&pl, &p->installed, &p->wanted, &lim) < 0)
+		return;
+	if (p->trace) {
+		fprintf(p->trace, "plan flush\n");
+	}
+	plan_execute(&pl, p->t, &p->st, p->trace, &rs);
+	plan_result(&pl, &p->installed);
+	log_info("flushed: %zu routes removed, %zu left", pl.dels, p->installed.n);
+	plan_free(&pl);
+}
+
+int push_run(const struct push_opts *o)
+{
+	static struct push p;
+	p.o = o;
+	p.bucket.rate = o->max_rate;
+	switch (o->mode) {
+	case MODE_NETLINK:
+		p.t = nl_target_new(&o->nl);
+		break;
+	case MODE_BGP:
+		p.t = bgp_target_new(o->output);
+		break;
+	case MODE_DRY:
+		p.t = dry_target_new(stdout);
+		break;
+	}
+	if (!p.t)
+		return EXIT_RUNTIME;
+	if (o->trace && !(p.trace = fopen(o->trace, "w"))) {
+		log_err("cannot open %s: %s", o->trace, strerror(errno));
+		return EXIT_RUNTIME;
+	}
+	if (o->stats) {
+		int fd = rec_open_output(o->stats, false);
+		if (fd < 0) {
+			log_err("cannot open %s: %s", o->stats, strerror(errno));
+			return EXIT_RUNTIME;
+		}
+		p.stats = rw_new(fd);
+	}
+	/* what is there already: a restart must not flap routes */
+	if (resync(&p, false) < 0)
+		return EXIT_RUNTIME;
+	if (p.installed.n)
+		log_info("found %zu routes of ours installed", p.installed.n);
+	p.ev = ev_new();
+	struct stat sb;
+	p.input_fifo = strcmp(o->input, "-") != 0 && stat(o->input, &sb) == 0 &&
+		       S_ISFIFO(sb.st_mode);
+	if (open_input(&p) < 0)
+		return EXIT_RUNTIME;
+	ev_timer_init(&p.retry, on_retry, &p);
+	ev_timer_init(&p.verify, on_verify, &p);
+	ev_timer_init(&p.statst, on_stats, &p);
+	if (o->verify_interval > 0)
+		ev_timer_after(p.ev, &p.verify, (ar_msec)(o->verify_interval * 1000));
+	if (o->stats_interval > 0 && p.stats)
+		ev_timer_after(p.ev, &p.statst, (ar_msec)(o->stats_interval * 1000));
+	ev_on_reload(p.ev, on_reload, &p);
+	ev_run(p.ev);
+	if (o->flush_on_exit && sig_stop_requested())
+		flush_routes(&p);
+	write_stats(&p);
+	if (p.stats) {
+		close(rw_fd(p.stats));
+		rw_free(p.stats);
+	}
+	if (p.trace)
+		fclose(p.trace);
+	p.t->free(p.t);
+	if (p.rr)
+		rr_free(p.rr);
+	snap_free(&p.snap);
+	rtset_free(&p.installed);
+	rtset_free(&p.wanted);
+	rtset_free(&p.scratch);
+	ev_free(p.ev);
+	return p.rc;
+}
