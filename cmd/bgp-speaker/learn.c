@@ -1,0 +1,352 @@
+/* Learn direction: routes from the session become records on the output.
+ * No Adj-RIB-In is kept: a reopened output gets the complete table again by
+ * (enhanced) route refresh toward the peer (RFC 2918, RFC 7313). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "speaker.h"
+
+#define REOPEN_MS 500
+
+static bool out_ok(const struct speaker *s) { return s->out && s->out_fd >= 0; }
+
+static void out_lost(struct speaker *s)
+{
+	int e = rw_error(s->out);
+
+	if (strcmp(s->cfg.output, "-") == 0) {
+		log_err("cannot write to stdout: %s", strerror(e));
+		s->exit_code = EXIT_FAILURE;
+		ev_break(s->loop);
+		return;
+	}
+	log_warn("output %s: %s; reopening", s->cfg.output, strerror(e));
+	ev_fd_del(s->loop, s->out_fd);
+	close(s->out_fd);
+	s->out_fd = -1;
+	rw_set_fd(s->out, -1);
+	s->in_sync = false;
+	ev_timer_after(s->loop, &s->t_reopen, REOPEN_MS);
+}
+
+/* Called after a batch of records: push them out, watch the fd when the
+ * reader is slow. */
+void learn_output_ready(struct speaker *s)
+{
+	int rc;
+
+	if (!out_ok(s))
+		return;
+	rc = rw_flush(s->out);
+	if (rc < 0) {
+		out_lost(s);
+		return;
+	}
+	ev_fd_add(s->loop, s->out_fd, rc > 0 ? POLLOUT : 0, learn_on_output, s);
+}
+
+void learn_on_output(struct ev_loop *l, int fd, short re, void *arg)
+{
+	struct speaker *s = arg;
+	bool was_paused = s->out_paused;
+	(void)l; (void)fd; (void)re;
+
+	learn_output_ready(s);
+	if (was_paused && out_ok(s) && !rw_would_block(s->out) && s->fd >= 0) {
+		s->out_paused = false;
+		ev_fd_events(s->loop, s->fd, POLLIN | (s->olen > s->ooff ? POLLOUT : 0));
+	}
+}
+
+static void write_peer(struct speaker *s, bool up, const char *reason)
+{
+	struct rec_peer p;
+
+	memset(&p, 0, sizeof p);
+	p.state = up ? PEER_UP : PEER_DOWN;
+	REC_SET(&p, PEER_STATE);
+	p.peer = s->peer_addr;
+	REC_SET(&p, PEER_PEER);
+	if (s->theirs.as) {
+		p.as = s->theirs.as;
+		REC_SET(&p, PEER_AS);
+		p.id.af = AR_AF4;
+		p.id.b[0] = s->theirs.id >> 24;
+		p.id.b[1] = s->theirs.id >> 16;
+		p.id.b[2] = s->theirs.id >> 8;
+		p.id.b[3] = s->theirs.id;
+		REC_SET(&p, PEER_ID);
+	}
+	if (up) {
+		p.hold = s->hold;
+		REC_SET(&p, PEER_HOLD);
+	}
+	if (reason) {
+		p.reason = reason;
+		REC_SET(&p, PEER_REASON);
+	}
+	rw_peer(s->out, &p);
+}
+
+static void write_sync(struct speaker *s, enum sync_phase ph)
+{
+	struct rec_sync y;
+
+	memset(&y, 0, sizeof y);
+	y.phase = ph;
+	REC_SET(&y, SYNC_PHASE);
+	y.peer = s->peer_addr;
+	REC_SET(&y, SYNC_PEER);
+	rw_sync(s->out, &y);
+}
+
+static void begin_table(struct speaker *s)
+{
+	write_peer(s, true, NULL);
+	write_sync(s, SYNC_BEGIN);
+	s->in_sync = true;
+	s->eor4 = !s->ctx.v4;
+	s->eor6 = !s->ctx.v6;
+	ev_timer_after(s->loop, &s->t_eor, (ar_msec)s->cfg.eor_timeout * 1000);
+}
+
+static void end_table(struct speaker *s, const char *why)
+{
+	if (!s->in_sync)
+		return;
+	write_sync(s, SYNC_END);
+	s->in_sync = false;
+	s->refresh_wait = false;
+	ev_timer_stop(s->loop, &s->t_eor);
+	log_info("neighbor %s: complete table delivered (%s)", s->peername, why);
+	learn_output_ready(s);
+}
+
+void learn_up(struct speaker *s)
+{
+	s->refresh_wait = false;
+	if (!out_ok(s))
+		return;         /* the reopen sends the whole table */
+	begin_table(s);
+	learn_output_ready(s);
+}
+
+void learn_down(struct speaker *s, const char *reason)
+{
+	s->in_sync = false;
+	s->refresh_wait = false;
+	ev_timer_stop(s->loop, &s->t_eor);
+	if (!out_ok(s))
+		return;
+	write_peer(s, false, reason);
+	learn_output_ready(s);
+}
+
+void learn_note_update(struct speaker *s)
+{
+	if (s->in_sync)
+		ev_timer_after(s->loop, &s->t_eor, (ar_msec)s->cfg.eor_timeout * 1000);
+}
+
+void learn_route(void *arg, const struct ar_prefix *p, const struct bgp_attrs *a)
+{
+	struct speaker *s = arg;
+	struct rec_route r;
+
+	if (!out_ok(s))
+		return;
+	memset(&r, 0, sizeof r);
+	r.prefix = *p;
+	REC_SET(&r, ROUTE_OP);
+	REC_SET(&r, ROUTE_PREFIX);
+	r.peer = s->peer_addr;
+	REC_SET(&r, ROUTE_PEER);
+	if (!a) {
+		r.op = ROUTE_DEL;
+		s->withdraws_in++;
+		rw_route(s->out, &r);
+		return;
+	}
+	s->routes_in++;
+	r.op = ROUTE_ADD;
+	if (a->nexthop.af) {
+		r.nexthop = a->nexthop;
+		REC_SET(&r, ROUTE_NEXTHOP);
+	}
+	if (a->mp_nhll.af && p->a.af == AR_AF6) {
+		r.nexthopll = a->mp_nhll;
+		REC_SET(&r, ROUTE_NEXTHOPLL);
+	}
+	r.aspath.v = a->aspath.v;
+	r.aspath.n = a->aspath.n;
+	REC_SET(&r, ROUTE_ASPATH);
+	r.origin = (enum route_origin)a->origin;
+	REC_SET(&r, ROUTE_ORIGIN);
+	if (a->seen & (1u << ATTR_MED)) {
+		r.med = a->med;
+		REC_SET(&r, ROUTE_MED);
+	}
+	if (a->seen & (1u << ATTR_LOCAL_PREF)) {
+		r.localpref = a->localpref;
+		REC_SET(&r, ROUTE_LOCALPREF);
+	}
+	if (a->communities.n) {
+		r.communities.v = a->communities.v;
+		r.communities.n = a->communities.n;
+		REC_SET(&r, ROUTE_COMMUNITIES);
+	}
+	if (a->lcommunities.n) {
+		r.lcommunities.v = a->lcommunities.v;
+		r.lcommunities.n = a->lcommunities.n;
+		REC_SET(&r, ROUTE_LCOMMUNITIES);
+	}
+	if (a->atomic) {
+		r.atomic = true;
+		REC_SET(&r, ROUTE_ATOMIC);
+	}
+	if (a->seen & (1u << ATTR_AGGREGATOR)) {
+		r.aggas = a->aggas;
+		REC_SET(&r, ROUTE_AGGAS);
+		r.aggid.af = AR_AF4;
+		r.aggid.b[0] = a->aggid >> 24;
+		r.aggid.b[1] = a->aggid >> 16;
+		r.aggid.b[2] = a->aggid >> 8;
+		r.aggid.b[3] = a->aggid;
+		REC_SET(&r, ROUTE_AGGID);
+	}
+	if (a->seen & (1u << ATTR_ORIGINATOR_ID)) {
+		r.originator.af = AR_AF4;
+		r.originator.b[0] = a->originator >> 24;
+		r.originator.b[1] = a->originator >> 16;
+		r.originator.b[2] = a->originator >> 8;
+		r.originator.b[3] = a->originator;
+		REC_SET(&r, ROUTE_ORIGINATOR);
+	}
+	if (a->clusterlist.n) {
+		r.clusterlist.v = a->clusterlist.v;
+		r.clusterlist.n = a->clusterlist.n;
+		REC_SET(&r, ROUTE_CLUSTERLIST);
+	}
+	rw_route(s->out, &r);
+}
+
+static void check_done(struct speaker *s, const char *why)
+{
+	if (s->in_sync && s->eor4 && s->eor6)
+		end_table(s, why);
+}
+
+void learn_eor(void *arg, int afi)
+{
+	struct speaker *s = arg;
+
+	log_info("neighbor %s: End-of-RIB for %s", s->peername, afi == AFI_IPV6 ? "IPv6" : "IPv4");
+	if (s->refresh_wait)
+		return;         /* after a plain refresh only the quiet timer ends it */
+	if (afi == AFI_IPV4)
+		s->eor4 = true;
+	if (afi == AFI_IPV6)
+		s->eor6 = true;
+	check_done(s, "End-of-RIB");
+}
+
+void learn_refresh_marker(struct speaker *s, uint16_t afi, uint8_t sub)
+{
+	if (sub != 2)           /* BoRR: our sync begin was written already */
+		return;
+	if (afi == AFI_IPV4)
+		s->eor4 = true;
+	if (afi == AFI_IPV6)
+		s->eor6 = true;
+	if (s->eor4 && s->eor6)
+		s->refresh_wait = false;
+	check_done(s, "End-of-Route-Refresh");
+}
+
+void learn_eor_timeout(struct ev_loop *l, void *arg)
+{
+	struct speaker *s = arg;
+	(void)l;
+	if (s->out_paused) {    /* the quiet is ours, not the peer's */
+		learn_note_update(s);
+		return;
+	}
+	if (s->in_sync) {
+		log_warn("neighbor %s: no End-of-RIB after %u s without UPDATEs; table taken as complete",
+			 s->peername, s->cfg.eor_timeout);
+		s->eor4 = s->eor6 = true;
+		end_table(s, "timeout");
+	}
+}
+
+/* The reader is back (or was never there): the whole table again, in sync
+ * markers, by route refresh; a peer without route refresh gets a reset. */
+static void resync(struct speaker *s)
+{
+	uint8_t m[32];
+
+	if (s->st != ST_ESTABLISHED)
+		return;
+	if (!s->rr) {
+		sess_close(s, ERR_CEASE, ERR_CEASE_RESET, NULL, 0,
+			   "output reopened and the peer has no route refresh");
+		return;
+	}
+	begin_table(s);
+	s->refresh_wait = true;  /* an End-of-RIB still queued from before does not end it */
+	if (s->ctx.v4)
+		sess_send(s, m, bgp_rr_build(m, sizeof m, AFI_IPV4, SAFI_UNICAST, 0));
+	if (s->ctx.v6)
+		sess_send(s, m, bgp_rr_build(m, sizeof m, AFI_IPV6, SAFI_UNICAST, 0));
+	log_info("neighbor %s: output reopened: route refresh sent%s", s->peername,
+		 s->err ? " (enhanced)" : "");
+	learn_output_ready(s);
+	if (s->fd >= 0)
+		ev_fd_events(s->loop, s->fd, POLLIN | POLLOUT);
+}
+
+int learn_output_open(struct speaker *s)
+{
+	int fd = rec_open_output(s->cfg.output, true);
+
+	if (fd < 0) {
+		if (errno == ENXIO && strcmp(s->cfg.output, "-") != 0) {
+			/* a FIFO without its reader yet */
+			if (!s->out)
+				s->out = rw_new(-1);
+			s->out_fd = -1;
+			ev_timer_after(s->loop, &s->t_reopen, REOPEN_MS);
+			return 0;
+		}
+		log_err("cannot open %s: %s", s->cfg.output, strerror(errno));
+		return -1;
+	}
+	if (fd != 1)
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	s->out_fd = fd;
+	if (!s->out)
+		s->out = rw_new(fd);
+	else
+		rw_set_fd(s->out, fd);
+	return s->out ? 0 : -1;
+}
+
+void learn_reopen_timer(struct ev_loop *l, void *arg)
+{
+	struct speaker *s = arg;
+	int fd = open(s->cfg.output, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	(void)l;
+
+	if (fd < 0) {
+		ev_timer_after(s->loop, &s->t_reopen, REOPEN_MS);
+		return;
+	}
+	s->out_fd = fd;
+	rw_set_fd(s->out, fd);
+	log_info("output %s: reader is back", s->cfg.output);
+	resync(s);
+	learn_on_output(s->loop, fd, 0, s);
+}

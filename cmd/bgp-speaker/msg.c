@@ -1,0 +1,345 @@
+/* BGP message framing: header, OPEN, NOTIFICATION, KEEPALIVE, ROUTE-REFRESH
+ * (RFC 4271 4, RFC 2918, RFC 7313, RFC 9003). */
+#include <stdio.h>
+#include <string.h>
+
+#include "bgp.h"
+
+static void set_err(struct bgp_error *e, uint8_t code, uint8_t sub, const char *why)
+{
+	e->code = code;
+	e->sub = sub;
+	e->data = NULL;
+	e->len = 0;
+	snprintf(e->why, sizeof e->why, "%s", why);
+}
+
+static void put16(uint8_t *p, uint16_t v) { p[0] = v >> 8; p[1] = v & 0xff; }
+
+void bgp_hdr_put(uint8_t *buf, size_t len, uint8_t type)
+{
+	memset(buf, 0xff, 16);
+	put16(buf + 16, (uint16_t)len);
+	buf[18] = type;
+}
+
+/* RFC 4271 6.1 */
+int bgp_hdr_parse(const uint8_t *p, size_t max_len, uint16_t *len, uint8_t *type,
+		  struct bgp_error *err)
+{
+	static const uint8_t marker[16] = {
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	uint16_t l = (uint16_t)(p[16] << 8 | p[17]);
+	uint8_t t = p[18];
+	size_t min;
+
+	if (memcmp(p, marker, 16) != 0) {
+		set_err(err, ERR_HEADER, ERR_HDR_SYNC, "bad marker");
+		return -1;
+	}
+	switch (t) {
+	case BGP_OPEN: min = 29; break;
+	case BGP_UPDATE: min = 23; break;
+	case BGP_NOTIFICATION: min = 21; break;
+	case BGP_KEEPALIVE: min = 19; break;
+	case BGP_ROUTE_REFRESH: min = 23; break;
+	default:
+		set_err(err, ERR_HEADER, ERR_HDR_TYPE, "unknown message type");
+		err->buf[0] = t;
+		err->data = err->buf;
+		err->len = 1;
+		return -1;
+	}
+	/* OPEN and KEEPALIVE never use the extended size (RFC 8654 3) */
+	if (t == BGP_OPEN || t == BGP_KEEPALIVE)
+		max_len = BGP_MAX_LEN;
+	if (l < min || l > max_len || (t == BGP_KEEPALIVE && l != 19)) {
+		set_err(err, ERR_HEADER, ERR_HDR_LEN, "bad message length");
+		put16(err->buf, l);
+		err->data = err->buf;
+		err->len = 2;
+		return -1;
+	}
+	*len = l;
+	*type = t;
+	return 0;
+}
+
+static int capa_parse(struct rd *r, struct bgp_open *o)
+{
+	while (rd_left(r) > 0) {
+		uint8_t code, len;
+		struct rd v;
+		uint16_t afi, u16;
+		uint8_t res, safi;
+		uint32_t as4;
+
+		if (rd_u8(r, &code) || rd_u8(r, &len) || rd_sub(r, len, &v))
+			goto bad_len;
+		switch (code) {
+		case CAPA_MP:
+			if (rd_u16(&v, &afi) || rd_u8(&v, &res) || rd_u8(&v, &safi))
+				goto bad_len;
+			o->mp_any = true;
+			if (afi == AFI_IPV4 && safi == SAFI_UNICAST)
+				o->mp4 = true;
+			if (afi == AFI_IPV6 && safi == SAFI_UNICAST)
+				o->mp6 = true;
+			break;
+		case CAPA_RR:
+			o->rr = true;
+			break;
+		case CAPA_ERR:
+			o->err = true;
+			break;
+		case CAPA_EXTMSG:
+			o->extmsg = true;
+			break;
+		case CAPA_AS4:
+			if (rd_u32(&v, &as4))
+				goto bad_len;
+			o->as4 = true;
+			o->as = as4;
+			break;
+		case CAPA_GR:       /* RFC 4724 3 */
+			if (rd_u16(&v, &u16))
+				goto bad_len;
+			o->gr = true;
+			o->gr_restarting = (u16 & 0x8000) != 0;
+			o->gr_time = u16 & 0x0fff;
+			break;
+		default:        /* unknown capabilities are ignored (RFC 5492 3) */
+			break;
+		}
+	}
+	return 0;
+bad_len:
+	return -1;
+}
+
+/* RFC 4271 4.2, 6.2; RFC 5492 for capabilities. */
+int bgp_open_parse(struct rd *r, struct bgp_open *o, struct bgp_error *err)
+{
+	uint16_t myas;
+	uint8_t optlen;
+	struct rd opts;
+
+	memset(o, 0, sizeof *o);
+	if (rd_u8(r, &o->version) || rd_u16(r, &myas) || rd_u16(r, &o->hold) ||
+	    rd_u32(r, &o->id) || rd_u8(r, &optlen))
+		goto bad_len;
+	o->as = myas;
+	if (o->version != 4) {
+		set_err(err, ERR_OPEN, ERR_OPEN_VERSION, "unsupported version");
+		put16(err->buf, 4);
+		err->data = err->buf;
+		err->len = 2;
+		return -1;
+	}
+	if (rd_sub(r, optlen, &opts) || rd_left(r) != 0)
+		goto bad_len;
+	while (rd_left(&opts) > 0) {
+		uint8_t type, len;
+		struct rd v;
+
+		if (rd_u8(&opts, &type) || rd_u8(&opts, &len) || rd_sub(&opts, len, &v))
+			goto bad_len;
+		if (type != 2) {        /* only capabilities (RFC 5492) */
+			set_err(err, ERR_OPEN, ERR_OPEN_OPTPARAM, "unsupported optional parameter");
+			return -1;
+		}
+		if (capa_parse(&v, o) < 0)
+			goto bad_len;
+	}
+	if (o->hold == 1 || o->hold == 2) {
+		set_err(err, ERR_OPEN, ERR_OPEN_HOLD, "unacceptable hold time");
+		return -1;
+	}
+	if (o->id == 0) {
+		set_err(err, ERR_OPEN, ERR_OPEN_BGPID, "bad BGP identifier");
+		return -1;
+	}
+	if (!o->mp_any)
+		o->mp4 = true;  /* RFC 4760 8: no MP capability means IPv4 unicast */
+	return 0;
+bad_len:
+	set_err(err, ERR_HEADER, ERR_HDR_LEN, "OPEN is truncated or too long");
+	return -1;
+}
+
+/* RFC 4271 4.5, RFC 9003 2 */
+int bgp_notif_parse(struct rd *r, struct bgp_notif *n)
+{
+	uint8_t len;
+
+	n->text[0] = '\0';
+	if (rd_u8(r, &n->code) || rd_u8(r, &n->sub))
+		return -1;
+	if (n->code == ERR_CEASE &&
+	    (n->sub == ERR_CEASE_SHUTDOWN || n->sub == ERR_CEASE_RESET) &&
+	    rd_u8(r, &len) == 0 && len <= rd_left(r)) {
+		size_t i, k = 0;
+		/* printable only: it goes into a log line and a record */
+		for (i = 0; i < len && k + 1 < sizeof n->text; i++) {
+			uint8_t c = r->p[i];
+			n->text[k++] = (c >= 0x20 && c != 0x7f) ? (char)c : '?';
+		}
+		n->text[k] = '\0';
+	}
+	return 0;
+}
+
+/* RFC 2918 3, RFC 7313 3 */
+int bgp_rr_parse(struct rd *r, uint16_t *afi, uint8_t *safi, uint8_t *sub,
+		 struct bgp_error *err)
+{
+	if (rd_u16(r, afi) || rd_u8(r, sub) || rd_u8(r, safi) || rd_left(r) != 0) {
+		set_err(err, ERR_RREFRESH, ERR_RR_LEN, "bad ROUTE-REFRESH length");
+		return -1;
+	}
+	return 0;
+}
+
+static size_t put_capa_mp(uint8_t *p, uint16_t afi)
+{
+	p[0] = CAPA_MP; p[1] = 4; put16(p + 2, afi); p[4] = 0; p[5] = SAFI_UNICAST;
+	return 6;
+}
+
+size_t bgp_open_build(uint8_t *buf, size_t cap, const struct bgp_open *o)
+{
+	uint8_t caps[128];
+	size_t n = 0, len;
+	uint8_t *p;
+
+	if (o->mp4)
+		n += put_capa_mp(caps + n, AFI_IPV4);
+	if (o->mp6)
+		n += put_capa_mp(caps + n, AFI_IPV6);
+	if (o->rr) {
+		caps[n++] = CAPA_RR; caps[n++] = 0;
+	}
+	if (o->err) {
+		caps[n++] = CAPA_ERR; caps[n++] = 0;
+	}
+	if (o->extmsg) {
+		caps[n++] = CAPA_EXTMSG; caps[n++] = 0;
+	}
+	if (o->gr) {
+		/* RFC 4724 3: restart time, then AFI/SAFI with the forwarding
+		 * bit: our routes live on in the kernel while we restart. */
+		size_t at = n;
+		caps[n++] = CAPA_GR; caps[n++] = 2;
+		put16(caps + n, (uint16_t)((o->gr_restarting ? 0x8000 : 0) | (o->gr_time & 0x0fff)));
+		n += 2;
+		if (o->mp4) {
+			put16(caps + n, AFI_IPV4); caps[n + 2] = SAFI_UNICAST; caps[n + 3] = 0x80;
+			n += 4; caps[at + 1] += 4;
+		}
+		if (o->mp6) {
+			put16(caps + n, AFI_IPV6); caps[n + 2] = SAFI_UNICAST; caps[n + 3] = 0x80;
+			n += 4; caps[at + 1] += 4;
+		}
+	}
+	caps[n++] = CAPA_AS4; caps[n++] = 4;
+	caps[n++] = o->as >> 24; caps[n++] = o->as >> 16; caps[n++] = o->as >> 8; caps[n++] = o->as;
+
+	len = BGP_HDR_LEN + 10 + 2 + n;
+	if (len > cap)
+		return 0;
+	p = buf + BGP_HDR_LEN;
+	p[0] = 4;
+	put16(p + 1, o->as > 0xffff ? AS_TRANS : (uint16_t)o->as);
+	put16(p + 3, o->hold);
+	p[5] = o->id >> 24; p[6] = o->id >> 16; p[7] = o->id >> 8; p[8] = o->id;
+	p[9] = (uint8_t)(n + 2);
+	p[10] = 2;              /* capabilities parameter */
+	p[11] = (uint8_t)n;
+	memcpy(p + 12, caps, n);
+	bgp_hdr_put(buf, len, BGP_OPEN);
+	return len;
+}
+
+size_t bgp_keepalive_build(uint8_t *buf, size_t cap)
+{
+	if (cap < BGP_HDR_LEN)
+		return 0;
+	bgp_hdr_put(buf, BGP_HDR_LEN, BGP_KEEPALIVE);
+	return BGP_HDR_LEN;
+}
+
+size_t bgp_notif_build(uint8_t *buf, size_t cap, uint8_t code, uint8_t sub,
+		       const void *data, size_t len)
+{
+	size_t total = BGP_HDR_LEN + 2 + len;
+
+	if (total > cap || total > BGP_MAX_LEN)
+		return 0;
+	buf[BGP_HDR_LEN] = code;
+	buf[BGP_HDR_LEN + 1] = sub;
+	if (len)
+		memcpy(buf + BGP_HDR_LEN + 2, data, len);
+	bgp_hdr_put(buf, total, BGP_NOTIFICATION);
+	return total;
+}
+
+size_t bgp_rr_build(uint8_t *buf, size_t cap, uint16_t afi, uint8_t safi, uint8_t sub)
+{
+	if (cap < BGP_HDR_LEN + 4)
+		return 0;
+	put16(buf + BGP_HDR_LEN, afi);
+	buf[BGP_HDR_LEN + 2] = sub;
+	buf[BGP_HDR_LEN + 3] = safi;
+	bgp_hdr_put(buf, BGP_HDR_LEN + 4, BGP_ROUTE_REFRESH);
+	return BGP_HDR_LEN + 4;
+}
+
+const char *bgp_type_name(uint8_t type)
+{
+	switch (type) {
+	case BGP_OPEN: return "OPEN";
+	case BGP_UPDATE: return "UPDATE";
+	case BGP_NOTIFICATION: return "NOTIFICATION";
+	case BGP_KEEPALIVE: return "KEEPALIVE";
+	case BGP_ROUTE_REFRESH: return "ROUTE-REFRESH";
+	}
+	return "unknown";
+}
+
+const char *bgp_err_name(uint8_t code, uint8_t sub)
+{
+	static const char *const hdr[] = { NULL, "connection not synchronized",
+		"bad message length", "bad message type" };
+	static const char *const open[] = { NULL, "unsupported version number",
+		"bad peer AS", "bad BGP identifier", "unsupported optional parameter",
+		NULL, "unacceptable hold time", "unsupported capability" };
+	static const char *const upd[] = { NULL, "malformed attribute list",
+		"unrecognized well-known attribute", "missing well-known attribute",
+		"attribute flags error", "attribute length error", "invalid ORIGIN attribute",
+		NULL, "invalid NEXT_HOP attribute", "optional attribute error",
+		"invalid network field", "malformed AS_PATH" };
+	static const char *const cease[] = { NULL, "maximum number of prefixes reached",
+		"administrative shutdown", "peer de-configured", "administrative reset",
+		"connection rejected", "other configuration change",
+		"connection collision resolution", "out of resources", "hard reset",
+		"BFD down" };
+
+	switch (code) {
+	case ERR_HEADER:
+		return sub < 4 && hdr[sub] ? hdr[sub] : "message header error";
+	case ERR_OPEN:
+		return sub < 8 && open[sub] ? open[sub] : "OPEN message error";
+	case ERR_UPDATE:
+		return sub < 12 && upd[sub] ? upd[sub] : "UPDATE message error";
+	case ERR_HOLD:
+		return "hold timer expired";
+	case ERR_FSM:
+		return "finite state machine error";
+	case ERR_CEASE:
+		return sub < 11 && cease[sub] ? cease[sub] : "cease";
+	case ERR_RREFRESH:
+		return "ROUTE-REFRESH message error";
+	}
+	return "unknown error";
+}
