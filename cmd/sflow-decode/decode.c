@@ -124,7 +124,8 @@ static void rec_sampled_ip(struct sf_decoder *d, struct rec_flow *f,
 		f->len = len;
 		REC_SET(f, FLOW_LEN);
 	}
-	if (fs->l3_from_header)
+	/* a decoded header wins; of two sampled_ip records the first does */
+	if (fs->l3_from_header || REC_HAS(f, FLOW_SRC))
 		return;
 	addr_from_bytes(&f->src, src, alen);
 	addr_from_bytes(&f->dst, dst, alen);
@@ -204,8 +205,10 @@ static int read_aspath(struct sf_decoder *d, struct rd *r, uint32_t *used,
 		if ((uint64_t)count * 4 > rd_left(r))
 			return -1;
 		if (cut || *used + 2 + (uint64_t)count > cap) {
+			/* keep the destination AS right even when cut */
 			cut = true;
-			if (rd_skip(r, (size_t)count * 4) == -1)
+			if (count > 0 && (rd_skip(r, ((size_t)count - 1) * 4) == -1 ||
+					  rd_u32(r, last_as) == -1))
 				return -1;
 			continue;
 		}
@@ -242,6 +245,8 @@ static void rec_gateway(struct sf_decoder *d, struct rec_flow *f, struct rd *r)
 			goto bad;
 		if (kept < cap)
 			d->communities[kept++] = c;
+		else if (i == cap)
+			d->aspath_cut++;
 	}
 	if (rd_u32(r, &lp) == -1)
 		goto bad;

@@ -11,8 +11,11 @@
 /* A sequence number that goes back by at most this much is a late or
  * duplicate datagram; further back is a restart. */
 #define REORDER_WINDOW 256u
-/* Uptime going back by more than this (ms) is a restart. */
+/* Uptime going back by more than this (ms) with the sequence number going
+ * forward is a restart. */
 #define UPTIME_SLACK 2000u
+/* A late datagram was sent at most this long (ms) before the last one. */
+#define LATE_SLACK 60000u
 #define KIND_AGENT 255u
 #define MAX_PROBE 32
 
@@ -135,6 +138,10 @@ void seq_datagram(struct seqtab *t, struct sf_stats *st, const struct ar_addr *a
 		return;
 	}
 	rc = advance(e->last, dseq, &missing);
+	/* Back by a little is a late datagram only if its uptime agrees. */
+	if (rc == 0 && dseq != e->last && uptime < e->uptime &&
+	    e->uptime - uptime > LATE_SLACK)
+		rc = -1;
 	/* The agent's clock went back while the sequence jumped: it
 	 * restarted. (The exact next number with a small uptime is the 49-day
 	 * wrap of the uptime, not a restart.) */
