@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ev.h"
@@ -109,9 +110,16 @@ static int resync(struct push *p, bool count)
 	return 0;
 }
 
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
 static void apply(struct push *p)
 {
-	ar_msec t0 = ev_now();
+	double t0 = now_ms();
 	for (int round = 0; round < 2; round++) {
 		struct plan_limits lim = {
 			.max4 = p->o->max4, .max6 = p->o->max6,
@@ -160,7 +168,7 @@ static void apply(struct push *p)
 			break;
 		}
 	}
-	double ms = (double)(ev_now() - t0);
+	double ms = now_ms() - t0;
 	p->st.latency_ms = ms;
 	if (ms > p->st.latency_max_ms)
 		p->st.latency_max_ms = ms;
