@@ -45,8 +45,12 @@ static void hdr(struct wbuf *w, uint8_t flags, uint8_t type, size_t len)
 /* Bytes of an AS path in segments form, asz bytes per AS; -1 if malformed. */
 static long path_len(const uint32_t *v, uint32_t n, size_t asz, uint32_t prepend)
 {
-	long len = prepend ? 2 + (long)asz : 0;
+	long len = 0;
 	uint32_t i = 0;
+
+	/* put_path() merges our AS into a leading sequence that has room */
+	if (prepend)
+		len = n >= 2 && v[0] == ASPATH_SEQUENCE && v[1] < 255 ? (long)asz : 2 + (long)asz;
 
 	while (i < n) {
 		if (i + 2 > n || v[i + 1] == 0 || v[i + 1] > 255 || i + 2 + v[i + 1] > n ||

@@ -184,7 +184,7 @@ void speaker_defaults(struct speaker_cfg *c)
 	c->shutdown_msg = "bgp-speaker shutting down";
 }
 
-int speaker_check(const struct speaker_cfg *c)
+int speaker_check(struct speaker_cfg *c)
 {
 	if (!c->local_as) {
 		log_err("--local-as is required");
@@ -194,6 +194,8 @@ int speaker_check(const struct speaker_cfg *c)
 		log_err("--router-id is required");
 		return -1;
 	}
+	if (!c->peer_as)
+		c->peer_as = c->local_as;       /* iBGP, as sFlow-RT peers */
 	if (c->md5[0] && !c->active && c->neighbor.af == AR_AF_NONE) {
 		log_err("--md5-password needs --neighbor");
 		return -1;
