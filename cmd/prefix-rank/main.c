@@ -1,0 +1,187 @@
+/* prefix-rank: the RIB, live traffic per prefix, and the choice of the
+ * active routes written as a FIB snapshot every tick. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "pr.h"
+#include "prog.h"
+
+static const char usage[] =
+	"usage: prefix-rank [-n] [-c FILE] [--replay] [-r PATH ...] [-f PATH ...] [-o PATH]\n"
+	"                   [-t SECONDS] [-T SECONDS] [-g SECONDS] [-m N] [-M N]\n"
+	"                   [--min-value X] [--min-prefix N] [--hysteresis X]\n"
+	"                   [-C PATH] [--log-level LEVEL]\n"
+	"       prefix-rank -C PATH -q QUERY\n"
+	"  route and flow records in, a FIB snapshot of the active routes every tick out\n"
+	"  -r, --routes PATH         route records (FIFO or file; repeatable, one per session)\n"
+	"  -f, --flows PATH          flow records (FIFO or file; repeatable, one per source)\n"
+	"  -o, --output PATH         where snapshots go (default -, stdout; a FIFO is reopened)\n"
+	"  -t, --tick SECONDS        selection and snapshot interval (default 1)\n"
+	"  -T, --time-constant SEC   time constant of the traffic averages (default 10)\n"
+	"  -g, --grace SECONDS       keep a lost peer's routes this long (default 120)\n"
+	"  -m, --max-routes N        IPv4 capacity (default 10000)\n"
+	"  -M, --max-routes6 N       IPv6 capacity (default 10000)\n"
+	"      --min-value X         select only prefixes with at least X bytes/s (default 0)\n"
+	"      --min-prefix N        select no prefix shorter than /N (default 1)\n"
+	"      --hysteresis X        incumbents rank with value * (1 + X) (default 0.5)\n"
+	"      --replay              inputs are recordings: time from flow timestamps,\n"
+	"                            routes read first, exit at the end of input\n"
+	"  -C, --control PATH        answer queries on this Unix socket\n"
+	"  -q, --query QUERY         ask a running prefix-rank (with -C) and print the JSON\n"
+	"      --log-level LEVEL     error, warn, info or debug\n"
+	"  -c, --config FILE         read the rank. keys of FILE first\n"
+	"  -n, --check               check the configuration and exit\n"
+	"  -h, --help                this text\n"
+	"  -V, --version             print the version\n";
+
+enum { O_MINVALUE = 256, O_MINPREFIX, O_HYST, O_REPLAY, O_LOGLEVEL };
+
+static const struct option opts[] = {
+	{ "routes", required_argument, NULL, 'r' },
+	{ "flows", required_argument, NULL, 'f' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "tick", required_argument, NULL, 't' },
+	{ "time-constant", required_argument, NULL, 'T' },
+	{ "grace", required_argument, NULL, 'g' },
+	{ "max-routes", required_argument, NULL, 'm' },
+	{ "max-routes6", required_argument, NULL, 'M' },
+	{ "min-value", required_argument, NULL, O_MINVALUE },
+	{ "min-prefix", required_argument, NULL, O_MINPREFIX },
+	{ "hysteresis", required_argument, NULL, O_HYST },
+	{ "replay", no_argument, NULL, O_REPLAY },
+	{ "control", required_argument, NULL, 'C' },
+	{ "query", required_argument, NULL, 'q' },
+	{ "log-level", required_argument, NULL, O_LOGLEVEL },
+	{ "config", required_argument, NULL, 'c' },
+	{ "check", no_argument, NULL, 'n' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static bool yes(const char *v)
+{
+	return !(v && (!strcmp(v, "no") || !strcmp(v, "0") || !strcmp(v, "false")));
+}
+
+static int set(int c, const char *v, void *arg)
+{
+	struct pr_opts *o = arg;
+	enum log_level lvl;
+
+	switch (c) {
+	case 'r':
+	case 'f': {
+		int *n = c == 'r' ? &o->nroutes : &o->nflows;
+		if (*n == PR_MAX_INPUTS) {
+			log_err("--%s: at most %d inputs", c == 'r' ? "routes" : "flows", PR_MAX_INPUTS);
+			return -1;
+		}
+		(c == 'r' ? o->routes : o->flows)[(*n)++] = strdup(v);
+		return 0;
+	}
+	case 'o':
+		o->output = strdup(v);
+		return 0;
+	case 't':
+		if (parse_double("--tick", v, 0.01, 3600, &o->tick) == -1)
+			return -1;
+		return 0;
+	case 'T':
+		return parse_double("--time-constant", v, 0.1, 86400, &o->tau);
+	case 'g':
+		return parse_double("--grace", v, 0, 86400 * 7, &o->grace);
+	case 'm':
+		return parse_uint("--max-routes", v, 100000000, &o->max4);
+	case 'M':
+		return parse_uint("--max-routes6", v, 100000000, &o->max6);
+	case O_MINVALUE:
+		return parse_double("--min-value", v, 0, 1e300, &o->min_value);
+	case O_MINPREFIX:
+		return parse_uint("--min-prefix", v, 128, &o->min_prefix);
+	case O_HYST:
+		return parse_double("--hysteresis", v, 0, 100, &o->hysteresis);
+	case O_REPLAY:
+		o->replay = yes(v);
+		return 0;
+	case 'C':
+		o->control = strdup(v);
+		return 0;
+	case 'q':
+		o->query = strdup(v);
+		return 0;
+	case O_LOGLEVEL:
+		if (log_level_parse(v, &lvl) == -1) {
+			log_err("--log-level: unknown level \"%s\"", v);
+			return -1;
+		}
+		log_set_level(lvl);
+		return 0;
+	}
+	log_err("option -%c cannot be set here", c);
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	static struct pr_opts o = {
+		.output = "-", .tick = 1, .tau = 10, .grace = 120, .hysteresis = 0.5,
+		.max4 = 10000, .max6 = 10000, .min_prefix = 1,
+	};
+	struct conf conf = { 0 };
+	const char *config = NULL;
+	int c, rc;
+
+	log_init("prefix-rank");
+	/* the config file first, so that flags given here win */
+	for (int i = 1; i < argc - 1; i++)
+		if (strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0)
+			config = argv[i + 1];
+	prog_config(&conf, config, "rank", opts, set, &o);
+	while ((c = getopt_long(argc, argv, "r:f:o:t:T:g:m:M:C:q:c:nhV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			break;
+		case 'n':
+			o.check = true;
+			break;
+		case 'h':
+			prog_usage(usage, 0);
+		case 'V':
+			prog_version("prefix-rank");
+		case '?':
+			prog_usage(usage, EXIT_USAGE);
+		default:
+			if (set(c, optarg, &o) == -1)
+				return EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		log_err("unexpected argument: %s", argv[optind]);
+		return EXIT_USAGE;
+	}
+	if (o.query) {
+		if (!o.control) {
+			log_err("--query needs --control PATH");
+			return EXIT_USAGE;
+		}
+		return query_client(o.control, o.query);
+	}
+	if (o.nroutes + o.nflows == 0) {
+		log_err("give at least one --routes or --flows input");
+		return EXIT_USAGE;
+	}
+	if (o.replay && o.control) {
+		log_err("--replay ends at the end of input: --control is not available");
+		return EXIT_USAGE;
+	}
+	if (o.check) {
+		conf_free(&conf);
+		return 0;
+	}
+	rc = pr_run(&o);
+	conf_free(&conf);
+	return rc;
+}

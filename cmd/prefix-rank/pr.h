@@ -1,0 +1,104 @@
+/* prefix-rank, the program: inputs, ticks, output, control socket. */
+#ifndef PR_H
+#define PR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ev.h"
+#include "rank.h"
+#include "rec.h"
+
+#define PR_MAX_INPUTS 64
+
+struct pr_opts {
+	const char *routes[PR_MAX_INPUTS];
+	const char *flows[PR_MAX_INPUTS];
+	int nroutes, nflows;
+	const char *output;             /* "-" = stdout */
+	const char *control;
+	const char *query;
+	double tick;                    /* seconds */
+	double tau;                     /* --time-constant, seconds */
+	double grace;                   /* seconds */
+	double min_value;
+	double hysteresis;
+	unsigned long long max4, max6, min_prefix;
+	bool replay, check;
+};
+
+enum in_kind { IN_ROUTES, IN_FLOWS };
+
+struct pr;
+struct input {
+	struct pr *pr;
+	const char *path;
+	enum in_kind kind;
+	int idx;                        /* number among inputs of its kind */
+	int fd;
+	bool fifo;                      /* a writer may come back: reopen at end */
+	bool done;
+	struct rec_reader *rr;
+	uint64_t records, ignored;
+};
+
+struct client;
+
+struct pr {
+	struct pr_opts *o;
+	struct rib rib;
+	struct input in[2 * PR_MAX_INPUTS];
+	int nin;
+	struct ev_loop *ev;
+	struct ev_timer tick;
+	uint64_t now;                   /* ms on the engine's clock */
+	uint64_t next_tick;             /* replay: the next tick's time */
+	bool have_time;
+	struct rec_writer *out;
+	bool out_fifo, out_nonblock, out_failed;
+	struct sel_result prev[2], cur[2];
+	uint64_t pushed_added, pushed_removed;  /* selection changes so far */
+	uint64_t gone;                  /* selected prefixes that left the RIB */
+	uint64_t ticks, skipped;
+	uint64_t start_us;              /* wall clock at start */
+	double tick_ms_max, tick_ms_last;
+	/* Router identity for queries (from peer records). */
+	uint32_t as;
+	struct ar_addr id;
+	bool peer_up;
+	int ctl;                        /* control socket, -1 if none */
+	struct client *clients;
+};
+
+#define EXIT_RUNTIME_RANK 1
+int pr_run(struct pr_opts *o);
+void snapshot_write(struct pr *pr);
+/* The best route of p as a route record (arrays point into the RIB). */
+void pfx_route(const struct rib *r, const struct pfx *p, struct rec_route *rt);
+void pr_tick(struct pr *pr);
+void pr_record(struct pr *pr, struct input *in, const struct rec *rec);
+uint64_t pr_bad(const struct pr *pr);
+
+/* Queries (query.c). */
+enum q_kind { Q_TOP, Q_PREFIX, Q_CURVE };
+struct query {
+	enum q_kind kind;
+	int af;
+	int dir;                        /* R_DBYTES or R_SBYTES */
+	unsigned long max;              /* maxPrefixes / curve max */
+	unsigned long step;             /* curve step */
+	double min_value;
+	unsigned min_prefix;
+	bool include_covered, prune_covered;
+	struct ar_addr addr;
+};
+/* Parse one query line. 0, or -1 with the reason in err. */
+int query_parse(const char *line, struct query *q, char *err, size_t errlen);
+/* The JSON answer (malloc'ed string). */
+char *query_answer(struct pr *pr, const struct query *q);
+int ctl_open(struct pr *pr, const char *path);
+void ctl_close(struct pr *pr);
+/* The client side: --query. Returns an exit status. */
+int query_client(const char *path, const char *query);
+
+#endif

@@ -1,0 +1,478 @@
+/* The program around the core: inputs read with poll(), a tick that selects
+ * and writes a FIB snapshot, and the replay mode that takes its time from the
+ * flow records instead of the clock. */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "pr.h"
+#include "sig.h"
+
+static void on_delete(void *ctx, struct pfx *p)
+{
+	struct pr *pr = ctx;
+
+	/* The next snapshot lacks it: route-push removes it. */
+	if (p->flags & PFX_PREV) {
+		pr->gone++;
+		pr->pushed_removed++;
+	}
+	for (int i = 0; i < 2; i++) {
+		sel_result_drop(&pr->prev[i], p);
+		sel_result_drop(&pr->cur[i], p);
+	}
+}
+
+static void peers_of_input(struct pr *pr, struct input *in, const struct rec_sync *s,
+			   void (*fn)(struct pr *, int))
+{
+	if (REC_HAS(s, SYNC_PEER)) {
+		int pi = rib_peer(&pr->rib, in->idx, &s->peer);
+		if (pi >= 0)
+			fn(pr, pi);
+		return;
+	}
+	/* No peer named: the complete state of everything this input carries. */
+	(void)rib_peer(&pr->rib, in->idx, NULL);
+	for (size_t i = 0; i < pr->rib.npeers; i++)
+		if (pr->rib.peers[i].input == in->idx)
+			fn(pr, (int)i);
+}
+
+static void do_begin(struct pr *pr, int pi) { rib_sync_begin(&pr->rib, pi); }
+static void do_end(struct pr *pr, int pi) { rib_sync_end(&pr->rib, pi); }
+static void do_down(struct pr *pr, int pi)
+{
+	rib_peer_down(&pr->rib, pi, pr->now, (uint64_t)(pr->o->grace * 1000));
+}
+
+static void replay_clock(struct pr *pr, uint64_t ms)
+{
+	if (!pr->have_time) {
+		pr->have_time = true;
+		pr->now = ms;
+		pr->rib.t0 = ms;
+		pr->rib.tcache = UINT64_MAX;
+		pr->next_tick = ms + (uint64_t)(pr->o->tick * 1000);
+		return;
+	}
+	if (ms < pr->now)
+		return;                 /* out of order: keep the clock monotonic */
+	while (ms >= pr->next_tick) {
+		pr->now = pr->next_tick;
+		pr_tick(pr);
+		pr->next_tick += (uint64_t)(pr->o->tick * 1000);
+	}
+	pr->now = ms;
+}
+
+void pr_record(struct pr *pr, struct input *in, const struct rec *rec)
+{
+	in->records++;
+	if (in->kind == IN_FLOWS) {
+		const struct rec_flow *f = &rec->u.flow;
+		if (rec->type != REC_FLOW || !REC_HAS(f, FLOW_DST) ||
+		    (REC_HAS(f, FLOW_DROPPED) && f->dropped)) {
+			in->ignored++;
+			return;
+		}
+		if (pr->o->replay) {
+			if (!REC_HAS(f, FLOW_TS)) {
+				in->ignored++;
+				return;
+			}
+			replay_clock(pr, f->ts / 1000);
+		}
+		rate_flow(&pr->rib, REC_HAS(f, FLOW_SRC) ? &f->src : &(struct ar_addr){ 0 },
+			  &f->dst, REC_HAS(f, FLOW_LEN) ? f->len : 0,
+			  REC_HAS(f, FLOW_RATE) ? f->rate : 1, pr->now);
+		return;
+	}
+	switch (rec->type) {
+	case REC_ROUTE: {
+		const struct rec_route *rt = &rec->u.route;
+		int pi = rib_peer(&pr->rib, in->idx, REC_HAS(rt, ROUTE_PEER) ? &rt->peer : NULL);
+		if (pi < 0 || rib_update(&pr->rib, pi, rt) < 0)
+			in->ignored++;
+		return;
+	}
+	case REC_SYNC:
+		peers_of_input(pr, in, &rec->u.sync,
+			       rec->u.sync.phase == SYNC_BEGIN ? do_begin : do_end);
+		return;
+	case REC_PEER: {
+		const struct rec_peer *p = &rec->u.peer;
+		struct rec_sync s = { 0 };
+		if (REC_HAS(p, PEER_PEER)) {
+			s.peer = p->peer;
+			REC_SET(&s, SYNC_PEER);
+		}
+		if (p->state == PEER_DOWN) {
+			log_info("%s: peer down: its routes are stale for %gs", in->path, pr->o->grace);
+			peers_of_input(pr, in, &s, do_down);
+			pr->peer_up = false;
+		} else {
+			pr->peer_up = true;
+			if (REC_HAS(p, PEER_AS))
+				pr->as = p->as;
+			if (REC_HAS(p, PEER_ID))
+				pr->id = p->id;
+		}
+		return;
+	}
+	default:
+		in->ignored++;
+		return;
+	}
+}
+
+/* The writer of a FIFO input went away, or a pipe ended. */
+static void input_lost(struct pr *pr, struct input *in)
+{
+	struct rec_sync s = { 0 };
+
+	if (in->kind == IN_ROUTES) {
+		log_warn("%s: route feed ended: keeping its routes for %gs", in->path, pr->o->grace);
+		peers_of_input(pr, in, &s, do_down);
+	}
+}
+
+static int drain(struct pr *pr, struct input *in)
+{
+	struct rec rec;
+	int n = 0;
+
+	while (rr_next(in->rr, &rec) == 1) {
+		pr_record(pr, in, &rec);
+		n++;
+	}
+	return n;
+}
+
+static void on_input(struct ev_loop *l, int fd, short re, void *arg);
+
+static void input_end(struct pr *pr, struct input *in)
+{
+	rr_eof(in->rr);
+	ev_fd_del(pr->ev, in->fd);
+	if (in->fifo)
+		input_lost(pr, in);
+	if (in->fifo && strcmp(in->path, "-") != 0) {
+		/* Wait for the next writer on a fresh descriptor (Linux reports
+		 * no hang-up on it until a writer has come and gone). */
+		int fd = rec_open_input(in->path, true);
+		close(in->fd);
+		if (fd < 0) {
+			log_err("cannot reopen %s: %s", in->path, strerror(errno));
+			in->done = true;
+			in->fd = -1;
+			return;
+		}
+		in->fd = fd;
+		rr_set_fd(in->rr, fd);
+		ev_fd_add(pr->ev, fd, POLLIN, on_input, in);
+		return;
+	}
+	if (in->fd > 0)
+		close(in->fd);
+	in->fd = -1;
+	in->done = true;
+}
+
+static void on_input(struct ev_loop *l, int fd, short re, void *arg)
+{
+	struct input *in = arg;
+	struct pr *pr = in->pr;
+
+	(void)l;
+	(void)fd;
+	(void)re;
+	if (!pr->o->replay)
+		pr->now = ev_now();
+	/* A few reads per wakeup, then the other inputs get their turn. */
+	for (int k = 0; k < 16; k++) {
+		ssize_t n = rr_fill(in->rr);
+		if (n > 0) {
+			drain(pr, in);
+			continue;
+		}
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (n < 0)
+			log_err("%s: read: %s", in->path, strerror(errno));
+		drain(pr, in);
+		input_end(pr, in);
+		return;
+	}
+}
+
+static int input_open(struct pr *pr, struct input *in)
+{
+	struct stat st;
+
+	in->pr = pr;
+	in->fd = rec_open_input(in->path, !pr->o->replay);
+	if (in->fd < 0) {
+		log_err("cannot open %s: %s", in->path, strerror(errno));
+		return -1;
+	}
+	in->fifo = fstat(in->fd, &st) == 0 && S_ISFIFO(st.st_mode);
+	in->rr = rr_new(in->fd, in->path);
+	return in->rr ? 0 : -1;
+}
+
+/* ---- Output ---- */
+
+static void out_reopen(struct pr *pr);
+
+static void on_output(struct ev_loop *l, int fd, short re, void *arg)
+{
+	struct pr *pr = arg;
+
+	(void)re;
+	if (rw_flush(pr->out) != 1) {
+		ev_fd_del(l, fd);
+		if (rw_error(pr->out))
+			out_reopen(pr);
+	}
+}
+
+/* EPIPE: the reader went away. A FIFO is reopened (at the next tick, when a
+ * reader is there) and gets a complete state; stdout is the end of us. */
+static void out_reopen(struct pr *pr)
+{
+	int e = rw_error(pr->out);
+
+	if (e == 0)
+		return;
+	if (!pr->out_fifo || strcmp(pr->o->output, "-") == 0) {
+		log_err("output: %s", strerror(e));
+		pr->out_failed = true;
+		if (pr->ev)
+			ev_break(pr->ev);
+		return;
+	}
+	if (rw_fd(pr->out) >= 0)
+		close(rw_fd(pr->out));
+	rw_set_fd(pr->out, -1);
+}
+
+static bool out_ready(struct pr *pr)
+{
+	int fd;
+
+	if (rw_fd(pr->out) >= 0)
+		return true;
+	fd = rec_open_output(pr->o->output, true);
+	if (fd < 0)
+		return false;           /* ENXIO: no reader yet */
+	log_info("%s: reader is back, sending a complete state", pr->o->output);
+	rw_set_fd(pr->out, fd);
+	return true;
+}
+
+static void out_flush(struct pr *pr)
+{
+	int r;
+
+	if (pr->o->replay || !pr->out_nonblock) {
+		while ((r = rw_flush(pr->out)) == 1)
+			;
+	} else {
+		r = rw_flush(pr->out);
+		if (r == 1)
+			ev_fd_add(pr->ev, rw_fd(pr->out), POLLOUT, on_output, pr);
+	}
+	if (r < 0)
+		out_reopen(pr);
+}
+
+void pr_tick(struct pr *pr)
+{
+	uint64_t t = ev_now();
+	struct timespec a, b;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	(void)t;
+	rate_tick(&pr->rib, pr->now);
+	rib_expire(&pr->rib, pr->now);
+	for (int i = 0; i < 2; i++) {
+		struct sel_params sp = {
+			.max = i ? pr->o->max6 : pr->o->max4,
+			.min_value = pr->o->min_value,
+			.min_prefix = (unsigned)pr->o->min_prefix,
+			.hysteresis = pr->o->hysteresis,
+			.dir = R_DBYTES, .closure = true, .prune = true, .bit = PFX_SEL,
+		};
+		struct sel_result tmp;
+		select_clear(&pr->prev[i], PFX_SEL);
+		if (select_run(&pr->rib, i ? AR_AF6 : AR_AF4, &sp, &pr->cur[i]) < 0)
+			log_err("selection: out of memory");
+		select_commit(&pr->rib, &pr->prev[i], &pr->cur[i]);
+		tmp = pr->prev[i];
+		pr->prev[i] = pr->cur[i];
+		pr->cur[i] = tmp;
+		pr->pushed_added += pr->prev[i].adds;
+		pr->pushed_removed += pr->prev[i].dels;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	pr->tick_ms_last = (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6;
+	if (pr->tick_ms_last > pr->tick_ms_max)
+		pr->tick_ms_max = pr->tick_ms_last;
+	pr->ticks++;
+	if (!pr->out)
+		return;
+	if (!out_ready(pr) || rw_would_block(pr->out)) {
+		pr->skipped++;
+		return;
+	}
+	snapshot_write(pr);
+	out_flush(pr);
+}
+
+static void on_tick(struct ev_loop *l, void *arg)
+{
+	struct pr *pr = arg;
+
+	pr->now = ev_now();
+	pr_tick(pr);
+	ev_timer_after(l, &pr->tick, (ar_msec)(pr->o->tick * 1000));
+}
+
+static void pr_free(struct pr *pr)
+{
+	for (int i = 0; i < pr->nin; i++) {
+		if (pr->in[i].rr)
+			rr_free(pr->in[i].rr);
+		if (pr->in[i].fd > 0)
+			close(pr->in[i].fd);
+	}
+	ctl_close(pr);
+	for (int i = 0; i < 2; i++) {
+		sel_result_free(&pr->prev[i]);
+		sel_result_free(&pr->cur[i]);
+	}
+	if (pr->out)
+		rw_free(pr->out);
+	if (pr->ev)
+		ev_free(pr->ev);
+	rib_free(&pr->rib);
+}
+
+uint64_t pr_bad(const struct pr *pr)
+{
+	uint64_t n = 0;
+
+	for (int i = 0; i < pr->nin; i++) {
+		const struct rr_stats *s = rr_stats(pr->in[i].rr);
+		for (int k = 0; k < RR_BAD_N; k++)
+			n += s->bad[k];
+	}
+	return n;
+}
+
+static int replay(struct pr *pr)
+{
+	/* Routes first, whole, so flows meet the table they were sampled with. */
+	for (int pass = 0; pass < 2; pass++) {
+		for (int i = 0; i < pr->nin; i++) {
+			struct input *in = &pr->in[i];
+			ssize_t n;
+			if ((in->kind == IN_ROUTES) != (pass == 0))
+				continue;
+			while ((n = rr_fill(in->rr)) != 0) {
+				if (n < 0 && errno == EINTR)
+					continue;
+				if (n < 0) {
+					log_err("%s: read: %s", in->path, strerror(errno));
+					return EXIT_RUNTIME_RANK;
+				}
+				drain(pr, in);
+				if (sig_stop_requested())
+					return 0;
+			}
+			rr_eof(in->rr);
+			drain(pr, in);
+		}
+	}
+	pr_tick(pr);                    /* the state at the last record */
+	return pr->out_failed ? EXIT_RUNTIME_RANK : 0;
+}
+
+int pr_run(struct pr_opts *o)
+{
+	static struct pr pr;
+	int rc = 0;
+
+	pr.o = o;
+	pr.ctl = -1;
+	pr.start_us = ev_wall_us();
+	if (rib_init(&pr.rib, o->tau) < 0) {
+		log_err("out of memory");
+		return EXIT_RUNTIME_RANK;
+	}
+	pr.rib.on_delete = on_delete;
+	pr.rib.on_delete_ctx = &pr;
+	for (int i = 0; i < o->nroutes; i++)
+		pr.in[pr.nin++] = (struct input){ .path = o->routes[i], .kind = IN_ROUTES, .idx = i };
+	for (int i = 0; i < o->nflows; i++)
+		pr.in[pr.nin++] = (struct input){ .path = o->flows[i], .kind = IN_FLOWS, .idx = i };
+	if (sig_init() < 0) {
+		log_err("signals: %s", strerror(errno));
+		rc = EXIT_RUNTIME_RANK;
+		goto out;
+	}
+	for (int i = 0; i < pr.nin; i++)
+		if (input_open(&pr, &pr.in[i]) < 0) {
+			rc = EXIT_RUNTIME_RANK;
+			goto out;
+		}
+	if (o->output) {
+		struct stat st;
+		int fd = rec_open_output(o->output, false);
+		if (fd < 0 && strcmp(o->output, "-") != 0)
+			fd = -1;        /* a FIFO without a reader yet: retried each tick */
+		pr.out_fifo = strcmp(o->output, "-") == 0 ? (fstat(1, &st) == 0 && S_ISFIFO(st.st_mode))
+							  : (stat(o->output, &st) == 0 && S_ISFIFO(st.st_mode));
+		if (fd >= 0 && pr.out_fifo && !o->replay) {
+			fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+			pr.out_nonblock = true;
+		}
+		pr.out = rw_new(fd);
+	}
+	if (o->replay) {
+		rc = replay(&pr);
+		goto out;
+	}
+	if (!(pr.ev = ev_new())) {
+		rc = EXIT_RUNTIME_RANK;
+		goto out;
+	}
+	pr.now = ev_now();
+	pr.rib.t0 = pr.now;
+	if (o->control && ctl_open(&pr, o->control) < 0) {
+		rc = EXIT_RUNTIME_RANK;
+		goto out;
+	}
+	for (int i = 0; i < pr.nin; i++)
+		ev_fd_add(pr.ev, pr.in[i].fd, POLLIN, on_input, &pr.in[i]);
+	ev_timer_init(&pr.tick, on_tick, &pr);
+	ev_timer_after(pr.ev, &pr.tick, (ar_msec)(o->tick * 1000));
+	ev_run(pr.ev);
+	if (pr.out && !pr.out_failed && rw_fd(pr.out) >= 0) {
+		fcntl(rw_fd(pr.out), F_SETFL, fcntl(rw_fd(pr.out), F_GETFL) & ~O_NONBLOCK);
+		while (rw_flush(pr.out) == 1)
+			;
+	}
+	if (pr.out_failed)
+		rc = EXIT_RUNTIME_RANK;
+	log_info("stopping: %zu IPv4 and %zu IPv6 prefixes, %llu flows",
+		 pr.rib.af[0].n, pr.rib.af[1].n, (unsigned long long)pr.rib.flows);
+out:
+	pr_free(&pr);
+	return rc;
+}
