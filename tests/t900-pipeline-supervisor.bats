@@ -40,7 +40,7 @@ setup() {
 	chmod o+x "$BATS_RUN_TMPDIR" "$BATS_RUN_TMPDIR/test" 2>/dev/null || true
 	mkdir -p "$T/bin"
 	make_stub sflow-decode '[--listen ADDR[:PORT]] [--agents LIST] [--rcvbuf BYTES] [--counters] [--stats-interval SECONDS] [-r FILE]'
-	make_stub bgp-speaker '--instance NAME [--listen ADDR[:PORT]] [--connect ADDR] [--neighbor ADDR] [--local-as AS] [--peer-as AS] [--router-id ID] [--hold-time SECONDS] [--md5-password PW] [--next-hop-self]'
+	make_stub bgp-speaker '--name NAME [--listen ADDR[:PORT]] [--connect ADDR] [--neighbor ADDR] [--local-as AS] [--peer-as AS] [--router-id ID] [--hold-time SECONDS] [--md5-password PW] [--next-hop-self]'
 	make_stub prefix-rank '[--routes PATH] [--flows PATH] [--control PATH] [--max-routes N] [--max-routes6 N] [--min-value BPS] [--min-prefix LEN] [--tick SECONDS] [--time-constant SECONDS] [--grace SECONDS]'
 	make_stub route-push '[--input PATH] [--netlink] [--bgp] [--table T] [--proto N] [--max-routes N] [--max-routes6 N] [--max-withdraw-percent P] [--dry-run]'
 	export AR_BINDIR=$T/bin AR_BACKOFF_MIN_MS=200 AR_BACKOFF_MAX_MS=800 AR_STOP_WAIT_S=3
@@ -122,7 +122,7 @@ all_running() {
 	bgp.learn.hold-time = 2
 	bgp.learn.local-as = 0
 	this line has no equals sign
-	bgp.listen = 127.0.0.1
+	bgp.other.listen = 127.0.0.1
 	push.max-withdraw-percent = 150
 	sflow.agents = 198.18.0.0/33,2001:db8::/32
 	color = blue
@@ -139,7 +139,7 @@ all_running() {
 	assert_line --partial "bad.conf:4: bgp.learn.hold-time: the hold time is 0 or 3..65535"
 	assert_line --partial "bad.conf:5: bgp.learn.local-as: an AS number is 1..4294967295"
 	assert_line --partial "bad.conf:6: expected \"key = value\""
-	assert_line --partial "bad.conf:7: \"bgp.listen\": bgp keys name their instance"
+	assert_line --partial "bad.conf:7: \"bgp.other.listen\": the bgp instances are learn and announce"
 	assert_line --partial "bad.conf:8: push.max-withdraw-percent: a percentage 0..100"
 	assert_line --partial "bad.conf:9: sflow.agents: bad address or prefix \"198.18.0.0/33\""
 	assert_line --partial "bad.conf:10: unknown key \"color\""
@@ -172,8 +172,8 @@ all_running() {
 	# wired: prefix-rank reads the FIFOs and writes the FIB FIFO
 	wait_for 5 grep -q -- "--routes $RUN/routes.fifo --flows $RUN/flows.fifo" "$RUN/sup/prefix-rank.log"
 	wait_for 5 grep -q -- "--input $RUN/fib.fifo --bgp" "$RUN/sup/route-push.log"
-	wait_for 5 grep -q -- "--instance learn" "$RUN/sup/bgp-learn.log"
-	wait_for 5 grep -q -- "--instance announce" "$RUN/sup/bgp-announce.log"
+	wait_for 5 grep -q -- "--name learn" "$RUN/sup/bgp-learn.log"
+	wait_for 5 grep -q -- "--name announce" "$RUN/sup/bgp-announce.log"
 	wait_for 5 grep -q "stats: ticks=" "$RUN/sup/prefix-rank.log"
 	for f in flows routes fib announce; do [ -p "$RUN/$f.fifo" ]; done
 	run active-route -c "$T/ar.conf" status
