@@ -34,6 +34,11 @@ struct seq_ent {
 struct seqtab {
 	struct seq_ent *v;
 	size_t mask;
+	/* the agent of the datagram being decoded: its samples follow */
+	struct ar_addr cur_agent;
+	uint32_t cur_subagent;
+	uint32_t cur_epoch;
+	bool cur_valid;
 };
 
 struct seqtab *seq_new(size_t max_sources)
@@ -130,11 +135,16 @@ void seq_datagram(struct seqtab *t, struct sf_stats *st, const struct ar_addr *a
 	struct seq_ent *e = lookup(t, st, agent, subagent, 0, KIND_AGENT, &fresh);
 	int rc;
 
+	t->cur_valid = false;
 	if (e == NULL)
 		return;
+	t->cur_agent = *agent;
+	t->cur_subagent = subagent;
+	t->cur_valid = true;
 	if (fresh) {
 		e->last = dseq;
 		e->uptime = uptime;
+		t->cur_epoch = e->epoch;
 		return;
 	}
 	rc = advance(e->last, dseq, &missing);
@@ -166,6 +176,7 @@ void seq_datagram(struct seqtab *t, struct sf_stats *st, const struct ar_addr *a
 		e->last = dseq;
 		e->uptime = uptime;
 	}
+	t->cur_epoch = e->epoch;
 }
 
 void seq_sample(struct seqtab *t, struct sf_stats *st, const struct ar_addr *agent,
@@ -176,9 +187,14 @@ void seq_sample(struct seqtab *t, struct sf_stats *st, const struct ar_addr *age
 	struct seq_ent *a, *e;
 	int rc;
 
-	a = lookup(t, st, agent, subagent, 0, KIND_AGENT, &afresh);
-	if (a != NULL)
-		epoch = a->epoch;
+	if (t->cur_valid && t->cur_subagent == subagent &&
+	    t->cur_agent.af == agent->af && memcmp(t->cur_agent.b, agent->b, 16) == 0) {
+		epoch = t->cur_epoch;
+	} else {
+		a = lookup(t, st, agent, subagent, 0, KIND_AGENT, &afresh);
+		if (a != NULL)
+			epoch = a->epoch;
+	}
 	e = lookup(t, st, agent, subagent, ds, kind, &fresh);
 	if (e == NULL)
 		return;

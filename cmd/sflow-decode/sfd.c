@@ -6,13 +6,14 @@
 
 #include "log.h"
 #include "prog.h"
+#include "enc.h"
 #include "sfd.h"
 
 static void on_flow(void *arg, const struct rec_flow *f)
 {
 	struct sfd *s = arg;
 
-	rw_flow(s->w, f);
+	fenc_write(s->w, f);
 }
 
 static void on_counter(void *arg, const struct rec_counter *c)
@@ -25,6 +26,10 @@ static void on_counter(void *arg, const struct rec_counter *c)
 int sfd_init(struct sfd *s, const struct sfd_opts *o)
 {
 	memset(s, 0, sizeof(*s));
+	if (fenc_init() == -1) {
+		log_err("flow schema not as expected");
+		return -1;
+	}
 	s->o = o;
 	s->dec.on_flow = on_flow;
 	s->dec.on_counter = o->counters ? on_counter : NULL;
