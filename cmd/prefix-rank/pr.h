@@ -58,7 +58,7 @@ struct pr {
 	bool out_fifo, out_nonblock, out_failed;
 	struct sel_result prev[2], cur[2];
 	uint64_t pushed_added, pushed_removed;  /* selection changes so far */
-	uint64_t gone;                  /* selected prefixes that left the RIB */
+	uint64_t gone, gone_seen;       /* selected prefixes that left the RIB */
 	uint64_t ticks, skipped;
 	uint64_t start_us;              /* wall clock at start */
 	double tick_ms_max, tick_ms_last;

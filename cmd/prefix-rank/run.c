@@ -323,6 +323,9 @@ void pr_tick(struct pr *pr)
 	pr->tick_ms_last = (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6;
 	if (pr->tick_ms_last > pr->tick_ms_max)
 		pr->tick_ms_max = pr->tick_ms_last;
+	/* Selected prefixes that left the RIB since the last tick are removals too. */
+	pr->prev[0].dels += pr->gone - pr->gone_seen;
+	pr->gone_seen = pr->gone;
 	pr->ticks++;
 	if (!pr->out)
 		return;

@@ -1,0 +1,78 @@
+#!/usr/bin/env bats
+# prefix-rank: usage, config, and the property tests of its core.
+load lib/common
+load tools/rank-lib
+
+@test "t400 --help and --version" {
+	run prefix-rank --help
+	assert_success
+	assert_output --partial "usage: prefix-rank"
+	assert_output --partial "--max-routes6"
+	run prefix-rank --version
+	assert_success
+	assert_output --partial "prefix-rank"
+}
+
+@test "t401 usage errors exit 2 with a message" {
+	run prefix-rank
+	assert_failure 2
+	assert_output --partial "give at least one --routes or --flows"
+	run prefix-rank --bogus
+	assert_failure 2
+	run prefix-rank -r x --tick 0
+	assert_failure 2
+	run prefix-rank -r x --max-routes lots
+	assert_failure 2
+	run prefix-rank -q top
+	assert_failure 2
+	assert_output --partial "--query needs --control"
+	run prefix-rank -r x extra
+	assert_failure 2
+}
+
+@test "t402 --check reads the rank. keys of a config file" {
+	printf 'rank.max-routes = 5\nrank.tick = 2\nbgp.port = 1179\n' > "$T/ok.conf"
+	run prefix-rank -c "$T/ok.conf" -r /nonexistent -n
+	assert_success
+	printf 'rank.max-routes = many\n' > "$T/bad.conf"
+	run prefix-rank -c "$T/bad.conf" -r x -n
+	assert_failure 2
+	assert_output --partial "bad.conf:1"
+}
+
+@test "t403 a config key takes effect: rank.max-routes = 1" {
+	rank_routes "$T/r.jsonl" 198.18.1.0/24=198.19.0.1 198.18.2.0/24=198.19.0.2
+	rank_flows "$T/f.jsonl" 5 198.18.1.1,1000,10,10 198.18.2.1,1000,10,20
+	to_rec "$T/r.jsonl" "$T/r.rec"; to_rec "$T/f.jsonl" "$T/f.rec"
+	printf 'rank.max-routes = 1\n' > "$T/c.conf"
+	prefix-rank -c "$T/c.conf" --replay -r "$T/r.rec" -f "$T/f.rec" > "$T/out.rec"
+	run rank_last_fib "$T/out.rec"
+	assert_output "198.18.1.0/24 198.19.0.1 -"
+}
+
+@test "t404 property test: LPM, parents, capacity and no hiding over random RIBs" {
+	for seed in 1 2 3 4 5; do
+		run rank-prop "$seed" 15
+		assert_success
+		assert_output --regexp "^[0-9]+ passed, 0 failed$"
+	done
+}
+
+@test "t405 a missing input file is a runtime error (exit 1)" {
+	run prefix-rank --replay -r "$T/nope.rec"
+	assert_failure 1
+	assert_output --partial "cannot open"
+}
+
+@test "t406 malformed records are counted and skipped, never fatal" {
+	rank_routes "$T/r.jsonl" 198.18.1.0/24=198.19.0.1
+	to_rec "$T/r.jsonl" "$T/r.rec"
+	rank_flows "$T/f.jsonl" 3 198.18.1.1,1000,10,10
+	to_rec "$T/f.jsonl" "$T/f.rec"
+	{ printf '\xc1\xc1garbage'; cat "$T/f.rec"; printf '\x81\xa4type\xa4flow\x92'; } > "$T/bad.rec"
+	run prefix-rank --replay -r "$T/r.rec" -f "$T/bad.rec" -o "$T/out.rec"
+	assert_success
+	[ "$(rank_stat "$T/out.rec" bad)" -ge 1 ]
+	run rank_last_fib "$T/out.rec"
+	assert_output "198.18.1.0/24 198.19.0.1 -"
+}
