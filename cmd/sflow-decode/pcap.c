@@ -156,7 +156,11 @@ int pcap_run(struct sfd *s, const char *path)
 	else
 		pc = pcap_open_offline(path, err);
 	if (pc == NULL) {
-		log_err("%s: %s", path, err);
+		/* libpcap names the file in some messages, not in others */
+		if (strncmp(err, path, strlen(path)) == 0)
+			log_err("%s", err);
+		else
+			log_err("%s: %s", path, err);
 		return EXIT_RUNTIME;
 	}
 	dlt = pcap_datalink(pc);
@@ -173,6 +177,7 @@ int pcap_run(struct sfd *s, const char *path)
 		pcap_close(pc);
 		return EXIT_RUNTIME;
 	}
+	s->started = true;
 	while ((rc = pcap_next_ex(pc, &h, &pkt)) == 1) {
 		uint64_t ts = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
 

@@ -34,6 +34,7 @@ struct seq_ent {
 struct seqtab {
 	struct seq_ent *v;
 	size_t mask;
+	size_t used, max;       /* entries in use; at most max (--max-sources) */
 	/* the agent of the datagram being decoded: its samples follow */
 	struct ar_addr cur_agent;
 	uint32_t cur_subagent;
@@ -50,6 +51,7 @@ struct seqtab *seq_new(size_t max_sources)
 		return NULL;
 	while (n < max_sources * 2 && n < (1u << 24))
 		n <<= 1;
+	t->max = max_sources > 0 ? max_sources : 1;
 	t->v = calloc(n, sizeof(*t->v));
 	if (t->v == NULL) {
 		free(t);
@@ -91,6 +93,9 @@ static struct seq_ent *lookup(struct seqtab *t, struct sf_stats *st,
 		i = (size_t)(h + (uint64_t)probe) & t->mask;
 		e = &t->v[i];
 		if (!e->used) {
+			if (t->used >= t->max)
+				break;
+			t->used++;
 			memset(e, 0, sizeof(*e));
 			e->used = 1;
 			e->af = a->af;

@@ -186,10 +186,12 @@ int sfd_run(const struct sfd_opts *o)
 		rc = pcap_run(&s, o->read);
 	else
 		rc = udp_run(&s);
-	sfd_stats_tick(&s, true);
-	if (sfd_drain(&s) == -1)
-		rc = EXIT_RUNTIME;
-	sfd_summary(&s);
+	if (s.started) {
+		sfd_stats_tick(&s, true);
+		if (sfd_drain(&s) == -1)
+			rc = EXIT_RUNTIME;
+		sfd_summary(&s);
+	}
 	sfd_fini(&s);
 	return rc;
 }

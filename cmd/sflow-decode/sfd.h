@@ -46,6 +46,7 @@ struct sfd {
 	struct in_stats in;
 	ar_msec next_stats;
 	bool done;                      /* --limit reached */
+	bool started;                   /* the input opened: stats and summary at exit */
 	int status;
 };
 

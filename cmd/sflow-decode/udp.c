@@ -227,6 +227,7 @@ int udp_run(struct sfd *s)
 			status = EXIT_RUNTIME;
 			goto out;
 		}
+	s->started = true;
 	/* the output must not block the sockets: poll it instead */
 	fl = fcntl(rw_fd(s->w), F_GETFL);
 	if (fl != -1)

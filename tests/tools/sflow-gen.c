@@ -51,10 +51,13 @@ static struct sockaddr_storage udst;
 static socklen_t udstlen;
 static uint64_t t_us = 1700000000000000ull;
 static uint64_t sent;
+static int linktype = 1, ip6, vlan_tag, fragment;
+static unsigned long send_rate;   /* datagrams per second, 0 = as fast as possible */
+static uint16_t dport = 6343;
 
 static void pcap_header(void)
 {
-	uint32_t h[6] = { 0xa1b2c3d4, 0x00040002, 0, 0, 65535, 1 };
+	uint32_t h[6] = { 0xa1b2c3d4, 0x00040002, 0, 0, 65535, (uint32_t)linktype };
 	fwrite(h, 4, 6, outf);
 }
 
@@ -73,6 +76,20 @@ static uint16_t csum(const uint8_t *p, size_t n)
 static void emit(const struct buf *d)
 {
 	if (usock != -1) {
+		static struct timespec t0;
+		if (send_rate > 0) {
+			struct timespec now;
+			if (sent == 0)
+				clock_gettime(CLOCK_MONOTONIC, &t0);
+			for (;;) {
+				clock_gettime(CLOCK_MONOTONIC, &now);
+				double el = (double)(now.tv_sec - t0.tv_sec) + (double)(now.tv_nsec - t0.tv_nsec) / 1e9;
+				if (el * (double)send_rate >= (double)sent)
+					break;
+				struct timespec ns = { 0, 50000 };
+				nanosleep(&ns, NULL);
+			}
+		}
 		if (sendto(usock, d->b, d->n, 0, (struct sockaddr *)&udst, udstlen) == -1)
 			perror("sflow-gen: sendto");
 		sent++;
@@ -81,15 +98,47 @@ static void emit(const struct buf *d)
 	static struct buf f;
 	uint32_t rec[4];
 	f.n = 0;
-	putn(&f, "\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01", 12);
-	put16(&f, 0x0800);
-	size_t ip = f.n;
-	put8(&f, 0x45); put8(&f, 0); put16(&f, (uint16_t)(20 + 8 + d->n));
-	put16(&f, 0); put16(&f, 0x4000); put8(&f, 64); put8(&f, 17); put16(&f, 0);
-	putn(&f, "\xc6\x12\x00\x01\xc6\x12\x00\x02", 8);   /* 198.18.0.1 -> .2 */
-	uint16_t c = csum(f.b + ip, 20);
-	f.b[ip + 10] = (uint8_t)(c >> 8); f.b[ip + 11] = (uint8_t)c;
-	put16(&f, 40000); put16(&f, 6343); put16(&f, (uint16_t)(8 + d->n)); put16(&f, 0);
+	switch (linktype) {
+	case 1:         /* Ethernet, optionally with an 802.1Q tag */
+		putn(&f, "\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01", 12);
+		if (vlan_tag) {
+			put16(&f, 0x8100);
+			put16(&f, 10);
+		}
+		put16(&f, ip6 ? 0x86dd : 0x0800);
+		break;
+	case 113:       /* Linux cooked v1: protocol last */
+		put16(&f, 0); put16(&f, 1); put16(&f, 6);
+		putn(&f, "\x02\x00\x00\x00\x00\x01\x00\x00", 8);
+		put16(&f, ip6 ? 0x86dd : 0x0800);
+		break;
+	case 276:       /* Linux cooked v2: protocol first */
+		put16(&f, ip6 ? 0x86dd : 0x0800); put16(&f, 0); put32(&f, 2);
+		put16(&f, 1); put8(&f, 0); put8(&f, 6);
+		putn(&f, "\x02\x00\x00\x00\x00\x01\x00\x00", 8);
+		break;
+	case 0:         /* BSD loopback: address family in host order */
+		{
+			uint32_t fam = ip6 ? 24 : 2;
+			putn(&f, &fam, 4);
+		}
+		break;
+	case 101:       /* raw IP */
+		break;
+	}
+	if (ip6) {
+		put32(&f, 6u << 28); put16(&f, (uint16_t)(8 + d->n)); put8(&f, 17); put8(&f, 64);
+		putn(&f, "\x20\x01\x0d\xb8\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01", 16);
+		putn(&f, "\x20\x01\x0d\xb8\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02", 16);
+	} else {
+		size_t ip = f.n;
+		put8(&f, 0x45); put8(&f, 0); put16(&f, (uint16_t)(20 + 8 + d->n));
+		put16(&f, 0); put16(&f, fragment ? 0x2000 : 0x4000); put8(&f, 64); put8(&f, 17); put16(&f, 0);
+		putn(&f, "\xc6\x12\x00\x01\xc6\x12\x00\x02", 8);   /* 198.18.0.1 -> .2 */
+		uint16_t c = csum(f.b + ip, 20);
+		f.b[ip + 10] = (uint8_t)(c >> 8); f.b[ip + 11] = (uint8_t)c;
+	}
+	put16(&f, 40000); put16(&f, dport); put16(&f, (uint16_t)(8 + d->n)); put16(&f, 0);
 	putn(&f, d->b, d->n);
 	rec[0] = (uint32_t)(t_us / 1000000); rec[1] = (uint32_t)(t_us % 1000000);
 	rec[2] = rec[3] = (uint32_t)f.n;
@@ -579,22 +628,32 @@ static void big(void)
 
 static const char usage[] =
 	"usage: sflow-gen [-n DATAGRAMS] [-p PREFIXES] [-s SEED] [-o FILE] [-u HOST:PORT]\n"
-	"                 [-r DATAGRAMS_PER_SEC] bench|quirks|seqgap|malformed|agents|big\n";
+	"                 [-r DATAGRAMS_PER_SEC] [-l en10mb|sll|sll2|raw|null] [-6] [-V] [-F]\n"
+	"                 [-P PORT] bench|quirks|seqgap|malformed|agents|big\n"
+	"  -6 IPv6 transport, -V an 802.1Q tag, -F every packet an IPv4 fragment\n";
 
 int main(int argc, char **argv)
 {
-	unsigned long n = 1000, nprefix = 10000, rate = 0;
+	unsigned long n = 1000, nprefix = 10000;
 	const char *path = NULL, *udp = NULL;
 	int c;
 
-	while ((c = getopt(argc, argv, "n:p:s:o:u:r:h")) != -1) {
+	while ((c = getopt(argc, argv, "n:p:s:o:u:r:l:6VFP:h")) != -1) {
 		switch (c) {
 		case 'n': n = strtoul(optarg, NULL, 0); break;
 		case 'p': nprefix = strtoul(optarg, NULL, 0); break;
 		case 's': rng = strtoull(optarg, NULL, 0) | 1; break;
 		case 'o': path = optarg; break;
 		case 'u': udp = optarg; break;
-		case 'r': rate = strtoul(optarg, NULL, 0); break;
+		case 'r': send_rate = strtoul(optarg, NULL, 0); break;
+		case 'l':
+			linktype = strcmp(optarg, "sll") == 0 ? 113 : strcmp(optarg, "sll2") == 0 ? 276 :
+			       strcmp(optarg, "raw") == 0 ? 101 : strcmp(optarg, "null") == 0 ? 0 : 1;
+			break;
+		case '6': ip6 = 1; break;
+		case 'V': vlan_tag = 1; break;
+		case 'F': fragment = 1; break;
+		case 'P': dport = (uint16_t)strtoul(optarg, NULL, 0); break;
 		case 'h': fputs(usage, stdout); return 0;
 		default: fputs(usage, stderr); return 2;
 		}
@@ -637,7 +696,6 @@ int main(int argc, char **argv)
 		}
 		pcap_header();
 	}
-	(void)rate;
 	if (strcmp(argv[optind], "bench") == 0)
 		bench(n, nprefix);
 	else if (strcmp(argv[optind], "quirks") == 0)
