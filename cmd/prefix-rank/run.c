@@ -439,6 +439,8 @@ int pr_run(struct pr_opts *o)
 		int fd = rec_open_output(o->output, false);
 		if (fd < 0 && strcmp(o->output, "-") != 0)
 			fd = -1;        /* a FIFO without a reader yet: retried each tick */
+		if (fd > 1 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && ftruncate(fd, 0) < 0)
+			log_warn("%s: cannot truncate: %s", o->output, strerror(errno));
 		pr.out_fifo = strcmp(o->output, "-") == 0 ? (fstat(1, &st) == 0 && S_ISFIFO(st.st_mode))
 							  : (stat(o->output, &st) == 0 && S_ISFIFO(st.st_mode));
 		if (fd >= 0 && pr.out_fifo && !o->replay) {
