@@ -436,7 +436,10 @@ int pr_run(struct pr_opts *o)
 		}
 	if (o->output) {
 		struct stat st;
-		int fd = rec_open_output(o->output, false);
+		/* A FIFO is opened without waiting for its reader (retried each tick). */
+		bool fifo_path = strcmp(o->output, "-") != 0 && stat(o->output, &st) == 0 &&
+				 S_ISFIFO(st.st_mode);
+		int fd = rec_open_output(o->output, fifo_path && !o->replay);
 		if (fd < 0 && strcmp(o->output, "-") != 0)
 			fd = -1;        /* a FIFO without a reader yet: retried each tick */
 		if (fd > 1 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && ftruncate(fd, 0) < 0)
