@@ -315,8 +315,8 @@ int learn_output_open(struct speaker *s)
 	if (fd < 0) {
 		if (errno == ENXIO && strcmp(s->cfg.output, "-") != 0) {
 			/* a FIFO without its reader yet */
-			if (!s->out)
-				s->out = rw_new(-1);
+			if (!s->out && (s->out = rw_new(-1)) && s->cfg.out_high_water)
+				rw_set_high_water(s->out, s->cfg.out_high_water);
 			s->out_fd = -1;
 			ev_timer_after(s->loop, &s->t_reopen, REOPEN_MS);
 			return 0;
@@ -327,9 +327,9 @@ int learn_output_open(struct speaker *s)
 	if (fd != 1)
 		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	s->out_fd = fd;
-	if (!s->out)
-		s->out = rw_new(fd);
-	else
+	if (!s->out && (s->out = rw_new(fd)) && s->cfg.out_high_water)
+		rw_set_high_water(s->out, s->cfg.out_high_water);
+	else if (s->out)
 		rw_set_fd(s->out, fd);
 	return s->out ? 0 : -1;
 }

@@ -13,7 +13,8 @@ static const char usage[] =
 "                   [--next-hop-self] [--family ipv4|ipv6|both]\n"
 "                   [--no-extended-messages] [--graceful-restart SEC]\n"
 "                   [--connect-retry SEC] [--eor-timeout SEC] [-o FILE] [-r FILE|none]\n"
-"                   [--shutdown-message TEXT] [--log-level LEVEL] [--check]\n";
+"                   [--output-buffer BYTES] [--shutdown-message TEXT]\n"
+"                   [--log-level LEVEL] [--check]\n";
 
 int main(int argc, char **argv)
 {

@@ -27,6 +27,7 @@ const struct option speaker_opts[] = {
 	{ "output",            required_argument, NULL, 'o' },
 	{ "input",             required_argument, NULL, 'r' },
 	{ "shutdown-message",  required_argument, NULL, OPT_SHUT },
+	{ "output-buffer",     required_argument, NULL, OPT_HIWAT },
 	{ "log-level",         required_argument, NULL, OPT_LOGLEVEL },
 	{ "check",             no_argument,       NULL, OPT_CHECK },
 	{ "help",              no_argument,       NULL, 'h' },
@@ -162,6 +163,14 @@ int speaker_set_opt(int opt, const char *v, void *arg)
 		log_set_level(lvl);
 		return 0;
 	}
+	case OPT_HIWAT:
+		if (get_unsigned("--output-buffer", v, 1u << 30, &c->out_high_water) < 0)
+			return -1;
+		if (c->out_high_water < 4096) {
+			log_err("--output-buffer: at least 4096 bytes");
+			return -1;
+		}
+		return 0;
 	case OPT_CHECK:
 		o->check = true;
 		return 0;

@@ -31,6 +31,7 @@ struct speaker_cfg {
 	const char *output;             /* "-" stdout */
 	const char *input;              /* "-" stdin, "" none */
 	const char *shutdown_msg;
+	unsigned out_high_water;        /* bytes; 0: the writer's default */
 };
 
 enum bgp_state {

@@ -77,3 +77,67 @@ birdc_() { birdc -s "$BIRD_SOCK" "$@"; }
 
 # bird_proto_up NAME: true when the BGP protocol NAME is Established.
 bird_proto_up() { birdc_ show protocols "$1" | grep -q Established; }
+
+# gen_upstream N4 N6: N4 IPv4 and N6 IPv6 static routes with BGP attributes
+# (4-byte ASNs, communities, large communities, MED, origin, local pref).
+gen_upstream() {
+	local n4=$1 n6=$2 i
+	: > "$T/upstream4.conf"
+	: > "$T/upstream6.conf"
+	for ((i = 0; i < n4; i++)); do
+		printf 'route 10.%d.%d.0/24 via %s { bgp_path.prepend(%d); bgp_path.prepend(%d); bgp_community.add((65000,%d)); bgp_large_community.add((4200000000,%d,7)); bgp_med = %d; bgp_origin = %s; %s };\n' \
+			$((i / 256)) $((i % 256)) "$BIRD_A4" $((64512 + i % 7)) $((4200000000 + i % 5)) \
+			$((i % 3)) "$i" $((i % 11)) "$([ $((i % 4)) = 0 ] && echo ORIGIN_INCOMPLETE || echo ORIGIN_IGP)" \
+			"$([ $((i % 5)) = 0 ] && echo 'bgp_local_pref = 300;')" >> "$T/upstream4.conf"
+	done
+	echo "route 172.16.0.0/12 via $BIRD_A4;" >> "$T/upstream4.conf"
+	for ((i = 0; i < n6; i++)); do
+		printf 'route 2001:db8:%x::/48 via %s { bgp_path.prepend(%d); bgp_community.add((65001,%d)); };\n' \
+			$((0x1000 + i)) "$BIRD_A6" $((65100 + i % 3)) "$i" >> "$T/upstream6.conf"
+	done
+}
+
+# speaker_bg NAME ARGS...: bgp-speaker in NS_S, stdout/stderr to $T/NAME.rec
+# and $T/NAME.err; its PID in SPK_PID.
+speaker_bg() {
+	local name=$1; shift
+	ip netns exec "$NS_S" bgp-speaker --local-as 65000 --router-id "$SPK_A4" \
+		--neighbor "$BIRD_A4" --hold-time 9 "$@" > "$T/$name.rec" 2> "$T/$name.err" &
+	SPK_PID=$!
+	netns_track_pid "$SPK_PID"
+}
+
+# The BIRD table, one route a line: prefix|nexthop|aspath|origin|med|localpref|communities|lcommunities
+bird_table_norm() {
+	birdc_ show route table "$1" all | awk '
+	function flush() {
+		if (pfx != "") print pfx "|" nh "|" path "|" origin "|" med "|" lp "|" comm "|" lcomm
+		pfx = ""
+	}
+	/^[0-9a-f.:]+\/[0-9]+ / { flush(); pfx = $1; nh = ""; path = ""; origin = "igp"; med = "-"; lp = "100"; comm = ""; lcomm = "" ; next }
+	/^\tvia / { nh = $2 }
+	/BGP.next_hop:/ { }
+	/BGP.origin:/ { origin = tolower($2) }
+	/BGP.as_path:/ { sub(/^.*BGP.as_path: ?/, ""); path = $0 }
+	/BGP.med:/ { med = $2 }
+	/BGP.local_pref:/ { lp = $2 }
+	/BGP.community:/ { sub(/^.*BGP.community: /, ""); gsub(/\(/, ""); gsub(/\)/, ""); gsub(/,/, ":"); comm = $0 }
+	/BGP.large_community:/ { sub(/^.*BGP.large_community: /, ""); gsub(/, /, ":"); gsub(/\(/, ""); gsub(/\)/, ""); lcomm = $0 }
+	END { flush() }' | sort
+}
+
+# Our learned table from records, the same form (adds after the last sync begin).
+rec_table_norm() {
+	rec-json < "$1" | jq -r 'select(.type == "route" and .op == "add") |
+		[.prefix, .nexthop, ((.aspath // []) | map(tostring) | join(" ")), .origin,
+		 ((.med // "-") | tostring), ((.localpref // 100) | tostring),
+		 ((.communities // []) | join(" ")), ((.lcommunities // []) | join(" "))] | join("|")' | sort
+}
+
+# Count records of a kind in a records file: rec_count FILE JQ-FILTER
+rec_count() { rec-json < "$1" | jq -c "$2" | wc -l; }
+
+# rec_has_end FILE [N]: at least N (1) sync end records in FILE.
+rec_has_end() {
+	[ "$(rec-json < "$1" 2>/dev/null | grep -c '"phase":"end"')" -ge "${2:-1}" ]
+}

@@ -1,0 +1,248 @@
+#!/usr/bin/env bats
+# bgp-speaker: options, and sessions with BIRD 2 in network namespaces.
+
+load lib/common
+load lib/netns
+source "$TESTS_DIR/tools/bgp-lab.bash"
+
+teardown() { netns_cleanup; }
+
+@test "bgp-speaker --help, --version, usage and config errors" {
+	run bgp-speaker --help
+	assert_success
+	assert_output --partial "usage: bgp-speaker"
+	run bgp-speaker --version
+	assert_success
+	assert_output --regexp '^bgp-speaker \(activeroute\) [0-9]'
+	run bgp-speaker --bogus
+	assert_failure 2
+	run bgp-speaker --router-id 198.18.0.2
+	assert_failure 2
+	assert_output --partial "--local-as is required"
+	run bgp-speaker --local-as 65000 --router-id 198.18.0.2 --hold-time 2 --check
+	assert_failure 2
+	printf 'bgp.local-as = 65000\nbgp.router-id = 198.18.0.2\nbgp.hold-time = 30\n' > "$T/c.conf"
+	run bgp-speaker -c "$T/c.conf" --check
+	assert_success
+	printf 'bgp.local-as = 65000\nbgp.router-id = nope\n' > "$T/bad.conf"
+	run bgp-speaker -c "$T/bad.conf" --check
+	assert_failure 2
+	assert_output --partial "bad.conf:2"
+}
+
+@test "learn: the table equals BIRD's peers table (IPv4 + IPv6, attributes), sync-framed" {
+	lab_setup
+	gen_upstream 300 40
+	bird_conf "$T/bird.conf"
+	bird_start "$T/bird.conf"
+	speaker_bg learn -r none
+	wait_for 20 rec_has_end "$T/learn.rec" || fail "no sync end: $(cat "$T/learn.err")"
+	{ bird_table_norm peers; bird_table_norm peers6; } | sort > "$T/bird.txt"
+	rec_table_norm "$T/learn.rec" > "$T/ours.txt"
+	[ "$(wc -l < "$T/bird.txt")" -eq 341 ] || fail "BIRD has $(wc -l < "$T/bird.txt") routes"
+	run diff -u "$T/bird.txt" "$T/ours.txt"
+	assert_success
+	rec-json < "$T/learn.rec" | head -2 | jq -r .type | tr '\n' ' ' > "$T/first"
+	[ "$(cat "$T/first")" = "peer sync " ]
+	run rec_count "$T/learn.rec" 'select(.type == "peer" and .state == "up" and .as == 65000)'
+	assert_output 1
+}
+
+@test "announce: records become routes in BIRD's master table and the kernel; withdrawals remove them" {
+	lab_setup
+	bird_conf "$T/bird.conf"
+	bird_start "$T/bird.conf"
+	mkfifo "$T/in.fifo"
+	speaker_bg ann --listen :1180 -r "$T/in.fifo" -o /dev/null
+	exec 7> "$T/in.fifo"
+	{
+		echo '{"type":"sync","phase":"begin"}'
+		for i in $(seq 0 49); do
+			echo "{\"type\":\"route\",\"op\":\"add\",\"prefix\":\"198.19.$i.0/24\",\"nexthop\":\"$SPK_A4\",\"aspath\":[4200000009],\"communities\":[\"65000:$((i % 2))\"]}"
+		done
+		echo "{\"type\":\"route\",\"op\":\"add\",\"prefix\":\"2001:db8:beef::/48\",\"nexthop\":\"$SPK_A6\"}"
+		echo '{"type":"sync","phase":"end"}'
+	} | rec-json -r >&7
+	wait_for 15 bash -c "[ \$(ip -n $NS_B route | grep -c '^198.19.*proto bird') -eq 50 ]" || fail "kernel: $(ip -n "$NS_B" route)"
+	wait_for 5 bash -c "ip -n $NS_B -6 route | grep -q '2001:db8:beef::/48 via 2001:db8::2'"
+	run birdc_ show route protocol from_sflow_rt 198.19.7.0/24 all
+	assert_output --partial "BGP.as_path: 4200000009"
+	assert_output --partial "(65000,1)"
+	# a deletion, then a complete state that drops 198.19.1-49 and adds one
+	echo '{"type":"route","op":"del","prefix":"198.19.0.0/24"}' | rec-json -r >&7
+	{
+		echo '{"type":"sync","phase":"begin"}'
+		echo "{\"type\":\"route\",\"op\":\"add\",\"prefix\":\"198.19.1.0/24\",\"nexthop\":\"$SPK_A4\",\"aspath\":[4200000009],\"communities\":[\"65000:1\"]}"
+		echo "{\"type\":\"route\",\"op\":\"add\",\"prefix\":\"198.19.200.0/24\",\"nexthop\":\"$SPK_A4\"}"
+		echo '{"type":"sync","phase":"end"}'
+	} | rec-json -r >&7
+	wait_for 15 bash -c "[ \$(ip -n $NS_B route | grep -c '^198.19.*proto bird') -eq 2 ]" || fail "kernel: $(ip -n "$NS_B" route)"
+	ip -n "$NS_B" route | grep -q '^198.19.200.0/24 via 198.18.0.2'
+	ip -n "$NS_B" route | grep -q '^198.19.1.0/24 via 198.18.0.2'
+	! ip -n "$NS_B" -6 route | grep -q 'beef'
+	exec 7>&-
+}
+
+@test "announce: the Adj-RIB-Out is sent again after the peer restarts, then End-of-RIB" {
+	lab_setup
+	bird_conf "$T/bird.conf"
+	bird_start "$T/bird.conf"
+	echo "{\"type\":\"route\",\"op\":\"add\",\"prefix\":\"198.19.9.0/24\",\"nexthop\":\"$SPK_A4\"}" | rec-json -r > "$T/in.rec"
+	speaker_bg ann --listen :1180 -r "$T/in.rec" -o /dev/null
+	wait_for 15 bash -c "ip -n $NS_B route | grep -q '^198.19.9.0/24'"
+	local bpid; bpid=$(cat "$T/bird.pid")
+	birdc_ down > /dev/null
+	wait_for 5 bash -c "! kill -0 $bpid 2>/dev/null"
+	! ip -n "$NS_B" route | grep -q '^198.19.9.0/24' || true
+	bird_start "$T/bird.conf"
+	wait_for 20 bash -c "ip -n $NS_B route | grep -q '^198.19.9.0/24'" || fail "$(cat "$T/ann.err")"
+	grep -q "session closed" "$T/ann.err"
+}
+
+@test "learn: peer restart gives peer down, then a new complete table" {
+	lab_setup
+	gen_upstream 20 5
+	bird_conf "$T/bird.conf"
+	bird_start "$T/bird.conf"
+	speaker_bg learn -r none
+	wait_for 20 rec_has_end "$T/learn.rec"
+	local bpid; bpid=$(cat "$T/bird.pid")
+	birdc_ down > /dev/null
+	wait_for 5 bash -c "! kill -0 $bpid 2>/dev/null"
+	bird_start "$T/bird.conf"
+	wait_for 20 rec_has_end "$T/learn.rec" 2 || fail "$(cat "$T/learn.err")"
+	rec-json < "$T/learn.rec" | jq -r 'select(.type != "route") | .type + " " + (.state // .phase)' > "$T/seq"
+	run cat "$T/seq"
+	assert_output "peer up
+sync begin
+sync end
+peer down
+peer up
+sync begin
+sync end"
+	run rec_count "$T/learn.rec" 'select(.type == "peer" and .state == "down" and (.reason | test("shutdown|closed"; "i")))'
+	assert_output 1
+}
+
+@test "hold timer expiry when the peer is frozen (SIGSTOP)" {
+	lab_setup
+	bird_conf "$T/bird.conf"
+	bird_start "$T/bird.conf"
+	speaker_bg learn -r none --hold-time 3
+	wait_for 15 grep -q "Established" "$T/learn.err"
+	kill -STOP "$(cat "$T/bird.pid")"
+	wait_for 10 grep -q "hold timer expired" "$T/learn.err" || { kill -CONT "$(cat "$T/bird.pid")"; fail "$(cat "$T/learn.err")"; }
+	kill -CONT "$(cat "$T/bird.pid")"
+	grep -q "sent NOTIFICATION 4/0" "$T/learn.err"
+	run rec_count "$T/learn.rec" 'select(.type == "peer" and .state == "down" and (.reason | test("hold timer")))'
+	assert_output 1
+}
+
+@test "a NOTIFICATION from the peer is logged with its shutdown communication" {
+	lab_setup
+	bird_conf "$T/bird.conf"
+	bird_start "$T/bird.conf"
+	speaker_bg learn -r none
+	wait_for 15 grep -q "Established" "$T/learn.err"
+	birdc_ disable to_sflow_rt '"maintenance window 42"' > /dev/null
+	wait_for 5 grep -q "received NOTIFICATION 6/2" "$T/learn.err" || fail "$(cat "$T/learn.err")"
+	grep -q 'maintenance window 42' "$T/learn.err"
+}
+
+@test "a connection from another address is refused and logged" {
+	lab_setup
+	bird_conf "$T/bird.conf"
+	bird_start "$T/bird.conf"
+	ip netns exec "$NS_S" bgp-speaker --local-as 65000 --router-id "$SPK_A4" --neighbor 198.18.0.9 \
+		-r none > "$T/x.rec" 2> "$T/x.err" &
+	netns_track_pid $!
+	wait_for 10 grep -q "connection from 198.18.0.1 refused" "$T/x.err" || fail "$(cat "$T/x.err")"
+	! grep -q Established "$T/x.err"
+}
+
+@test "SIGTERM sends a Cease with the shutdown communication (RFC 9003)" {
+	lab_setup
+	bird_conf "$T/bird.conf"
+	bird_start "$T/bird.conf"
+	speaker_bg learn -r none --shutdown-message "planned restart 7"
+	wait_for 15 grep -q "Established" "$T/learn.err"
+	kill -TERM "$SPK_PID"
+	wait "$SPK_PID" || fail "exit status $?"
+	wait_for 5 grep -q 'Administrative shutdown: "planned restart 7"' "$T/bird.log" || fail "$(grep RMT "$T/bird.log")"
+	run rec_count "$T/learn.rec" 'select(.type == "peer" and .state == "down")'
+	assert_output 1
+}
+
+@test "a stopped reader of the output for 3x the hold time does not cost the session" {
+	lab_setup
+	gen_upstream 3000 0
+	bird_conf "$T/bird.conf"
+	sed -i 's/hold time 9;/hold time 3;/' "$T/bird.conf"
+	bird_start "$T/bird.conf"
+	mkfifo "$T/out.fifo"
+	speaker_bg learn -r none -o "$T/out.fifo" --output-buffer 8192 --hold-time 3
+	cat "$T/out.fifo" > "$T/got.rec" &
+	local reader=$!
+	netns_track_pid "$reader"
+	kill -STOP "$reader"
+	wait_for 15 grep -q "Established" "$T/learn.err"
+	sleep 10
+	bird_proto_up to_sflow_rt || fail "BIRD dropped the session"
+	! grep -q "session closed" "$T/learn.err"
+	kill -CONT "$reader"
+	wait_for 20 bash -c "rec-json < $T/got.rec 2>/dev/null | grep -q '\"end\"'" || fail "$(cat "$T/learn.err")"
+	run rec_count "$T/got.rec" 'select(.type == "route" and .op == "add")'
+	assert_output 3001
+	! grep -q "session closed" "$T/learn.err"
+}
+
+@test "a restarted reader of the output FIFO gets the complete table again, session kept" {
+	lab_setup
+	gen_upstream 100 10
+	bird_conf "$T/bird.conf"
+	bird_start "$T/bird.conf"
+	mkfifo "$T/out.fifo"
+	speaker_bg learn -r none -o "$T/out.fifo"
+	cat "$T/out.fifo" > "$T/one.rec" &
+	local r1=$!
+	wait_for 20 rec_has_end "$T/one.rec" || fail "$(cat "$T/learn.err")"
+	kill "$r1"; wait "$r1" || true
+	# the writer learns the reader is gone at its next write: a keepalive
+	# does not write records, so make BIRD send an UPDATE
+	echo "route 10.250.0.0/24 via $BIRD_A4;" >> "$T/upstream4.conf"
+	bird_conf "$T/bird.conf"
+	birdc_ configure > /dev/null
+	sleep 1
+	cat "$T/out.fifo" > "$T/two.rec" &
+	local r2=$!
+	netns_track_pid "$r2"
+	wait_for 20 rec_has_end "$T/two.rec" || fail "$(cat "$T/learn.err")"
+	rec-json < "$T/two.rec" > "$T/two.jsonl"
+	[ "$(jq -c 'select(.type == "route" and .op == "add")' "$T/two.jsonl" | sort -u | wc -l)" -ge 112 ]
+	grep -q '"phase":"begin"' "$T/two.jsonl"
+	! grep -q "session closed" "$T/learn.err"
+	grep -q "route refresh sent (enhanced)" "$T/learn.err"
+}
+
+@test "route refresh from the peer re-sends the Adj-RIB-Out (enhanced: BoRR/EoRR)" {
+	lab_setup
+	bird_conf "$T/bird.conf"
+	bird_start "$T/bird.conf"
+	echo "{\"type\":\"route\",\"op\":\"add\",\"prefix\":\"198.19.9.0/24\",\"nexthop\":\"$SPK_A4\"}" | rec-json -r > "$T/in.rec"
+	speaker_bg ann --listen :1180 -r "$T/in.rec" -o /dev/null
+	wait_for 15 bash -c "ip -n $NS_B route | grep -q '^198.19.9.0/24'"
+	birdc_ reload in from_sflow_rt > /dev/null
+	wait_for 5 grep -q "route refresh for IPv4 requested" "$T/ann.err" || fail "$(cat "$T/ann.err")"
+	sleep 1
+	ip -n "$NS_B" route | grep -q '^198.19.9.0/24'
+	! grep -q "session closed" "$T/ann.err"
+}
+
+@test "TCP MD5 signatures (RFC 2385) with BIRD" {
+	lab_setup
+	bird_conf "$T/bird.conf"
+	sed -i 's/\tneighbor 198.18.0.2 port 1179 as 65000;/&\n\tpassword "s3cret";/' "$T/bird.conf"
+	bird_start "$T/bird.conf"
+	speaker_bg learn -r none --md5-password s3cret
+	wait_for 15 grep -q "Established" "$T/learn.err" || fail "$(cat "$T/learn.err")"
+}
