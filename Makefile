@@ -51,6 +51,7 @@ prog_obj   = $(patsubst %.c,$(B)/%.o,$(call prog_src,$(1)))
 
 .PHONY: all check check-build unit bats lint-man bench fuzz install deps demo clean update-golden
 .DEFAULT_GOAL := all
+.SECONDARY:
 
 all: $(BINS) $(HELPER_BIN)
 
@@ -106,21 +107,29 @@ bench: all
 	AR_BUILD=$(CURDIR)/$(B) tests/bench/run
 
 FUZZ_SRC := $(wildcard cmd/*/fuzz-*.c)
+FUZZ_TARGETS ?= $(basename $(notdir $(FUZZ_SRC)))
+# Every target runs for FUZZ_SECONDS even when an earlier one found a crash;
+# the run fails at the end if any did (artifacts in $(B)/fuzz/TARGET-*).
 fuzz:
 	@command -v clang >/dev/null || { echo "make fuzz: clang is missing (make deps)"; exit 1; }
-	@set -e; for src in $(FUZZ_SRC); do \
-	  prog=$$(basename $$(dirname $$src)); t=$$(basename $$src .c); \
+	@failed=""; for t in $(FUZZ_TARGETS); do \
+	  src=$$(ls cmd/*/$$t.c); prog=$$(basename $$(dirname $$src)); \
 	  srcs=$$(ls cmd/$$prog/*.c | grep -v -e '/main\.c$$' -e '/fuzz-'); \
 	  mkdir -p $(B)/fuzz/$$t.corpus; \
 	  echo "fuzz: building $$t"; \
 	  clang -std=c17 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	    $(CPPFLAGS) $(PKG_CFLAGS) -o $(B)/fuzz/$$t $$src $$srcs $(COMMON_SRC) $(PKG_LIBS) -lm; \
-	  [ -d tests/fuzz/$$t ] && cp -n tests/fuzz/$$t/* $(B)/fuzz/$$t.corpus/ 2>/dev/null || true; \
-	  [ -x tests/fuzz/$$t.seeds ] && tests/fuzz/$$t.seeds $(B)/fuzz/$$t.corpus || true; \
+	    $(CPPFLAGS) $(PKG_CFLAGS) -o $(B)/fuzz/$$t $$src $$srcs $(COMMON_SRC) $(PKG_LIBS) -lm \
+	    || { failed="$$failed $$t(build)"; continue; }; \
+	  if [ -d tests/fuzz/$$t ]; then cp -n tests/fuzz/$$t/* $(B)/fuzz/$$t.corpus/ 2>/dev/null || true; fi; \
+	  if [ -x tests/fuzz/$$t.seeds ]; then tests/fuzz/$$t.seeds $(B)/fuzz/$$t.corpus || true; fi; \
 	  echo "fuzz: running $$t for $(FUZZ_SECONDS)s"; \
 	  $(B)/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-	    -artifact_prefix=$(B)/fuzz/$$t- $(B)/fuzz/$$t.corpus; \
-	done
+	    -artifact_prefix=$(B)/fuzz/$$t- $(B)/fuzz/$$t.corpus 2>$(B)/fuzz/$$t.log \
+	    || { failed="$$failed $$t"; tail -40 $(B)/fuzz/$$t.log; }; \
+	  grep -E '^stat::(number_of_executed_units|new_units_added|peak_rss_mb)' $(B)/fuzz/$$t.log; \
+	done; \
+	if [ -n "$$failed" ]; then echo "make fuzz: findings in:$$failed"; exit 1; fi; \
+	echo "make fuzz: no findings"
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \

@@ -191,7 +191,8 @@ const struct rec_field *rec_field_find(const struct rec_schema *s, const char *k
 		uint8_t e = idx.order[t][idx.start[t][b] + j];
 		const struct rec_field *f = &s->f[e & 0x7f];
 		const char *name = (e & 0x80) ? f->lenkey : f->name;
-		if (strncmp(name, key, len) == 0 && name[len] == '\0') {
+		/* Keys from the wire may hold NUL bytes: compare lengths first. */
+		if (strlen(name) == len && memcmp(name, key, len) == 0) {
 			*is_len = (e & 0x80) != 0;
 			return f;
 		}

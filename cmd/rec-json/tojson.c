@@ -31,9 +31,16 @@ static json_t *generic(const msgpack_object *o)
 	case MSGPACK_OBJECT_NEGATIVE_INTEGER: return json_integer(o->via.i64);
 	case MSGPACK_OBJECT_FLOAT32:
 	case MSGPACK_OBJECT_FLOAT64: return json_real(o->via.f64);
-	case MSGPACK_OBJECT_STR: return json_stringn(o->via.str.ptr, o->via.str.size);
+	case MSGPACK_OBJECT_STR: {
+		/* JSON strings are UTF-8: other bytes are shown as bin. */
+		json_t *j = o->via.str.size ? json_stringn(o->via.str.ptr, o->via.str.size)
+					    : json_string("");
+		if (j)
+			return j;
+	}
+	/* fall through */
 	case MSGPACK_OBJECT_BIN: {
-		char *h = hex(o->via.bin.ptr, o->via.bin.size);
+		char *h = hex(o->via.bin.ptr ? o->via.bin.ptr : "", o->via.bin.size);
 		json_t *j = json_pack("{s:s}", "$bin", h ? h : "");
 		free(h);
 		return j;
@@ -48,12 +55,10 @@ static json_t *generic(const msgpack_object *o)
 		json_t *m = json_object();
 		for (uint32_t i = 0; i < o->via.map.size; i++) {
 			const msgpack_object *k = &o->via.map.ptr[i].key;
-			if (k->type != MSGPACK_OBJECT_STR)
+			json_t *v;
+			if (k->type != MSGPACK_OBJECT_STR || !(v = generic(&o->via.map.ptr[i].val)))
 				continue;
-			char *key = strndup(k->via.str.ptr, k->via.str.size);
-			if (key)
-				json_object_set_new(m, key, generic(&o->via.map.ptr[i].val));
-			free(key);
+			json_object_setn_new(m, k->via.str.size ? k->via.str.ptr : "", k->via.str.size, v);
 		}
 		return m;
 	}
@@ -116,19 +121,16 @@ json_t *record_to_json(const struct rec *r)
 		const msgpack_object_kv *kv = &o->via.map.ptr[i];
 		if (kv->key.type != MSGPACK_OBJECT_STR)
 			continue;
-		char *key = strndup(kv->key.via.str.ptr, kv->key.via.str.size);
-		if (!key)
-			continue;
+		const char *key = kv->key.via.str.size ? kv->key.via.str.ptr : "";
+		size_t klen = kv->key.via.str.size;
 		bool is_len = false;
-		const struct rec_field *f = s ? rec_field_find(s, key, strlen(key), &is_len) : NULL;
-		if (f && is_len) {
-			free(key);      /* folded into its prefix: "a/len" */
-			continue;
-		}
+		const struct rec_field *f = s ? rec_field_find(s, key, klen, &is_len) : NULL;
+		if (f && is_len)
+			continue;       /* folded into its prefix: "a/len" */
 		json_t *v = f ? field_json(f, (const char *)r + s->union_off, &kv->val)
 			      : generic(&kv->val);
-		json_object_set_new(j, key, v);
-		free(key);
+		if (v)
+			json_object_setn_new(j, key, klen, v);
 	}
 	return j;
 }

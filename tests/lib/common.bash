@@ -1,6 +1,7 @@
 # Shared setup for every bats suite: load bats-support/assert, put the build
 # under test first in PATH, give each test its own scratch directory.
 #   load lib/common
+bats_require_minimum_version 1.5.0
 bats_load_library bats-support 2>/dev/null || load /usr/lib/bats/bats-support/load
 bats_load_library bats-assert 2>/dev/null || load /usr/lib/bats/bats-assert/load
 

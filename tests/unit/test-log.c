@@ -1,0 +1,51 @@
+/* log.c: rate limiting and hex dumps; ev.c: timer order. */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "ev.h"
+#include "log.h"
+#include "unit.h"
+
+static int order[4], norder;
+static void fire(struct ev_loop *l, void *arg)
+{
+	(void)l;
+	order[norder++] = (int)(long)arg;
+}
+
+int main(void)
+{
+	struct log_rl rl = { 0 };
+	char buf[64];
+	unit_name = "test-log";
+
+	log_init("test-log");
+	log_set_level(LOG_ERR);         /* keep the test quiet: count, don't print */
+	for (int i = 0; i < 20; i++)
+		log_rl(&rl, LOG_WARN, "message %d", i);
+	CHECK(rl.in_window == LOG_RL_BURST);
+	CHECK(rl.suppressed == 20 - LOG_RL_BURST);
+
+	CHECK_STR(log_hex("\x01\xab\xff", 3, 16, buf, sizeof(buf)), "01 ab ff");
+	CHECK_STR(log_hex("\x01\x02\x03\x04", 4, 2, buf, sizeof(buf)), "01 02 ...");
+	enum log_level lvl;
+	CHECK(log_level_parse("debug", &lvl) == 0 && lvl == LOG_DEBUG);
+	CHECK(log_level_parse("loud", &lvl) == -1);
+
+	struct ev_loop *l = ev_new();
+	struct ev_timer a, b, c;
+	ev_timer_init(&a, fire, (void *)1);
+	ev_timer_init(&b, fire, (void *)2);
+	ev_timer_init(&c, fire, (void *)3);
+	ev_timer_after(l, &a, 30);
+	ev_timer_after(l, &b, 10);
+	ev_timer_after(l, &c, 20);
+	ev_timer_stop(l, &c);
+	ar_msec start = ev_now();
+	while (norder < 2 && ev_now() - start < 1000)
+		ev_run_once(l, 100);
+	CHECK(norder == 2 && order[0] == 2 && order[1] == 1);
+	CHECK(ev_now() - start >= 30);
+	ev_free(l);
+	return unit_done();
+}
