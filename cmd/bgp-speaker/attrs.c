@@ -312,14 +312,16 @@ static void merge_as4(struct bgp_attrs *a, struct bgp_scratch *s)
 		uint32_t take = type == ASPATH_SET ? cnt : (cnt < keep ? cnt : keep);
 		s->merged[o++] = type;
 		s->merged[o++] = take;
-		memcpy(&s->merged[o], &a->aspath.v[i + 2], take * 4);
+		if (take)
+			memcpy(&s->merged[o], &a->aspath.v[i + 2], take * 4);
 		o += take;
 		keep -= type == ASPATH_SET ? 1 : take;
 		i += 2 + cnt;
 	}
 	if (o + a->as4path.n > sizeof s->merged / 4)
 		return;
-	memcpy(&s->merged[o], a->as4path.v, a->as4path.n * 4);
+	if (a->as4path.n)
+		memcpy(&s->merged[o], a->as4path.v, a->as4path.n * 4);
 	o += a->as4path.n;
 	a->aspath.v = s->merged;
 	a->aspath.n = o;
@@ -331,6 +333,7 @@ enum attr_act bgp_attrs_parse(struct rd *r, const struct bgp_ctx *c,
 			      struct bgp_error *err)
 {
 	enum attr_act act = ACT_NONE;
+	uint64_t present = 0;   /* for duplicates; a->seen holds the valid ones */
 
 	memset(a, 0, sizeof *a);
 	while (rd_left(r) > 0) {
@@ -367,7 +370,7 @@ enum attr_act bgp_attrs_parse(struct rd *r, const struct bgp_ctx *c,
 			continue;
 		}
 		bit = type < 64 ? (uint64_t)1 << type : 0;
-		if (a->seen & bit) {
+		if (present & bit) {
 			/* RFC 7606 3 (g): MP attributes twice reset, others keep the first */
 			if (type == ATTR_MP_REACH || type == ATTR_MP_UNREACH) {
 				report(rep, "duplicate attribute", type, ACT_RESET, start, alen);
@@ -384,10 +387,11 @@ enum attr_act bgp_attrs_parse(struct rd *r, const struct bgp_ctx *c,
 				seterr(err, ERR_UPD_FLAGS, start, alen, "attribute flags error");
 				return ACT_RESET;
 			}
-			a->seen |= bit;
+			present |= bit;
 			act = worse(act, d->act);
 			continue;
 		}
+		present |= bit;
 		a->seen |= bit;
 		if (d->decode(&v, a, s, c) < 0) {
 			report(rep, "malformed attribute", type, d->act, start, alen);
