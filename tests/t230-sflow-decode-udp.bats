@@ -1,0 +1,84 @@
+#!/usr/bin/env bats
+# sflow-decode over UDP, inside a network namespace of the test's own
+# (loopback only): IPv4 and IPv6 sockets, the agent filter, periodic stats,
+# SIGTERM, and the kernel's drop counter when the output stalls.
+load lib/common
+load lib/netns
+
+setup() {
+	need_root
+	netns_init
+	# not in $(...): netns_add must record the namespace for the cleanup
+	netns_add sfd > /dev/null
+	NS=$(netns_name sfd)
+}
+
+teardown() { netns_cleanup; }
+
+# start ARGS...: sflow-decode in the namespace, records to $T/out, log to $T/err
+start() {
+	netns_bg "$NS" "$T/bg.log" bash -c "exec sflow-decode $* > '$T/out' 2> '$T/err'"
+	PID=$NETNS_LAST_PID
+	wait_for 5 grep -q "listening on" "$T/err"
+}
+
+send() { ip netns exec "$NS" sflow-gen "$@" 2>/dev/null; }
+
+@test "t230: IPv4 and IPv6 sockets; records equal those decoded from the same datagrams in a pcap" {
+	start -l 127.0.0.1 -l "'[::1]:6343'" --log-level info -s 0 --limit 200
+	wait_for 5 grep -q "listening on \[::1\]:6343" "$T/err"
+	send -u 127.0.0.1:6343 -n 100 bench
+	send -u '[::1]:6343' -n 100 bench
+	wait_for 10 bash -c "! kill -0 $PID 2>/dev/null"
+	wait "$PID" || fail "sflow-decode exited $?"
+	grep -q "summary: 200 datagrams" "$T/err"
+	sflow-gen -n 100 -o "$T/b.pcap" bench
+	sflow-decode -q -s 0 -r "$T/b.pcap" | rec-json | jq -c 'del(.ts)' > "$T/one"
+	cat "$T/one" "$T/one" > "$T/want"
+	rec-json < "$T/out" | jq -c 'del(.ts)' > "$T/got"
+	[ "$(wc -l < "$T/got")" = 1600 ]
+	cmp "$T/want" "$T/got"
+}
+
+@test "t230: SIGTERM stops cleanly: exit 0, final stats record, summary" {
+	start -l 127.0.0.1:6399 -s 0.2
+	# periodic stats come while idle ...
+	wait_for 5 bash -c "rec-json -q -t stats < '$T/out' | jq -c 'select(.datagrams == 0)' | grep -q ."
+	send -u 127.0.0.1:6399 -n 10 bench
+	# ... and count what came
+	wait_for 5 bash -c "rec-json -q -t stats < '$T/out' | jq -c 'select(.datagrams == 10)' | grep -q ."
+	kill -TERM "$PID"
+	wait "$PID"
+	grep -q "summary: 10 datagrams" "$T/err"
+	# one more at the stop
+	[ "$(rec-json -t stats < "$T/out" | wc -l)" -ge 3 ]
+	run bash -c "rec-json -t stats < '$T/out' | tail -n 1 | jq -c '[.datagrams, .flows, .kernel_drops]'"
+	assert_output "[10,80,0]"
+}
+
+@test "t230: --agents on UDP: datagrams from other agents are counted and dropped" {
+	start -l 127.0.0.1 -s 0 --agents 198.18.1.0/24 --limit 7
+	send -u 127.0.0.1:6343 agents
+	wait_for 10 bash -c "! kill -0 $PID 2>/dev/null"
+	run bash -c "rec-json < '$T/out' | jq -r .agent | sort -u"
+	assert_output "198.18.1.1"
+	grep -q "7 datagrams, [0-9]* bytes, 5 filtered" "$T/err"
+}
+
+@test "t230: a stalled reader pauses reading; the kernel's drops are counted" {
+	# the reader sleeps while 4000 datagrams (~32000 records) arrive: the
+	# writer's buffer fills, sflow-decode stops reading, the small socket
+	# buffer overflows
+	mkfifo "$T/fifo"
+	( sleep 4; cat "$T/fifo" > /dev/null ) &
+	netns_track_pid $!
+	netns_bg "$NS" "$T/bg.log" bash -c "exec sflow-decode -l 127.0.0.1 --rcvbuf 65536 -s 0 2> '$T/err' > '$T/fifo'"
+	PID=$NETNS_LAST_PID
+	wait_for 5 grep -q "listening on" "$T/err"
+	send -u 127.0.0.1:6343 -n 40000 bench
+	sleep 5
+	kill -TERM "$PID"
+	wait_for 10 grep -q "kernel drops" "$T/err"
+	run grep -o "udp: [0-9]* kernel drops" "$T/err"
+	[ "$(echo "$output" | grep -o '[0-9]*' | head -1)" -gt 0 ] || fail "no kernel drops counted: $output"
+}
