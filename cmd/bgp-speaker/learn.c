@@ -13,6 +13,17 @@
 
 static bool out_ok(const struct speaker *s) { return s->out && s->out_fd >= 0; }
 
+/* How long the table may stay quiet before we take it as complete. A peer
+ * without graceful restart may never send End-of-RIB (GoBGP does not), so
+ * it gets at most 5 s. */
+static ar_msec eor_quiet_ms(const struct speaker *s)
+{
+	unsigned t = s->cfg.eor_timeout;
+	if (!s->theirs.gr && t > 5)
+		t = 5;
+	return (ar_msec)t * 1000;
+}
+
 static void out_lost(struct speaker *s)
 {
 	int e = rw_error(s->out);
@@ -110,7 +121,7 @@ static void begin_table(struct speaker *s)
 	s->in_sync = true;
 	s->eor4 = !s->ctx.v4;
 	s->eor6 = !s->ctx.v6;
-	ev_timer_after(s->loop, &s->t_eor, (ar_msec)s->cfg.eor_timeout * 1000);
+	ev_timer_after(s->loop, &s->t_eor, eor_quiet_ms(s));
 }
 
 static void end_table(struct speaker *s, const char *why)
@@ -148,7 +159,7 @@ void learn_down(struct speaker *s, const char *reason)
 void learn_note_update(struct speaker *s)
 {
 	if (s->in_sync)
-		ev_timer_after(s->loop, &s->t_eor, (ar_msec)s->cfg.eor_timeout * 1000);
+		ev_timer_after(s->loop, &s->t_eor, eor_quiet_ms(s));
 }
 
 void learn_route(void *arg, const struct ar_prefix *p, const struct bgp_attrs *a)
@@ -275,8 +286,8 @@ void learn_eor_timeout(struct ev_loop *l, void *arg)
 		return;
 	}
 	if (s->in_sync) {
-		log_warn("neighbor %s: no End-of-RIB after %u s without UPDATEs; table taken as complete",
-			 s->peername, s->cfg.eor_timeout);
+		log_warn("neighbor %s: no End-of-RIB after %llu s without UPDATEs; table taken as complete",
+			 s->peername, (unsigned long long)eor_quiet_ms(s) / 1000);
 		s->eor4 = s->eor6 = true;
 		end_table(s, "timeout");
 	}

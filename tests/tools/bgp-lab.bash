@@ -141,3 +141,37 @@ rec_count() { rec-json < "$1" | jq -c "$2" | wc -l; }
 rec_has_end() {
 	[ "$(rec-json < "$1" 2>/dev/null | grep -c '"phase":"end"')" -ge "${2:-1}" ]
 }
+
+# gobgp_start [REMOTE_PORT]: gobgpd in NS_B (AS 65000, router id BIRD_A4)
+# with the speaker as its neighbor on REMOTE_PORT (1179); gobgp_ runs the CLI.
+gobgp_start() {
+	local port=${1:-1179}
+	need_cmd gobgpd gobgp
+	cat > "$T/gobgpd.toml" <<CONF
+[global.config]
+  as = 65000
+  router-id = "$BIRD_A4"
+  local-address-list = ["$BIRD_A4"]
+[[neighbors]]
+  [neighbors.config]
+    neighbor-address = "$SPK_A4"
+    peer-as = 65000
+  [neighbors.transport.config]
+    remote-port = $port
+  [neighbors.timers.config]
+    connect-retry = 1
+    hold-time = 9
+    keepalive-interval = 3
+  [[neighbors.afi-safis]]
+    [neighbors.afi-safis.config]
+      afi-safi-name = "ipv4-unicast"
+  [[neighbors.afi-safis]]
+    [neighbors.afi-safis.config]
+      afi-safi-name = "ipv6-unicast"
+CONF
+	netns_bg "$NS_B" "$T/gobgpd.log" gobgpd -f "$T/gobgpd.toml" -p --api-hosts 127.0.0.1:50051 --pprof-disable
+	GOBGPD_PID=$NETNS_LAST_PID
+	wait_for 10 gobgp_ global > /dev/null 2>&1
+}
+
+gobgp_() { ip netns exec "$NS_B" gobgp -u 127.0.0.1 -p 50051 "$@"; }
