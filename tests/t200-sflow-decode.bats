@@ -196,3 +196,13 @@ decode() { sflow-decode -q -s 0 "$@" | rec-json; }
 	assert_output --partial "rc=1"
 	assert_output --partial "the reader went away"
 }
+
+@test "t200: the man page names every option of --help and is lint clean" {
+	need_cmd mandoc
+	man=$TOP_DIR/man/man1/sflow-decode.1
+	run mandoc -Tlint -W warning "$man"
+	assert_output ""
+	for o in $(sflow-decode --help | grep -o -- '--[a-z-]*' | sort -u); do
+		grep -q -- "Fl -${o#--}\b\|Fl -${o#--}$" "$man" || fail "$o is not in the man page"
+	done
+}
