@@ -19,7 +19,7 @@ FUZZ_SECONDS ?= 60
 DEB_PACKAGES := build-essential clang pkg-config libclang-rt-14-dev \
 	libmsgpack-dev libbsd-dev libmnl-dev libpcap-dev libjansson-dev \
 	bats bats-support bats-assert mandoc jq iproute2 procps psmisc \
-	bird2 gobgpd pmacct tshark runit bgpdump tcpdump python3
+	bird2 gobgpd pmacct tshark runit bgpdump tcpdump python3 time
 
 PKGS      := msgpack libbsd-overlay libmnl libpcap jansson
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
