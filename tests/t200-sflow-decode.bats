@@ -206,3 +206,12 @@ decode() { sflow-decode -q -s 0 "$@" | rec-json; }
 		grep -q -- "Fl -${o#--}\b\|Fl -${o#--}$" "$man" || fail "$o is not in the man page"
 	done
 }
+
+@test "t200: -o writes the records to a file; an unwritable path is exit 1" {
+	sflow-gen -o "$T/a.pcap" agents
+	sflow-decode -q -s 0 -r "$T/a.pcap" -o "$T/out.rec"
+	[ "$(rec-json < "$T/out.rec" | wc -l)" = 7 ]
+	run sflow-decode -q -s 0 -r "$T/a.pcap" -o "$T/no/such/dir/out"
+	assert_failure 1
+	assert_output --partial "cannot open $T/no/such/dir/out"
+}

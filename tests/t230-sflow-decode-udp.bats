@@ -82,3 +82,21 @@ send() { ip netns exec "$NS" sflow-gen "$@" 2>/dev/null; }
 	run grep -o "udp: [0-9]* kernel drops" "$T/err"
 	[ "$(echo "$output" | grep -o '[0-9]*' | head -1)" -gt 0 ] || fail "no kernel drops counted: $output"
 }
+
+@test "t230: -o FIFO: waits for a reader, keeps datagrams in the socket meanwhile, reopens for the next" {
+	mkfifo "$T/fifo"
+	netns_bg "$NS" "$T/bg.log" bash -c "exec sflow-decode -l 127.0.0.1 -s 0 -o '$T/fifo' 2> '$T/err'"
+	PID=$NETNS_LAST_PID
+	wait_for 5 grep -q "waiting for a reader" "$T/err"
+	send -u 127.0.0.1:6343 -n 10 bench
+	timeout 2 cat "$T/fifo" > "$T/r1" || true
+	wait_for 5 grep -q "the reader went away" "$T/err"
+	send -u 127.0.0.1:6343 -n 5 bench
+	timeout 2 cat "$T/fifo" > "$T/r2" || true
+	kill -TERM "$PID"
+	wait "$PID"
+	[ "$(rec-json < "$T/r1" | wc -l)" = 80 ]
+	[ "$(rec-json < "$T/r2" | wc -l)" = 40 ]
+	run grep -c "a reader is there" "$T/err"
+	assert_output 2
+}

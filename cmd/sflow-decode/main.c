@@ -9,12 +9,13 @@
 #include "sig.h"
 
 static const char usage[] =
-	"usage: sflow-decode [-n] [--counters] [-q] [-c FILE] [-a LIST] [-p PORT]\n"
+	"usage: sflow-decode [-nq] [--counters] [-c FILE] [-a LIST] [-p PORT] [-o FILE]\n"
 	"                    [-s SECONDS] [--limit N] [--rcvbuf BYTES] [--log-level LEVEL]\n"
 	"                    (-l ADDR[:PORT] ... | -r FILE)\n"
 	"  sFlow v5 datagrams to flow (and counter) records on stdout\n"
 	"  -l, --listen ADDR[:PORT]  receive UDP here (repeatable; port 6343)\n"
 	"  -r, --read FILE           read a pcap or pcapng capture (- for stdin)\n"
+	"  -o, --output FILE         write records to FILE or FIFO instead of stdout\n"
 	"  -p, --port PORT           the sFlow UDP port (default 6343)\n"
 	"  -a, --agents LIST         accept only these agents (ADDR[/LEN],...)\n"
 	"      --counters            also write counter records\n"
@@ -34,6 +35,7 @@ enum { O_COUNTERS = 256, O_RCVBUF, O_LIMIT, O_MAXSRC, O_LOGLEVEL };
 static const struct option opts[] = {
 	{ "listen", required_argument, NULL, 'l' },
 	{ "read", required_argument, NULL, 'r' },
+	{ "output", required_argument, NULL, 'o' },
 	{ "port", required_argument, NULL, 'p' },
 	{ "agents", required_argument, NULL, 'a' },
 	{ "counters", no_argument, NULL, O_COUNTERS },
@@ -66,6 +68,9 @@ static int set(int c, const char *v, void *arg)
 		return 0;
 	case 'r':
 		o->read = strdup(v);
+		return 0;
+	case 'o':
+		o->output = strdup(v);
 		return 0;
 	case 'p':
 		if (parse_uint("--port", v, 65535, &n) == -1 || n == 0)
@@ -122,7 +127,7 @@ int main(int argc, char **argv)
 		if (strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0)
 			config = argv[i + 1];
 	prog_config(&conf, config, "sflow", opts, set, &o);
-	while ((c = getopt_long(argc, argv, "l:r:p:a:s:qc:nhV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "l:r:o:p:a:s:qc:nhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			break;

@@ -1,5 +1,6 @@
 /* Glue between the decoder and the record writer; stats and summary. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -37,6 +38,20 @@ int sfd_init(struct sfd *s, const struct sfd_opts *o)
 	s->dec.filter = o->agents;
 	s->dec.seq = seq_new(o->max_sources);
 	s->w = rw_new(STDOUT_FILENO);
+	if (s->w != NULL && o->output != NULL) {
+		/* UDP opens a FIFO without waiting for its reader (udp.c retries) */
+		int fd = rec_open_output(o->output, o->read == NULL);
+		if (fd == -1 && !(o->read == NULL && errno == ENXIO)) {
+			log_err("cannot open %s: %s", o->output, strerror(errno));
+			rw_free(s->w);
+			s->w = NULL;
+			seq_free(s->dec.seq);
+			return -1;
+		}
+		if (fd != -1 && o->read == NULL)
+			fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);  /* udp.c decides */
+		rw_set_fd(s->w, fd);
+	}
 	if (s->dec.seq == NULL || s->w == NULL) {
 		log_err("out of memory");
 		return -1;
@@ -69,6 +84,8 @@ void sfd_datagram(struct sfd *s, const uint8_t *p, size_t n, uint64_t ts)
 
 int sfd_drain(struct sfd *s)
 {
+	if (rw_fd(s->w) == -1)
+		return 0;       /* no reader (a FIFO): what is pending is lost */
 	while (rw_pending(s->w) > 0) {
 		if (rw_flush(s->w) == -1) {
 			if (errno == EINTR)
@@ -135,6 +152,7 @@ void sfd_stats_tick(struct sfd *s, bool force)
 		rw_u64(s->w, "kernel_drops", s->in.kernel_drops);
 		rw_u64(s->w, "oversize", s->in.oversize);
 		rw_u64(s->w, "output_wait", s->in.output_wait);
+		rw_u64(s->w, "output_reopen", s->in.output_reopen);
 	}
 	rw_end(s->w);
 }

@@ -17,6 +17,7 @@ struct sfd_opts {
 	const char *listen[SFD_MAX_LISTEN];
 	size_t nlisten;
 	const char *read;               /* -r FILE, "-" for stdin */
+	const char *output;             /* -o FILE (a FIFO: reopened when its reader comes back) */
 	unsigned port;                  /* sFlow UDP port */
 	unsigned long long rcvbuf;      /* socket receive buffer, bytes */
 	struct agent_filter *agents;    /* NULL: accept every agent */
@@ -37,6 +38,7 @@ struct in_stats {
 	uint64_t kernel_drops;          /* UDP: the sockets' drop counters */
 	uint64_t oversize;              /* UDP: datagrams larger than the buffer */
 	uint64_t output_wait;           /* UDP: times reading paused for the output */
+	uint64_t output_reopen;         /* UDP: -o reopened after its reader went away */
 };
 
 struct sfd {

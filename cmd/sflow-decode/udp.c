@@ -36,8 +36,9 @@ struct udp {
 	struct ev_loop *loop;
 	struct lsock sk[SFD_MAX_LISTEN];
 	size_t nsk;
-	bool paused;            /* not reading: the output is full */
+	bool paused;            /* not reading: the output is full or gone */
 	struct ev_timer stats;
+	struct ev_timer reopen; /* -o FIFO without a reader: try again */
 	struct mmsghdr msgs[BATCH];
 	struct iovec iov[BATCH];
 	union {
@@ -92,7 +93,8 @@ static void set_reading(struct udp *u, bool on)
 {
 	for (size_t i = 0; i < u->nsk; i++)
 		ev_fd_events(u->loop, u->sk[i].fd, on ? POLLIN : 0);
-	ev_fd_events(u->loop, rw_fd(u->s->w), on ? 0 : POLLOUT);
+	if (rw_fd(u->s->w) != -1)
+		ev_fd_events(u->loop, rw_fd(u->s->w), on ? 0 : POLLOUT);
 	u->paused = !on;
 }
 
@@ -101,12 +103,60 @@ static void finish(struct udp *u)
 	ev_break(u->loop);
 }
 
+static void on_output(struct ev_loop *loop, int fd, short revents, void *arg);
+
+/* The reader of -o went away: stop reading (the socket buffer keeps what
+ * comes meanwhile) and reopen the FIFO until a reader is back. Records not
+ * yet written are lost with the old reader. */
+static void output_lost(struct udp *u)
+{
+	int fd = rw_fd(u->s->w);
+
+	log_warn("output %s: the reader went away; waiting for a new one", u->s->o->output);
+	set_reading(u, false);
+	if (fd != -1) {
+		ev_fd_del(u->loop, fd);
+		close(fd);
+	}
+	rw_set_fd(u->s->w, -1);
+	ev_timer_after(u->loop, &u->reopen, 200);
+}
+
+static void on_reopen(struct ev_loop *loop, void *arg)
+{
+	struct udp *u = arg;
+	struct sfd *s = u->s;
+	int fd = rec_open_output(s->o->output, true);
+
+	if (fd == -1) {
+		if (errno != ENXIO) {   /* ENXIO: a FIFO with no reader yet */
+			log_err("cannot open %s: %s", s->o->output, strerror(errno));
+			s->status = EXIT_RUNTIME;
+			finish(u);
+			return;
+		}
+		ev_timer_after(loop, &u->reopen, 200);
+		return;
+	}
+	rw_set_fd(s->w, fd);
+	s->in.output_reopen++;
+	log_info("output %s: a reader is there", s->o->output);
+	ev_fd_add(loop, fd, 0, on_output, u);
+	set_reading(u, true);
+}
+
 /* After producing: write what the output takes; pause when it is full. */
 static void output_step(struct udp *u)
 {
 	struct sfd *s = u->s;
 
+	if (rw_fd(s->w) == -1)
+		return;                 /* waiting for a reader */
 	if (rw_pending(s->w) > 0 && rw_flush(s->w) == -1) {
+		if (errno == EPIPE && s->o->output != NULL) {
+			output_lost(u);
+			return;
+		}
 		log_err("output: %s", errno == EPIPE ? "the reader went away" : strerror(errno));
 		s->status = EXIT_RUNTIME;
 		finish(u);
@@ -191,6 +241,10 @@ static void on_output(struct ev_loop *loop, int fd, short revents, void *arg)
 
 	(void)loop;
 	(void)fd;
+	if ((revents & POLLERR) && u->s->o->output != NULL) {
+		output_lost(u);
+		return;
+	}
 	if (revents & POLLERR) {
 		log_err("output: the reader went away");
 		u->s->status = EXIT_RUNTIME;
@@ -228,13 +282,20 @@ int udp_run(struct sfd *s)
 			goto out;
 		}
 	s->started = true;
-	/* the output must not block the sockets: poll it instead */
-	fl = fcntl(rw_fd(s->w), F_GETFL);
-	if (fl != -1)
-		fcntl(rw_fd(s->w), F_SETFL, fl | O_NONBLOCK);
+	ev_timer_init(&u->reopen, on_reopen, u);
 	for (size_t i = 0; i < u->nsk; i++)
 		ev_fd_add(u->loop, u->sk[i].fd, POLLIN, on_readable, u);
-	ev_fd_add(u->loop, rw_fd(s->w), 0, on_output, u);
+	if (rw_fd(s->w) == -1) {
+		log_info("output %s: waiting for a reader", s->o->output);
+		set_reading(u, false);
+		ev_timer_after(u->loop, &u->reopen, 200);
+	} else {
+		/* the output must not block the sockets: poll it instead */
+		fl = fcntl(rw_fd(s->w), F_GETFL);
+		if (fl != -1)
+			fcntl(rw_fd(s->w), F_SETFL, fl | O_NONBLOCK);
+		ev_fd_add(u->loop, rw_fd(s->w), 0, on_output, u);
+	}
 	if (s->o->stats_interval > 0) {
 		ev_timer_init(&u->stats, on_stats, u);
 		ev_timer_after(u->loop, &u->stats, (ar_msec)(s->o->stats_interval * 1000));
@@ -243,8 +304,11 @@ int udp_run(struct sfd *s)
 	if (s->status != 0)
 		status = s->status;
 	/* the final flush may block: that is the reader's choice at exit */
-	if (fl != -1)
-		fcntl(rw_fd(s->w), F_SETFL, fl);
+	if (rw_fd(s->w) != -1) {
+		fl = fcntl(rw_fd(s->w), F_GETFL);
+		if (fl != -1)
+			fcntl(rw_fd(s->w), F_SETFL, fl & ~O_NONBLOCK);
+	}
 out:
 	if (u != NULL) {
 		for (size_t i = 0; i < u->nsk; i++)
