@@ -100,3 +100,24 @@ send() { ip netns exec "$NS" sflow-gen "$@" 2>/dev/null; }
 	run grep -c "a reader is there" "$T/err"
 	assert_output 2
 }
+
+@test "t230: SIGHUP reloads the agent filter from the config; a bad config keeps the old one" {
+	printf 'sflow.agents = 198.18.0.0/24\n' > "$T/conf"
+	start -c "$T/conf" -l 127.0.0.1 -s 0
+	send -u 127.0.0.1:6343 agents
+	wait_for 5 bash -c "[ \$(rec-json -q < '$T/out' | wc -l) = 2 ]"
+	printf 'sflow.agents = 198.19.0.0/16\n' > "$T/conf"
+	kill -HUP "$PID"
+	wait_for 5 grep -q "reloaded: 1 agent prefixes" "$T/err"
+	send -u 127.0.0.1:6343 agents
+	wait_for 5 bash -c "[ \$(rec-json -q < '$T/out' | wc -l) = 4 ]"
+	printf 'sflow.agents = 198.19.0.0/99\n' > "$T/conf"
+	kill -HUP "$PID"
+	wait_for 5 grep -q "reload failed" "$T/err"
+	send -u 127.0.0.1:6343 agents
+	wait_for 5 bash -c "[ \$(rec-json -q < '$T/out' | wc -l) = 6 ]"
+	kill -TERM "$PID"
+	wait "$PID"
+	run bash -c "rec-json < '$T/out' | jq -r .agent | uniq -c | awk '{print \$1, \$2}'"
+	assert_output "$(printf '2 198.18.0.1\n4 198.19.0.1')"
+}

@@ -111,11 +111,39 @@ static int set(int c, const char *v, void *arg)
 	return -1;
 }
 
+static const char *config_path;
+static const char *cli_agents[64];
+static size_t ncli_agents;
+
+static int reload(struct agent_filter **agents)
+{
+	struct conf c = { 0 };
+	struct sfd_opts tmp = { .port = SFLOW_PORT };
+	int rc = -1;
+
+	*agents = NULL;
+	if (config_path != NULL &&
+	    (conf_load(&c, config_path) < 0 || conf_apply_shared(&c) < 0 ||
+	     conf_apply(&c, "sflow", opts, set, &tmp, NULL) < 0))
+		goto out;
+	/* flags given on the command line still apply after the file */
+	for (size_t i = 0; i < ncli_agents; i++)
+		if (set('a', cli_agents[i], &tmp) == -1)
+			goto out;
+	*agents = tmp.agents;
+	tmp.agents = NULL;
+	rc = 0;
+out:
+	filter_free(tmp.agents);
+	conf_free(&c);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	static struct sfd_opts o = {
 		.port = SFLOW_PORT, .rcvbuf = 8u << 20, .stats_interval = 10,
-		.max_sources = 65536,
+		.max_sources = 65536, .reload = reload,
 	};
 	struct conf conf = { 0 };
 	const char *config = NULL;
@@ -126,10 +154,20 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc - 1; i++)
 		if (strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0)
 			config = argv[i + 1];
+	for (int i = 1; i < argc; i++)
+		if (strncmp(argv[i], "--config=", 9) == 0)
+			config = argv[i] + 9;
+	config_path = config;
 	prog_config(&conf, config, "sflow", opts, set, &o);
 	while ((c = getopt_long(argc, argv, "l:r:o:p:a:s:qc:nhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
+			break;
+		case 'a':
+			if (ncli_agents < sizeof(cli_agents) / sizeof(cli_agents[0]))
+				cli_agents[ncli_agents++] = optarg;
+			if (set(c, optarg, &o) == -1)
+				return EXIT_USAGE;
 			break;
 		case 'n':
 			o.check = true;

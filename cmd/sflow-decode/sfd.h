@@ -27,6 +27,9 @@ struct sfd_opts {
 	unsigned long long max_sources; /* sequence table size */
 	bool quiet;                     /* no summary at exit */
 	bool check;                     /* -n: check the configuration only */
+	/* SIGHUP: read the configuration again; 0 and the new agent filter
+	 * (NULL: every agent), or -1 after saying why. */
+	int (*reload)(struct agent_filter **agents);
 };
 
 /* Counters of the inputs, beside the decoder's. */

@@ -254,6 +254,26 @@ static void on_output(struct ev_loop *loop, int fd, short revents, void *arg)
 	output_step(u);
 }
 
+/* SIGHUP: the agent filter (and the log level) change in place; the
+ * sockets stay as they are. */
+static void on_reload(struct ev_loop *loop, void *arg)
+{
+	struct udp *u = arg;
+	struct agent_filter *f, *old = (struct agent_filter *)u->s->dec.filter;
+
+	(void)loop;
+	if (u->s->o->reload == NULL)
+		return;
+	if (u->s->o->reload(&f) == -1) {
+		log_err("reload failed: keeping the running configuration");
+		return;
+	}
+	u->s->dec.filter = f;
+	filter_free(old);
+	log_info("reloaded: %zu agent prefixes%s", f ? filter_count(f) : 0,
+		 f ? "" : " (every agent accepted)");
+}
+
 static void on_stats(struct ev_loop *loop, void *arg)
 {
 	struct udp *u = arg;
@@ -283,6 +303,7 @@ int udp_run(struct sfd *s)
 		}
 	s->started = true;
 	ev_timer_init(&u->reopen, on_reopen, u);
+	ev_on_reload(u->loop, on_reload, u);
 	for (size_t i = 0; i < u->nsk; i++)
 		ev_fd_add(u->loop, u->sk[i].fd, POLLIN, on_readable, u);
 	if (rw_fd(s->w) == -1) {
