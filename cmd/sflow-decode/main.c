@@ -159,6 +159,7 @@ int main(int argc, char **argv)
 			config = argv[i] + 9;
 	config_path = config;
 	prog_config(&conf, config, "sflow", opts, set, &o);
+	conf_free(&conf);       /* set() kept copies of what it needs */
 	while ((c = getopt_long(argc, argv, "l:r:o:p:a:s:qc:nhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':

@@ -63,6 +63,8 @@ int sfd_init(struct sfd *s, const struct sfd_opts *o)
 
 void sfd_fini(struct sfd *s)
 {
+	/* the filter is ours: the one from the options, or a reloaded one */
+	filter_free((struct agent_filter *)s->dec.filter);
 	seq_free(s->dec.seq);
 	rw_free(s->w);
 }
