@@ -1,6 +1,8 @@
 /* libFuzzer target: one input is one sFlow datagram (UDP payload). Every
  * record the decoder emits is also written by the record writer, so the
- * encoder sees what the decoder makes of hostile input. */
+ * encoder sees what the decoder makes of hostile input. The same bytes are
+ * also taken as a captured packet of each link type (-r reads untrusted
+ * captures too) and what that yields is decoded as well. */
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -8,6 +10,7 @@
 #include <unistd.h>
 
 #include "enc.h"
+#include "sfd.h"
 #include "sflow.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -65,6 +68,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	d.arg = NULL;
 	d.seq = seq;
 	sf_decode(&d, data, size, 1);
+
+	static const int dlts[] = { 1 /* EN10MB */, 113 /* LINUX_SLL */, 276 /* SLL2 */,
+				    0 /* NULL */, 12 /* RAW */ };
+	for (size_t i = 0; i < sizeof(dlts) / sizeof(dlts[0]); i++) {
+		const uint8_t *pl;
+		size_t pn;
+		int rc = pkt_sflow_payload(dlts[i], data, size, 6343, &pl, &pn);
+		if (rc == 0 || rc == -3) {
+			if (pl < data || pl + pn > data + size)
+				abort();
+			sf_decode(&d, pl, pn, 1);
+		}
+	}
 	rw_flush(w);
 	return 0;
 }
