@@ -120,10 +120,12 @@ int pkt_sflow_payload(int dlt, const uint8_t *p, size_t n, unsigned port,
 		if (rd_u16(&r, &type) == -1 || rd_skip(&r, 18) == -1)
 			return -1;
 		return ethertype(&r, type, port, pl, pn);
-	case DLT_NULL:          /* host-order address family */
-		if (rd_bytes(&r, &family, 4) == -1)
+	case DLT_NULL:
+		/* the address family is in the capturing host's byte order and
+		 * its IPv6 value differs between systems: the IP version says */
+		if (rd_bytes(&r, &family, 4) == -1 || rd_left(&r) < 1)
 			return -1;
-		if (family == 2)
+		if (r.p[0] >> 4 == 4)
 			return ipv4(&r, port, pl, pn);
 		return ipv6(&r, port, pl, pn);
 	case DLT_RAW:
