@@ -255,41 +255,42 @@ int rec_decode(const msgpack_object *map, struct rec *out, msgpack_zone *zone,
 	uint64_t lenbits = 0;
 	memset(base, 0, s->size);
 	for (uint32_t i = 0; i < n; i++) {
-		bool is_len;
+		bool is_len = false;
 		const struct rec_field *f;
 		if (kv[i].key.type != MSGPACK_OBJECT_STR)
 			continue;
 		f = rec_field_find(s, kv[i].key.via.str.ptr, kv[i].key.via.str.size, &is_len);
 		if (!f)
 			continue;       /* unknown keys are ignored: records can grow */
+		uint64_t bit = (uint64_t)1 << (unsigned)(f - s->f);
 		if (decode_field(f, is_len, &kv[i].val, base, zone) < 0) {
 			*bad = RR_BAD_FIELD;
 			*badkey = is_len ? f->lenkey : f->name;
 			return -1;
 		}
-		unsigned bit = (unsigned)(f - s->f);
 		if (is_len)
-			lenbits |= (uint64_t)1 << bit;
+			lenbits |= bit;
 		else
-			*has |= (uint64_t)1 << bit;
+			*has |= bit;
 	}
+	uint64_t present = *has;
 	for (unsigned i = 0; i < s->n; i++) {
 		const struct rec_field *f = &s->f[i];
-		bool present = (*has >> i) & 1;
-		if (f->required && !present) {
+		uint64_t bit = (uint64_t)1 << i;
+		if (f->required && !(present & bit)) {
 			*bad = RR_BAD_MISSING;
 			*badkey = f->name;
 			return -1;
 		}
 		if (f->kind != K_PREFIX)
 			continue;
-		bool lp = (lenbits >> i) & 1;
-		if (present != lp) {
-			*bad = present ? RR_BAD_MISSING : RR_BAD_FIELD;
-			*badkey = present ? f->lenkey : f->lenkey;
+		/* A prefix and its length come together or not at all. */
+		if ((present & bit) != (lenbits & bit)) {
+			*bad = (present & bit) ? RR_BAD_MISSING : RR_BAD_FIELD;
+			*badkey = f->lenkey;
 			return -1;
 		}
-		if (present) {
+		if (present & bit) {
 			struct ar_prefix *p = (struct ar_prefix *)(base + f->off);
 			if (p->plen > addr_bits(p->a.af) || !prefix_host_bits_zero(&p->a, p->plen)) {
 				*bad = RR_BAD_FIELD;

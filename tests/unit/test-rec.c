@@ -107,7 +107,7 @@ static void test_all_types(void)
 	/* 20 keys: the map header grows to map16. */
 	rw_begin(w, "stats");
 	for (int i = 0; i < 19; i++) {
-		char k[8];
+		char k[16];
 		snprintf(k, sizeof(k), "k%d", i);
 		rw_u64(w, k, (uint64_t)i);
 	}
