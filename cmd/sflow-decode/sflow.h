@@ -90,6 +90,23 @@ struct sf_decoder {
  * Returns 0, or -1 when it was malformed (counted in st.bad[]) or filtered. */
 int sf_decode(struct sf_decoder *d, const uint8_t *p, size_t n, uint64_t ts);
 
+/* Records inside samples (records.c). */
+struct rd;
+/* What one flow sample's records said, resolved once all are read. */
+struct sf_fstate {
+	bool l3_from_header;
+	bool have_switch_vlan;
+	uint32_t switch_vlan;
+};
+/* address: type (0 unknown, 1 IPv4, 2 IPv6) then the bytes. 0, -1 short,
+ * -2 unknown type. */
+int sf_read_address(struct rd *r, struct ar_addr *a);
+/* One flow record (enterprise << 12 | format in tag) into f. */
+void sf_flow_record(struct sf_decoder *d, struct rec_flow *f, struct sf_fstate *fs,
+		    uint32_t tag, struct rd *rec);
+/* Generic interface counters (0:1) into c; -1 when short. */
+int sf_counter_generic(struct rec_counter *c, struct rd *r);
+
 /* Sampled packet header parsing (header.c), exposed for the decoder. */
 enum sf_hdrproto {
 	SF_HP_ETHERNET = 1, SF_HP_IPV4 = 11, SF_HP_IPV6 = 12, SF_HP_MPLS = 13,
