@@ -131,14 +131,18 @@ fuzz:
 	if [ -n "$$failed" ]; then echo "make fuzz: findings in:$$failed"; exit 1; fi; \
 	echo "make fuzz: no findings"
 
+# Programs and the supervisor go to bin; the rest of pipelines/ (example
+# config, runit templates, the demo lab) to share/activeroute.
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
-	  $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man7 \
-	  $(DESTDIR)$(PREFIX)/share/activeroute
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/activeroute
 	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
-	for f in pipelines/*; do case $$f in *.conf|*.example|*.md) install -m 644 $$f $(DESTDIR)$(PREFIX)/share/activeroute/ ;; *) [ -f $$f ] && install -m 755 $$f $(DESTDIR)$(PREFIX)/bin/ ;; esac; done
-	[ -d pipelines/runit ] && cp -R pipelines/runit $(DESTDIR)$(PREFIX)/share/activeroute/ || true
-	for s in 1 5 7; do ls man/man$$s/* >/dev/null 2>&1 && install -m 644 man/man$$s/* $(DESTDIR)$(PREFIX)/share/man/man$$s/ || true; done
+	if [ -f pipelines/active-route ]; then install -m 755 pipelines/active-route $(DESTDIR)$(PREFIX)/bin/; fi
+	cp -R pipelines/. $(DESTDIR)$(PREFIX)/share/activeroute/
+	rm -f $(DESTDIR)$(PREFIX)/share/activeroute/active-route
+	for s in 1 5 7; do \
+	  install -d $(DESTDIR)$(PREFIX)/share/man/man$$s; \
+	  for m in man/man$$s/*; do if [ -f "$$m" ]; then install -m 644 "$$m" $(DESTDIR)$(PREFIX)/share/man/man$$s/; fi; done; \
+	done
 
 # Install only what is missing; keep services from starting during install.
 deps:
