@@ -4,7 +4,10 @@
 
 #include "ev.h"
 #include "log.h"
+#include "sig.h"
 #include "unit.h"
+
+#include <signal.h>
 
 static int order[4], norder;
 static void fire(struct ev_loop *l, void *arg)
@@ -46,6 +49,21 @@ int main(void)
 		ev_run_once(l, 100);
 	CHECK(norder == 2 && order[0] == 2 && order[1] == 1);
 	CHECK(ev_now() - start >= 30);
+
+	/* Signals: SIGHUP is a reload once, SIGTERM a stop that ends the loop;
+	 * SIGPIPE is ignored so writes see EPIPE. */
+	CHECK(sig_init() == 0);
+	struct ev_loop *l2 = ev_new();
+	raise(SIGHUP);
+	CHECK(sig_take_reload());
+	CHECK(!sig_take_reload());
+	raise(SIGPIPE);
+	CHECK(!sig_stop_requested());
+	CHECK(ev_run_once(l2, 10) == 0);
+	raise(SIGTERM);
+	CHECK(sig_stop_requested() && sig_stop_signal() == SIGTERM);
+	CHECK(ev_run_once(l2, 1000) == -1);
+	ev_free(l2);
 	ev_free(l);
 	return unit_done();
 }
