@@ -121,3 +121,13 @@ send() { ip netns exec "$NS" sflow-gen "$@" 2>/dev/null; }
 	run bash -c "rec-json < '$T/out' | jq -r .agent | uniq -c | awk '{print \$1, \$2}'"
 	assert_output "$(printf '2 198.18.0.1\n4 198.19.0.1')"
 }
+
+@test "t230: --rcvbuf sets the socket receive buffer" {
+	need_cmd ss
+	start -l 127.0.0.1:6401 -s 0 --rcvbuf 3000000
+	# the kernel doubles the value it is given (socket(7))
+	run ip netns exec "$NS" ss -uamn sport = :6401
+	assert_output --partial "rb6000000"
+	kill -TERM "$PID"
+	wait "$PID"
+}
