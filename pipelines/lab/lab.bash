@@ -133,7 +133,7 @@ lab_bird_switch() {
 		ipv6 { table peers6; import none; export all; }; }
 	# the active routes from activeroute's announce session
 	protocol bgp from_sflow_rt { local 127.0.0.1 as 65000; neighbor 127.0.0.2 port 1179 as 65000;
-		hold time 90;
+		hold time 90; graceful restart on;
 		ipv4 { import all; export none; igp table igp4; };
 		ipv6 { import all; export none; igp table igp6; }; }
 	protocol kernel { ipv4 { export all; }; }
@@ -178,6 +178,8 @@ lab_conf() {
 	if [ "$target" = bgp ]; then
 		cat >> "$LAB_DIR/activeroute.conf" <<-EOF
 		bgp.announce.listen = 127.0.0.2:1179
+		# BIRD keeps the active routes while the announcer restarts
+		bgp.announce.graceful-restart = 120
 		push.bgp = yes
 		EOF
 	else
@@ -215,6 +217,26 @@ lab_fib_dump() {
 	{ ip -n "$LAB_SW" route show proto "$p"; ip -n "$LAB_SW" -6 route show proto "$p"; } | awk '{print $1, $3}' | sort
 }
 
+# The switch's RIB as BIRD's peers tables hold it (best routes):
+# "prefix nexthop" lines, for pipelines/lab/nohide.
+lab_rib_dump() {
+	{ birdc_sw show route table peers4 primary; birdc_sw show route table peers6 primary; } 2>/dev/null |
+		awk '$1 ~ /\// { p = $1 } /^[ \t]+via / && p != "" { print p, $2; p = "" }' | sort
+}
+
+# lab_wait_rib N: until prefix-rank holds N IPv4 prefixes (up to 90 s).
+lab_wait_rib() {
+	local i n
+	for i in $(seq 1 90); do
+		n=$(timeout 2 "${AR_BINDIR:-$LAB_TOP/build/bin}/prefix-rank" -C "$LAB_DIR/run/rank.sock" -q "top maxPrefixes=1" 2>/dev/null |
+			jq -r '.nPrefixes // 0' 2>/dev/null)
+		[ -n "$n" ] && [ "$n" -ge "$1" ] 2>/dev/null && return 0
+		sleep 1
+	done
+	lab_log "prefix-rank holds ${n:-no} prefixes, not $1"
+	return 1
+}
+
 # lab_up [bgp|netlink]: everything but the traffic.
 lab_up() {
 	LAB_TARGET=${1:-bgp}
@@ -249,7 +271,10 @@ lab_down() {
 	done
 	for p in "${LAB_PIDS[@]}"; do kill -KILL "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
 	LAB_PIDS=() LAB_SUP=
+	# by name too: lab_down may run in another shell than lab_up
+	[ ${#LAB_NS[@]} = 0 ] && [ -n "${LAB_TAG:-}" ] && LAB_NS=("$LAB_UP" "$LAB_SW" "$LAB_TR")
 	for ns in "${LAB_NS[@]}"; do
+		ip netns list | grep -q "^$ns\b" || continue
 		# anything still inside (a stage the supervisor had not reaped)
 		for p in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$p" 2>/dev/null || true; done
 		ip netns del "$ns" 2>/dev/null || true
