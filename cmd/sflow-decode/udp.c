@@ -18,8 +18,13 @@
 #include "sfd.h"
 #include "sig.h"
 
+#include <linux/sock_diag.h>
+
 #ifndef SO_RXQ_OVFL
 #define SO_RXQ_OVFL 40
+#endif
+#ifndef SO_MEMINFO
+#define SO_MEMINFO 55
 #endif
 
 #define BATCH 32
@@ -170,6 +175,18 @@ static void output_step(struct udp *u)
 	}
 }
 
+/* The socket's drop counter is a running total: add what is new. */
+static void drops_seen(struct lsock *l, struct sfd *s, uint32_t v)
+{
+	uint32_t d = v - l->drops;
+
+	if (d != 0 && d < 0x80000000u) {
+		s->in.kernel_drops += d;
+		l->drops = v;
+	}
+}
+
+/* With each datagram when there were drops (SO_RXQ_OVFL) ... */
 static void drops_from(struct lsock *l, struct sfd *s, struct msghdr *mh)
 {
 	struct cmsghdr *c;
@@ -179,9 +196,22 @@ static void drops_from(struct lsock *l, struct sfd *s, struct msghdr *mh)
 		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SO_RXQ_OVFL)
 			continue;
 		memcpy(&v, CMSG_DATA(c), sizeof(v));
-		/* a running total per socket: add what is new */
-		s->in.kernel_drops += (uint32_t)(v - l->drops);
-		l->drops = v;
+		drops_seen(l, s, v);
+	}
+}
+
+/* ... and asked for before each stats record and at the end, so drops
+ * after the last datagram are not missed (SO_MEMINFO, Linux 4.6). */
+static void drops_poll(struct udp *u)
+{
+	uint32_t mi[SK_MEMINFO_VARS];
+	socklen_t len;
+
+	for (size_t i = 0; i < u->nsk; i++) {
+		len = sizeof(mi);
+		if (getsockopt(u->sk[i].fd, SOL_SOCKET, SO_MEMINFO, mi, &len) == 0 &&
+		    len >= (SK_MEMINFO_DROPS + 1) * sizeof(uint32_t))
+			drops_seen(&u->sk[i], u->s, mi[SK_MEMINFO_DROPS]);
 	}
 }
 
@@ -278,6 +308,7 @@ static void on_stats(struct ev_loop *loop, void *arg)
 {
 	struct udp *u = arg;
 
+	drops_poll(u);
 	sfd_stats_tick(u->s, true);
 	output_step(u);
 	ev_timer_after(loop, &u->stats, (ar_msec)(u->s->o->stats_interval * 1000));
@@ -322,6 +353,7 @@ int udp_run(struct sfd *s)
 		ev_timer_after(u->loop, &u->stats, (ar_msec)(s->o->stats_interval * 1000));
 	}
 	ev_run(u->loop);
+	drops_poll(u);
 	if (s->status != 0)
 		status = s->status;
 	/* the final flush may block: that is the reader's choice at exit */
