@@ -8,6 +8,9 @@ load lib/common
 
 setup_file() {
 	[ "$(id -u)" = 0 ] || return 0
+	# make check's sanitizer pass runs the stages end to end in t960; this
+	# longer file only once, to keep make check short
+	case $AR_BUILD in *-asan) return 0 ;; esac
 	for c in bird birdc pmacctd python3 jq ip; do command -v $c >/dev/null || return 0; done
 	for p in sflow-decode bgp-speaker prefix-rank route-push; do [ -x "$AR_BUILD/bin/$p" ] || return 0; done
 	export AR_BINDIR=$AR_BUILD/bin
@@ -39,6 +42,7 @@ teardown_file() {
 setup() {
 	need_root
 	need_cmd bird birdc pmacctd python3 jq
+	case $AR_BUILD in *-asan) skip "the BIRD lab runs in the plain build only (t960 runs under ASan)" ;; esac
 	[ -e "${LAB_DIR:-/nonexistent}/READY" ] || skip "the lab is not up: $(cat "${LAB_DIR:-/x}/FAILED" 2>/dev/null || echo "stage programs not built")"
 	. "$TOP_DIR/pipelines/lab/lab.bash"
 	lab_init "$LAB_TAG" "$LAB_DIR"
@@ -73,7 +77,7 @@ fib_has_dests() { [ "$(dests_in_fib)" -ge "$1" ]; }
 	wait_for 40 fib_has_dests 100
 	lab_rib_dump > "$T/rib"
 	[ "$(wc -l < "$T/rib")" -gt 20000 ]
-	for i in 1 2 3 4 5; do
+	for i in 1 2 3; do
 		lab_fib_dump > "$T/fib.$i"
 		n4=$(ip -n "$LAB_SW" route show proto bird | wc -l)
 		n6=$(ip -n "$LAB_SW" -6 route show proto bird | wc -l)
