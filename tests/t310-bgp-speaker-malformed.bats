@@ -6,7 +6,7 @@ load lib/netns
 
 teardown() { netns_cleanup; }
 
-O='40 01 01 00'
+O="40 01 01 00"
 A='40 02 06 02 01 00 00 fd e9'
 N='40 03 04 c6 12 00 0a'
 L='40 05 04 00 00 00 64'
@@ -89,4 +89,25 @@ $name: $why"
 	assert_output 'false
 false'
 	grep -q "ATOMIC_AGGREGATE (type 6): attribute discarded; bytes: 40 06 01 00" "$T/case.err"
+}
+
+@test "a 2-byte-AS peer: AS4_PATH merged when learning, AS_TRANS + AS4_PATH when announcing (RFC 6793)" {
+	need_root
+	netns_init
+	NS=$(netns_add raw)
+	echo '{"type":"route","op":"add","prefix":"198.18.50.0/24","nexthop":"198.18.0.2","aspath":[4200000001],"aggas":4200000002,"aggid":"198.18.0.7"}' |
+		rec-json -r > "$T/in.rec"
+	ip netns exec "$NS" bgp-speaker --local-as 65000 --router-id 198.18.0.2 \
+		--listen 127.0.0.1:1179 --neighbor 127.0.0.1 -r "$T/in.rec" > "$T/as2.rec" 2> "$T/as2.err" &
+	local spk=$!
+	netns_track_pid "$spk"
+	echo "U||$O 40 02 06 02 02 5b a0 fd e9 $N $L c0 11 0a 02 02 fa 56 ea 01 00 00 fd e9|$P" > "$T/s"
+	ip netns exec "$NS" bgp-rawpeer -2 -u -w 700 127.0.0.1 1179 < "$T/s" > "$T/out"
+	kill -TERM "$spk"; wait "$spk" || true
+	run jq -c 'select(.type == "route") | .aspath' <(rec-json < "$T/as2.rec")
+	assert_output '[4200000001,65001]'
+	# our UPDATE: AS_PATH with AS_TRANS, AS4_PATH with the real AS, AGGREGATOR likewise
+	grep -q "^update .*40 02 04 02 01 5b a0 " "$T/out" || fail "$(cat "$T/out")"
+	grep -q "^update .*c0 11 06 02 01 fa 56 ea 01 " "$T/out"
+	grep -q "^update .*c0 07 06 5b a0 c6 12 00 07 c0 12 08 fa 56 ea 02 c6 12 00 07" "$T/out"
 }

@@ -1,14 +1,14 @@
 /* bgp-rawpeer: a test BGP peer that sends hand-written bytes.
- *   bgp-rawpeer [-a AS] [-i ID] [-w MS] ADDR PORT < SCRIPT
- * Connects, exchanges OPEN/KEEPALIVE (AS 65000 by default; 4-byte AS,
- * IPv4+IPv6 unicast, route refresh), then runs the script, one step a line:
+ *   bgp-rawpeer [-2u] [-a AS] [-i ID] [-w MS] ADDR PORT < SCRIPT
+ * Connects, exchanges OPEN/KEEPALIVE (AS 65000 by default; 4-byte AS unless
+ * -2, IPv4+IPv6 unicast, route refresh), then runs the script, one step a line:
  *   U|WITHDRAWN|ATTRS|NLRI   an UPDATE; the two lengths are computed
  *   B|HEX                    an UPDATE whose body is HEX as is
  *   M|HEX                    HEX sent as is (header included)
  *   S|MS                     sleep
  * HEX may contain spaces; # starts a comment. Afterwards it reads for -w ms
- * (default 700) and prints each NOTIFICATION as "notification CODE SUB",
- * then "closed" or "open". Exit 0, or 1 when the session did not come up. */
+ * (default 700) and prints each NOTIFICATION as "notification CODE SUB"
+ * (with -u each UPDATE as "update HEX" of its body), then "closed" or "open". Exit 0, or 1 when the session did not come up. */
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
@@ -27,6 +27,7 @@ static uint8_t ibuf[1 << 17];
 static size_t ilen;
 static int closed;
 static int seen[256];     /* message types received */
+static int show_updates;
 
 static size_t unhex(const char *s, uint8_t *out, size_t cap)
 {
@@ -103,6 +104,12 @@ static int pump(int ms)
 		seen[last]++;
 		if (last == 3 && len >= 21)
 			printf("notification %u %u\n", ibuf[19], ibuf[20]);
+		if (last == 2 && show_updates) {
+			printf("update");
+			for (size_t i = 19; i < len; i++)
+				printf(" %02x", ibuf[i]);
+			printf("\n");
+		}
 		memmove(ibuf, ibuf + len, ilen - len);
 		ilen -= len;
 	}
@@ -116,10 +123,12 @@ int main(int argc, char **argv)
 	struct sockaddr_storage ss;
 	socklen_t sl;
 	char line[70000 * 3];
-	int c, got_open = 0, got_ka = 0;
+	int c, got_open = 0, got_ka = 0, as2 = 0;
 
-	while ((c = getopt(argc, argv, "a:i:w:")) != -1) {
+	while ((c = getopt(argc, argv, "2a:i:uw:")) != -1) {
 		switch (c) {
+		case '2': as2 = 1; break;
+		case 'u': show_updates = 1; break;
 		case 'a': as = strtoul(optarg, NULL, 10); break;
 		case 'i': {
 			struct in_addr a;
@@ -130,12 +139,12 @@ int main(int argc, char **argv)
 		}
 		case 'w': wait_ms = strtoul(optarg, NULL, 10); break;
 		default:
-			fprintf(stderr, "usage: bgp-rawpeer [-a AS] [-i ID] [-w MS] ADDR PORT < SCRIPT\n");
+			fprintf(stderr, "usage: bgp-rawpeer [-2u] [-a AS] [-i ID] [-w MS] ADDR PORT < SCRIPT\n");
 			return 2;
 		}
 	}
 	if (argc - optind != 2) {
-		fprintf(stderr, "usage: bgp-rawpeer [-a AS] [-i ID] [-w MS] ADDR PORT < SCRIPT\n");
+		fprintf(stderr, "usage: bgp-rawpeer [-2u] [-a AS] [-i ID] [-w MS] ADDR PORT < SCRIPT\n");
 		return 2;
 	}
 	memset(&ss, 0, sizeof ss);
@@ -171,11 +180,13 @@ int main(int argc, char **argv)
 		(uint8_t)(id >> 24), (uint8_t)(id >> 16), (uint8_t)(id >> 8), (uint8_t)id };
 	uint8_t caps[] = { 1, 4, 0, 1, 0, 1, 1, 4, 0, 2, 0, 1, 2, 0,
 		65, 4, (uint8_t)(as >> 24), (uint8_t)(as >> 16), (uint8_t)(as >> 8), (uint8_t)as };
-	open[9] = (uint8_t)(2 + sizeof caps);
+	/* -2: a 2-byte-AS speaker, the AS4 capability (last 6 bytes) left out */
+	size_t ncaps = as2 ? sizeof caps - 6 : sizeof caps;
+	open[9] = (uint8_t)(2 + ncaps);
 	open[10] = 2;
-	open[11] = sizeof caps;
-	memcpy(open + 12, caps, sizeof caps);
-	send_msg(1, open, 12 + sizeof caps);
+	open[11] = (uint8_t)ncaps;
+	memcpy(open + 12, caps, ncaps);
+	send_msg(1, open, 12 + ncaps);
 	for (int i = 0; i < 50 && !(got_open && got_ka) && !closed; i++) {
 		pump(100);
 		if (seen[1] && !got_open) {
