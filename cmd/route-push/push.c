@@ -339,7 +339,11 @@ int push_run(const struct push_opts *o)
 		return EXIT_RUNTIME;
 	}
 	if (o->stats) {
-		int fd = rec_open_output(o->stats, false);
+		struct stat ss;
+		bool fifo = stat(o->stats, &ss) == 0 && S_ISFIFO(ss.st_mode);
+		/* a file starts empty: one run's records, readable as a stream */
+		int fd = strcmp(o->stats, "-") == 0 || fifo ? rec_open_output(o->stats, false)
+			: open(o->stats, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		if (fd < 0) {
 			log_err("cannot open %s: %s", o->stats, strerror(errno));
 			return EXIT_RUNTIME;
