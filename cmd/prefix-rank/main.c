@@ -11,7 +11,7 @@
 static const char usage[] =
 	"usage: prefix-rank [-n] [-c FILE] [--replay] [-r PATH ...] [-f PATH ...] [-o PATH]\n"
 	"                   [-t SECONDS] [-T SECONDS] [-g SECONDS] [-m N] [-M N]\n"
-	"                   [--min-value X] [--min-prefix N] [--hysteresis X]\n"
+	"                   [--min-value X] [--min-prefix N] [--hysteresis X] [--min-samples X]\n"
 	"                   [-C PATH] [--log-level LEVEL]\n"
 	"       prefix-rank -C PATH -q QUERY\n"
 	"  route and flow records in, a FIB snapshot of the active routes every tick out\n"
@@ -26,6 +26,7 @@ static const char usage[] =
 	"      --min-value X         select only prefixes with at least X bytes/s (default 0)\n"
 	"      --min-prefix N        select no prefix shorter than /N (default 1)\n"
 	"      --hysteresis X        incumbents rank with value * (1 + X) (default 0.5)\n"
+	"      --min-samples X       when full, a newcomer needs X samples' worth (default 1)\n"
 	"      --replay              inputs are recordings: time from flow timestamps,\n"
 	"                            routes read first, exit at the end of input\n"
 	"  -C, --control PATH        answer queries on this Unix socket\n"
@@ -36,7 +37,7 @@ static const char usage[] =
 	"  -h, --help                this text\n"
 	"  -V, --version             print the version\n";
 
-enum { O_MINVALUE = 256, O_MINPREFIX, O_HYST, O_REPLAY, O_LOGLEVEL };
+enum { O_MINVALUE = 256, O_MINPREFIX, O_HYST, O_MINSAMP, O_REPLAY, O_LOGLEVEL };
 
 static const struct option opts[] = {
 	{ "routes", required_argument, NULL, 'r' },
@@ -50,6 +51,7 @@ static const struct option opts[] = {
 	{ "min-value", required_argument, NULL, O_MINVALUE },
 	{ "min-prefix", required_argument, NULL, O_MINPREFIX },
 	{ "hysteresis", required_argument, NULL, O_HYST },
+	{ "min-samples", required_argument, NULL, O_MINSAMP },
 	{ "replay", no_argument, NULL, O_REPLAY },
 	{ "control", required_argument, NULL, 'C' },
 	{ "query", required_argument, NULL, 'q' },
@@ -103,6 +105,8 @@ static int set(int c, const char *v, void *arg)
 		return parse_uint("--min-prefix", v, 128, &o->min_prefix);
 	case O_HYST:
 		return parse_double("--hysteresis", v, 0, 100, &o->hysteresis);
+	case O_MINSAMP:
+		return parse_double("--min-samples", v, 0, 1e6, &o->min_samples);
 	case O_REPLAY:
 		o->replay = yes(v);
 		return 0;
@@ -127,7 +131,7 @@ static int set(int c, const char *v, void *arg)
 int main(int argc, char **argv)
 {
 	static struct pr_opts o = {
-		.output = "-", .tick = 1, .tau = 10, .grace = 120, .hysteresis = 0.5,
+		.output = "-", .tick = 1, .tau = 10, .grace = 120, .hysteresis = 0.5, .min_samples = 1,
 		.max4 = 10000, .max6 = 10000, .min_prefix = 1,
 	};
 	struct conf conf = { 0 };

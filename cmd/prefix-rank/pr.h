@@ -23,6 +23,7 @@ struct pr_opts {
 	double grace;                   /* seconds */
 	double min_value;
 	double hysteresis;
+	double min_samples;
 	unsigned long long max4, max6, min_prefix;
 	bool replay, check;
 };

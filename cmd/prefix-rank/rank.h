@@ -144,6 +144,7 @@ struct rib {
 	uint64_t added, removed;        /* prefixes learned and removed */
 	uint64_t route_adds, route_dels;
 	uint64_t flows, matched;
+	double mean_rate;               /* running mean of the sampling rates seen */
 };
 
 static inline int af_idx(int af) { return af == AR_AF6; }
@@ -193,6 +194,7 @@ struct sel_params {
 	double min_value;
 	unsigned min_prefix;
 	double hysteresis;              /* incumbents rank with value * (1 + h) */
+	double min_new_pps;             /* a newcomer needs at least this packet rate */
 	int dir;                        /* R_DBYTES or R_SBYTES */
 	bool closure;                   /* add covered more-specifics with other next hops */
 	bool prune;                     /* drop covered prefixes with the parent's next hop */

@@ -70,6 +70,7 @@ void rate_flow(struct rib *r, const struct ar_addr *src, const struct ar_addr *d
 		rate_tick(r, ms);
 	if (rate == 0)
 		rate = 1;
+	r->mean_rate += ((double)rate - r->mean_rate) * (r->flows ? 0.001 : 1.0);
 	f = fwd(r, ms);
 	b = (double)len * rate * f;
 	n = (double)rate * f;

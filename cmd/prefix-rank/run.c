@@ -306,6 +306,7 @@ void pr_tick(struct pr *pr)
 			.min_value = pr->o->min_value,
 			.min_prefix = (unsigned)pr->o->min_prefix,
 			.hysteresis = pr->o->hysteresis,
+			.min_new_pps = pr->o->min_samples * pr->rib.mean_rate / pr->o->tau,
 			.dir = R_DBYTES, .closure = true, .prune = true, .bit = PFX_SEL,
 		};
 		struct sel_result tmp;

@@ -128,6 +128,16 @@ int select_run(struct rib *r, int af, const struct sel_params *sp, struct sel_re
 		c[nc].score = (p->flags & PFX_PREV) && sp->bit == PFX_SEL ? v * (1 + sp->hysteresis) : v;
 		nc++;
 	}
+	/* Evidence before churn: when there are more candidates than room, a
+	 * newcomer needs min_new_pps worth of samples to displace anyone; a
+	 * single sample of a far-tail prefix is mostly noise. */
+	if (nc > sp->max && sp->min_new_pps > 0 && sp->bit == PFX_SEL) {
+		size_t k = 0;
+		for (size_t i = 0; i < nc; i++)
+			if ((c[i].p->flags & PFX_PREV) || c[i].p->rate[sp->dir + 1] >= sp->min_new_pps)
+				c[k++] = c[i];
+		nc = k;
+	}
 	qsort(c, nc, sizeof(*c), cand_cmp);
 	for (size_t i = 0; i < nc && count < sp->max; i++) {
 		struct pfx *p = c[i].p, *a;
