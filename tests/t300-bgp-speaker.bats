@@ -246,3 +246,22 @@ sync end"
 	speaker_bg learn -r none --md5-password s3cret
 	wait_for 15 grep -q "Established" "$T/learn.err" || fail "$(cat "$T/learn.err")"
 }
+
+@test "extended messages (RFC 8654) are used only when both sides advertise them" {
+	lab_setup
+	gen_upstream 5 0
+	bird_conf "$T/bird.conf"
+	sed -i 's/\thold time 9;/&\n\tenable extended messages on;/' "$T/bird.conf"
+	bird_start "$T/bird.conf"
+	speaker_bg learn -r none
+	wait_for 20 rec_has_end "$T/learn.rec" || fail "$(cat "$T/learn.err")"
+	grep -q "OPEN AS 65000 .* extended-messages" "$T/learn.err"
+	netns_cleanup
+	lab_setup
+	bird_conf "$T/bird.conf"
+	sed -i 's/\thold time 9;/&\n\tenable extended messages on;/' "$T/bird.conf"
+	bird_start "$T/bird.conf"
+	speaker_bg learn2 -r none --no-extended-messages
+	wait_for 20 rec_has_end "$T/learn2.rec" || fail "$(cat "$T/learn2.err")"
+	! grep -q "extended-messages" "$T/learn2.err"
+}
