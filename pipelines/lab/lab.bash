@@ -35,6 +35,15 @@ lab_init() {
 	# the pipeline's user must reach its config and run directory
 	local d=$LAB_DIR
 	while [ "$d" != / ]; do d=$(dirname "$d"); chmod o+x "$d" 2>/dev/null || true; done
+	# sanitizer reports of stages running as the unprivileged user must
+	# land where make check looks for them
+	local o d
+	for o in ${ASAN_OPTIONS:-} ${UBSAN_OPTIONS:-}; do
+		o=${o//:/ }
+		for o in $o; do
+			case $o in log_path=*) d=$(dirname "${o#log_path=}"); [ -d "$d" ] && chmod 1777 "$d" ;; esac
+		done
+	done
 	LAB_MAX_ROUTES=${LAB_MAX_ROUTES:-1000}
 	LAB_SAMPLING=${LAB_SAMPLING:-10}
 	LAB_PROTO=${LAB_PROTO:-196}
