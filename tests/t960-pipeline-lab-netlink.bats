@@ -5,12 +5,19 @@
 load lib/common
 
 setup_file() {
-	[ "$(id -u)" = 0 ] || return 0
-	for c in bird birdc pmacctd python3 jq ip; do command -v $c >/dev/null || return 0; done
-	for p in sflow-decode bgp-speaker prefix-rank route-push; do [ -x "$AR_BUILD/bin/$p" ] || return 0; done
+	export LAB_DIR=$BATS_FILE_TMPDIR/lab
+	mkdir -p "$LAB_DIR"
+	# missing prerequisites skip; a lab that does not come up fails
+	[ "$(id -u)" = 0 ] || { echo "needs root (network namespaces)" > "$LAB_DIR/SKIP"; return 0; }
+	for c in bird birdc pmacctd python3 jq ip; do
+		command -v $c >/dev/null || { echo "$c is not installed (make deps)" > "$LAB_DIR/SKIP"; return 0; }
+	done
+	for p in sflow-decode bgp-speaker prefix-rank route-push; do
+		[ -x "$AR_BUILD/bin/$p" ] || { echo "$p is not built" > "$LAB_DIR/SKIP"; return 0; }
+	done
 	export AR_BINDIR=$AR_BUILD/bin
 	export ROOT_ROUTES_BEFORE="$(ip route show; ip -6 route show)"
-	export LAB_TAG=t96$$ LAB_DIR=$BATS_FILE_TMPDIR/lab
+	export LAB_TAG=t96$$
 	# a part of the table is enough here; fast averages so tests are short
 	export LAB_TABLE_MAX=20000 LAB_MAX_ROUTES=300
 	export LAB_CONF_EXTRA="rank.time-constant = 2
@@ -19,7 +26,7 @@ rank.grace = 10"
 	. "$TOP_DIR/pipelines/lab/lab.bash"
 	lab_init "$LAB_TAG" "$LAB_DIR"
 	export LAB_UP LAB_SW LAB_TR
-	lab_up netlink > "$LAB_DIR/up.log" 2>&1 || { echo "lab_up failed" > "$LAB_DIR/FAILED"; return 0; }
+	lab_up netlink > "$LAB_DIR/up.log" 2>&1 || { echo "lab_up failed: $(tail -n 5 "$LAB_DIR/up.log")" > "$LAB_DIR/FAILED"; return 0; }
 	lab_wait_rib 20000 || { echo "the table did not reach prefix-rank" > "$LAB_DIR/FAILED"; return 0; }
 	# steady traffic: 150 prefixes alike, well under the capacity
 	lab_traffic --duration 240 --pps 1500 --dests 150 --zipf 0 --share6 0.1 --shift 0 --dests-out "$LAB_DIR/dests"
@@ -35,9 +42,9 @@ teardown_file() {
 }
 
 setup() {
-	need_root
-	need_cmd bird birdc pmacctd python3 jq
-	[ -e "${LAB_DIR:-/nonexistent}/READY" ] || skip "the lab is not up: $(cat "${LAB_DIR:-/x}/FAILED" 2>/dev/null || echo "stage programs not built")"
+	[ -e "$LAB_DIR/SKIP" ] && skip "$(cat "$LAB_DIR/SKIP")"
+	[ -e "$LAB_DIR/FAILED" ] && fail "the lab did not come up: $(cat "$LAB_DIR/FAILED")"
+	[ -e "$LAB_DIR/READY" ] || fail "the lab did not come up"
 	. "$TOP_DIR/pipelines/lab/lab.bash"
 	lab_init "$LAB_TAG" "$LAB_DIR"
 	LAB_TARGET=netlink
