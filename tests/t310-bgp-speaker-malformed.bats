@@ -37,7 +37,8 @@ run_case() {
 @test "malformed UPDATE table: RFC 7606 treat-as-withdraw, attribute discard, session reset" {
 	need_root
 	netns_init
-	NS=$(netns_add raw)
+	netns_add raw > /dev/null
+	NS=$(netns_name raw)
 	local name expect step n=0 bad=0 msgs=""
 	while IFS=';' read -r name expect step; do
 		case "$name" in ''|'#'*) continue ;; esac
@@ -79,7 +80,8 @@ $name: $why"
 @test "duplicate COMMUNITIES keep the first; a discarded ATOMIC_AGGREGATE is absent" {
 	need_root
 	netns_init
-	NS=$(netns_add raw)
+	netns_add raw > /dev/null
+	NS=$(netns_name raw)
 	run_case "U||\$O \$A \$N \$L c0 08 04 00 00 00 05 c0 08 04 00 00 00 06|\$P"
 	run jq -c 'select(.prefix == "198.18.200.0/24") | .communities' "$T/case.jsonl"
 	assert_output '["0:1"]
@@ -94,7 +96,8 @@ false'
 @test "a 2-byte-AS peer: AS4_PATH merged when learning, AS_TRANS + AS4_PATH when announcing (RFC 6793)" {
 	need_root
 	netns_init
-	NS=$(netns_add raw)
+	netns_add raw > /dev/null
+	NS=$(netns_name raw)
 	echo '{"type":"route","op":"add","prefix":"198.18.50.0/24","nexthop":"198.18.0.2","aspath":[4200000001],"aggas":4200000002,"aggid":"198.18.0.7"}' |
 		rec-json -r > "$T/in.rec"
 	ip netns exec "$NS" bgp-speaker --local-as 65000 --router-id 198.18.0.2 \

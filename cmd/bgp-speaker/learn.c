@@ -68,7 +68,7 @@ void learn_on_output(struct ev_loop *l, int fd, short re, void *arg)
 	learn_output_ready(s);
 	if (was_paused && out_ok(s) && !rw_would_block(s->out) && s->fd >= 0) {
 		s->out_paused = false;
-		ev_fd_events(s->loop, s->fd, POLLIN | (s->olen > s->ooff ? POLLOUT : 0));
+		sess_poll(s);
 	}
 }
 
@@ -316,7 +316,7 @@ static void resync(struct speaker *s)
 		 s->err ? " (enhanced)" : "");
 	learn_output_ready(s);
 	if (s->fd >= 0)
-		ev_fd_events(s->loop, s->fd, POLLIN | POLLOUT);
+		sess_poll(s);
 }
 
 int learn_output_open(struct speaker *s)

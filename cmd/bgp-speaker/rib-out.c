@@ -83,6 +83,11 @@ struct ribout *ribout_new(void)
 
 size_t ribout_count(const struct ribout *ro) { return ro->n; }
 
+bool ribout_has_work(const struct ribout *ro)
+{
+	return !TAILQ_EMPTY(&ro->dirty) || ro->eor4 || ro->eor6 || ro->eorr4 || ro->eorr6;
+}
+
 static void attr_unref(struct ribout *ro, struct ro_attr *a)
 {
 	if (a && --a->refs == 0) {
@@ -560,8 +565,8 @@ void ribout_pump(struct speaker *s)
 		if (ro->eorr4) { send_rr_marker(s, AFI_IPV4, 2); ro->eorr4 = false; }
 		if (ro->eorr6) { send_rr_marker(s, AFI_IPV6, 2); ro->eorr6 = false; }
 	}
-	if (s->fd >= 0 && s->olen > s->ooff)
-		ev_fd_events(s->loop, s->fd, (s->out_paused ? 0 : POLLIN) | POLLOUT);
+	if (s->fd >= 0 && (s->olen > s->ooff || ribout_has_work(ro)))
+		sess_poll(s);
 }
 
 void ribout_on_input(struct ev_loop *l, int fd, short re, void *arg)

@@ -25,14 +25,17 @@ static void set_state(struct speaker *s, enum bgp_state st)
 	s->st = st;
 }
 
-static void update_poll(struct speaker *s)
+void sess_poll(struct speaker *s)
 {
 	short ev = 0;
 
 	if (s->fd < 0)
 		return;
 	s->out_paused = s->out && (s->out_fd < 0 || rw_would_block(s->out));
-	if (s->st == ST_CONNECT || s->olen > s->ooff)
+	/* POLLOUT also while the Adj-RIB-Out has UPDATEs to build: they are
+	 * built when the socket can take them */
+	if (s->st == ST_CONNECT || s->olen > s->ooff ||
+	    (s->st == ST_ESTABLISHED && ribout_has_work(s->ro)))
 		ev |= POLLOUT;
 	/* a slow reader of our records stops us reading the peer: TCP flow
 	 * control pushes back, while timers and keepalives go on */
@@ -173,7 +176,7 @@ static void on_keepalive(struct ev_loop *l, void *arg)
 		return;
 	}
 	ev_timer_after(s->loop, &s->t_keepalive, (ar_msec)s->keepalive * 1000);
-	update_poll(s);
+	sess_poll(s);
 }
 
 static void notif_received(struct speaker *s, struct rd *r)
@@ -387,7 +390,7 @@ static void on_sock(struct ev_loop *l, int fd, short re, void *arg)
 			return;
 		}
 		send_open(s);
-		update_poll(s);
+		sess_poll(s);
 		return;
 	}
 	if (re & POLLOUT) {
@@ -436,7 +439,7 @@ static void on_sock(struct ev_loop *l, int fd, short re, void *arg)
 		sess_close(s, 0, 0, NULL, 0, strerror(errno));
 		return;
 	}
-	update_poll(s);
+	sess_poll(s);
 }
 
 static int set_md5(struct speaker *s, int fd)
@@ -532,7 +535,7 @@ static void on_accept(struct ev_loop *l, int lfd, short re, void *arg)
 	log_info("neighbor %s: connection accepted", name);
 	sess_begin(s, fd);
 	send_open(s);
-	update_poll(s);
+	sess_poll(s);
 }
 
 static void do_connect(struct ev_loop *l, void *arg)
@@ -564,7 +567,7 @@ static void do_connect(struct ev_loop *l, void *arg)
 	sess_begin(s, fd);
 	set_state(s, ST_CONNECT);
 	ev_timer_after(s->loop, &s->t_hold, (ar_msec)OPEN_HOLD * 1000);
-	update_poll(s);
+	sess_poll(s);
 }
 
 static void start_retry(struct speaker *s)

@@ -91,6 +91,8 @@ void speaker_stop(struct speaker *s);
 int sess_send(struct speaker *s, const uint8_t *msg, size_t len);
 /* Room left in the send buffer before the announce side should wait. */
 bool sess_send_busy(const struct speaker *s);
+/* Recompute what the session socket waits for (input paused, output due). */
+void sess_poll(struct speaker *s);
 void sess_close(struct speaker *s, uint8_t code, uint8_t sub, const void *data,
 		size_t len, const char *reason);
 
@@ -123,6 +125,8 @@ void ribout_refresh(struct speaker *s, uint16_t afi);
 /* Build UPDATEs while the send buffer has room. */
 void ribout_pump(struct speaker *s);
 size_t ribout_count(const struct ribout *ro);
+/* UPDATEs or End-of-RIB markers still to build. */
+bool ribout_has_work(const struct ribout *ro);
 void ribout_on_input(struct ev_loop *l, int fd, short re, void *arg);
 
 /* attrs-out.c: path attributes for an announced route, from a record. */

@@ -13,8 +13,12 @@ lab_setup() {
 	need_root
 	need_cmd bird birdc
 	netns_init
-	NS_B=$(netns_add bird)
-	NS_S=$(netns_add spk)
+	# not NS=$(netns_add ...): a subshell would lose netns_add's record
+	# of the namespace and netns_cleanup would leave it behind
+	netns_add bird > /dev/null || return 1
+	netns_add spk > /dev/null || return 1
+	NS_B=$(netns_name bird)
+	NS_S=$(netns_name spk)
 	netns_link "$NS_B" vb "$BIRD_A4/24" "$NS_S" vs "$SPK_A4/24" "$BIRD_A6/64" "$SPK_A6/64"
 }
 
