@@ -60,7 +60,8 @@ static void count_err(struct push_stats *st, int err)
 
 static struct log_rl fail_rl;
 
-static void note_result(struct plan *pl, const struct op *o, int err,
+/* Record one result; true when the change took effect. */
+static bool note_result(struct plan *pl, const struct op *o, int err,
 			struct push_stats *st, FILE *trace)
 {
 	struct uent *e = &pl->u[o->u];
@@ -74,7 +75,7 @@ static void note_result(struct plan *pl, const struct op *o, int err,
 		count_err(st, err);
 		e->flags |= U_FAILED;
 		taint_up(pl, (int32_t)o->u);
-		return;
+		return false;
 	}
 	if (o->kind == OP_DEL) {
 		e->flags &= (uint8_t)~U_INST;
@@ -87,6 +88,7 @@ static void note_result(struct plan *pl, const struct op *o, int err,
 		else
 			st->replaced++;
 	}
+	return true;
 }
 
 /* Whether an op may still go out, given what failed before it. */
@@ -111,6 +113,13 @@ int plan_execute(struct plan *pl, struct target *t, struct push_stats *st,
 		free(res);
 		return -1;
 	}
+	/* the plan keeps the cap if every change succeeds; a failed delete
+	 * must not let a later add go over it */
+	size_t cnt[2] = { 0, 0 };
+	for (size_t k = 0; k < pl->nu; k++)
+		if (pl->u[k].flags & U_INST)
+			cnt[pl->u[k].p.a.af == AR_AF6]++;
+	size_t max[2] = { pl->max4 ? pl->max4 : SIZE_MAX, pl->max6 ? pl->max6 : SIZE_MAX };
 	*resync = false;
 	while (i < pl->nops) {
 		/* one level, filtered */
@@ -120,8 +129,12 @@ int plan_execute(struct plan *pl, struct target *t, struct push_stats *st,
 		while (i < pl->nops && n < LEVEL_MAX && pl->ops[i].step == step &&
 		       pl->u[pl->ops[i].u].p.plen == plen) {
 			struct op *o = &pl->ops[i++];
-			if (may_send(pl, o)) {
+			int f = pl->u[o->u].p.a.af == AR_AF6;
+			bool room = o->kind != OP_ADD || cnt[f] < max[f];
+			if (room && may_send(pl, o)) {
 				lv[n++] = *o;
+				if (o->kind == OP_ADD)
+					cnt[f]++;       /* counted as if it succeeds */
 			} else {
 				/* held back: counts as deferred; covers stay old */
 				pl->u[o->u].flags |= U_TAINT;
@@ -137,8 +150,14 @@ int plan_execute(struct plan *pl, struct target *t, struct push_stats *st,
 			rc = -1;
 			break;
 		}
-		for (size_t k = 0; k < n; k++)
-			note_result(pl, &lv[k], res[k], st, trace);
+		for (size_t k = 0; k < n; k++) {
+			bool ok = note_result(pl, &lv[k], res[k], st, trace);
+			int f = pl->u[lv[k].u].p.a.af == AR_AF6;
+			if (lv[k].kind == OP_ADD && !ok)
+				cnt[f]--;
+			if (lv[k].kind == OP_DEL && ok)
+				cnt[f]--;
+		}
 	}
 	free(lv);
 	free(res);

@@ -129,6 +129,8 @@ int plan_build(struct plan *pl, const struct rtset *I, const struct rtset *W,
 	       const struct plan_limits *lim)
 {
 	memset(pl, 0, sizeof(*pl));
+	pl->max4 = lim->max4;
+	pl->max6 = lim->max6;
 	if (merge(pl, I, W) < 0 || link_parents(pl) < 0)
 		return -1;
 

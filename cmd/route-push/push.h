@@ -88,6 +88,7 @@ struct plan {
 	size_t deferred;                /* changes left for later (rate) */
 	size_t rebuilt;                 /* trees rebuilt to stay under the cap */
 	size_t peak4, peak6;            /* most routes installed at any step */
+	size_t max4, max6;              /* the caps the executor enforces */
 };
 
 /* Build the ordered plan from installed to wanted (both sorted). */
