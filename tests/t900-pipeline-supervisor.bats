@@ -287,3 +287,18 @@ all_running() {
 	assert_output --partial "not written" || assert_output --partial "nothing written"
 	[ ! -e "$T/sv" ]
 }
+
+@test "t910 the example config passes check with the real programs" {
+	for p in sflow-decode bgp-speaker prefix-rank route-push; do
+		[ -x "$AR_BUILD/bin/$p" ] || skip "$p is not built"
+	done
+	AR_BINDIR=$AR_BUILD/bin run active-route -c "$TOP_DIR/pipelines/activeroute.conf.example" check
+	assert_success
+	assert_output --partial "ok (sflow-decode bgp-learn prefix-rank route-push bgp-announce; target bgp)"
+	# a key the real program does not have is named with its line
+	sed 's/^rank.max-routes = 10000$/rank.max-route = 10000/' "$TOP_DIR/pipelines/activeroute.conf.example" > "$T/ex.conf"
+	n=$(grep -n '^rank.max-route = ' "$T/ex.conf" | cut -d: -f1)
+	AR_BINDIR=$AR_BUILD/bin run active-route -c "$T/ex.conf" check
+	assert_failure 2
+	assert_output --partial "ex.conf:$n: unknown key \"rank.max-route\": prefix-rank has no option --max-route"
+}

@@ -119,7 +119,18 @@ kill_and_converge() {
 	kill_and_converge route-push
 }
 
-@test "t963 routes leave the kernel FIB after their traffic stops" {
+@test "t963 active-route status: stages, the ranking's RIB and coverage, installed routes" {
+	ensure_converged
+	run ip netns exec "$LAB_SW" "$TOP_DIR/pipelines/active-route" -c "$LAB_DIR/activeroute.conf" status
+	assert_success
+	for s in sflow-decode bgp-learn prefix-rank route-push; do
+		assert_line --regexp "^$s +[0-9]+ +[0-9]+(s|m[0-9]+s) +[0-9]+ "
+	done
+	assert_line --regexp "^prefix-rank IPv4: RIB [0-9]{5} prefixes, top [0-9]+ carry [0-9]+% of [0-9]+ bytes/s"
+	assert_line --regexp "^route-push: [1-9][0-9]* IPv4 and [0-9]+ IPv6 routes of protocol 196 installed in table main"
+}
+
+@test "t964 routes leave the kernel FIB after their traffic stops" {
 	ensure_converged
 	kill -TERM $(ip netns pids "$LAB_TR")
 	wait_for 30 bash -c "[ \$(ip -n $LAB_SW route show proto 196 | wc -l) -le 5 ]" ||
