@@ -78,8 +78,8 @@ kill_and_converge() {
 	[ "$pid" != 0 ] && kill -0 "$pid"
 	kill -KILL "$pid"
 	min=$before
-	for i in $(seq 1 16); do
-		sleep 0.5
+	for i in $(seq 1 12); do
+		sleep 0.4
 		n=$(lab_fib_count)
 		[ "$n" -lt "$min" ] && min=$n
 	done
