@@ -119,6 +119,7 @@ static void begin_table(struct speaker *s)
 	write_peer(s, true, NULL);
 	write_sync(s, SYNC_BEGIN);
 	s->in_sync = true;
+	s->table_routes = 0;
 	s->eor4 = !s->ctx.v4;
 	s->eor6 = !s->ctx.v6;
 	ev_timer_after(s->loop, &s->t_eor, eor_quiet_ms(s));
@@ -132,7 +133,9 @@ static void end_table(struct speaker *s, const char *why)
 	s->in_sync = false;
 	s->refresh_wait = false;
 	ev_timer_stop(s->loop, &s->t_eor);
-	log_info("neighbor %s: complete table delivered (%s)", s->peername, why);
+	log_info("neighbor %s: complete table delivered (%s): %llu routes, the last UPDATE %llu ms before",
+		 s->peername, why, (unsigned long long)s->table_routes,
+		 (unsigned long long)(ev_now() - s->last_update));
 	learn_output_ready(s);
 }
 
@@ -158,6 +161,7 @@ void learn_down(struct speaker *s, const char *reason)
 
 void learn_note_update(struct speaker *s)
 {
+	s->last_update = ev_now();
 	if (s->in_sync)
 		ev_timer_after(s->loop, &s->t_eor, eor_quiet_ms(s));
 }
@@ -182,6 +186,7 @@ void learn_route(void *arg, const struct ar_prefix *p, const struct bgp_attrs *a
 		return;
 	}
 	s->routes_in++;
+	s->table_routes++;
 	r.op = ROUTE_ADD;
 	if (a->nexthop.af) {
 		r.nexthop = a->nexthop;

@@ -70,6 +70,8 @@ struct speaker {
 	bool eor4, eor6;
 	bool refresh_wait;              /* a refresh toward the peer is pending */
 	bool down_reported;
+	ar_msec last_update;             /* when the last UPDATE arrived */
+	uint64_t table_routes;          /* routes since our sync begin */
 
 	/* announce direction */
 	struct rec_reader *in;
