@@ -173,6 +173,7 @@ static inline const struct path *pfx_best(const struct pfx *p)
 	return p->routes ? p->routes->path : NULL;
 }
 void pfx_prefix(const struct pfx *p, struct ar_prefix *out);
+struct pfx *pfx_after(struct pfx_tree *t, const struct pfx *q);
 /* o covers i (o is i or a shorter prefix containing it). */
 bool pfx_covers(const struct pfx *o, const struct pfx *i);
 size_t rib_paths(const struct rib *r);

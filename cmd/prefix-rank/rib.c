@@ -6,11 +6,24 @@
 #include "log.h"
 #include "rank.h"
 
+static inline uint64_t be64(const uint8_t *p)
+{
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return __builtin_bswap64(v);
+}
+
+/* Address order, then length: a prefix comes right before what it covers.
+ * Two 64-bit compares: this runs ~20 times per route add. */
 static int pfx_cmp(const struct pfx *a, const struct pfx *b)
 {
-	int c = memcmp(a->b, b->b, 16);
-	if (c)
-		return c;
+	uint64_t x = be64(a->b), y = be64(b->b);
+	if (x != y)
+		return x < y ? -1 : 1;
+	x = be64(a->b + 8);
+	y = be64(b->b + 8);
+	if (x != y)
+		return x < y ? -1 : 1;
 	return (int)a->plen - (int)b->plen;
 }
 
@@ -221,16 +234,40 @@ struct pfx *rib_match(struct rib *r, const struct ar_addr *a)
 bool pfx_covers(const struct pfx *o, const struct pfx *i)
 {
 	unsigned n = o->plen;
+	uint64_t d;
+
 	if (o->plen > i->plen)
 		return false;
-	if (memcmp(o->b, i->b, n / 8))
+	if (n == 0)
+		return true;
+	d = be64(o->b) ^ be64(i->b);
+	if (n <= 64)
+		return (d >> (64 - n)) == 0;
+	if (d)
 		return false;
-	if (n % 8) {
-		uint8_t m = (uint8_t)(0xff << (8 - n % 8));
-		if ((o->b[n / 8] ^ i->b[n / 8]) & m)
-			return false;
-	}
-	return true;
+	d = be64(o->b + 8) ^ be64(i->b + 8);
+	return (d >> (128 - n)) == 0;
+}
+
+/* The first prefix after q and everything q covers, in tree order. Walks
+ * over direct children use it to jump over grandchildren: O(children log n)
+ * rather than O(descendants). */
+struct pfx *pfx_after(struct pfx_tree *t, const struct pfx *q)
+{
+	struct pfx k;
+	unsigned len = q->af == AR_AF4 ? 4 : 16;
+	int i;
+
+	memcpy(k.b, q->b, 16);
+	for (unsigned b = q->plen; b < len * 8; b++)
+		k.b[b / 8] |= (uint8_t)(0x80 >> (b % 8));
+	for (i = (int)len - 1; i >= 0; i--)
+		if (++k.b[i])
+			break;
+	if (i < 0)
+		return NULL;            /* q reaches the end of the address space */
+	k.plen = 0;
+	return RB_NFIND(pfx_tree, t, &k);
 }
 
 static struct pfx *pfx_insert(struct rib *r, const struct ar_prefix *pr)
@@ -258,8 +295,8 @@ static struct pfx *pfx_insert(struct rib *r, const struct ar_prefix *pr)
 	}
 	p->parent = parent;
 	RB_INSERT(pfx_tree, &ra->tree, p);
-	for (q = RB_NEXT(pfx_tree, &ra->tree, p); q && pfx_covers(p, q);
-	     q = RB_NEXT(pfx_tree, &ra->tree, q))
+	/* Direct children of the new prefix were children of its parent. */
+	for (q = RB_NEXT(pfx_tree, &ra->tree, p); q && pfx_covers(p, q); q = pfx_after(&ra->tree, q))
 		if (q->parent == parent)
 			q->parent = p;
 	ra->n++;
@@ -275,8 +312,7 @@ static void pfx_remove(struct rib *r, struct pfx *p)
 	if (r->on_delete)
 		r->on_delete(r->on_delete_ctx, p);
 	lpm_delete(&ra->lpm, p->b, p->plen, p->id, p->parent ? p->parent->id : 0);
-	for (q = RB_NEXT(pfx_tree, &ra->tree, p); q && pfx_covers(p, q);
-	     q = RB_NEXT(pfx_tree, &ra->tree, q))
+	for (q = RB_NEXT(pfx_tree, &ra->tree, p); q && pfx_covers(p, q); q = pfx_after(&ra->tree, q))
 		if (q->parent == p)
 			q->parent = p->parent;
 	RB_REMOVE(pfx_tree, &ra->tree, p);

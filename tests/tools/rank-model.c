@@ -59,7 +59,7 @@ int main(int argc, char **argv)
 {
 	unsigned long np = 1000000, cap = 10000, secs = 60, nsamp = 1000, seed = 1;
 	double expo = 1.2, gbps = 10, pktlen = 800, hyst = 0.5, tau = 10;
-	double shift1 = 20, shift2 = 40, warm = 12, minsamp = 0;
+	double shift1 = 20, shift2 = 40, warm = 12, minsamp = 1;   /* as prefix-rank */
 	int c;
 
 	while ((c = getopt(argc, argv, "n:p:k:t:s:h:T:r:m:w:")) != -1) {
