@@ -63,6 +63,21 @@ static int merge(struct plan *pl, const struct rtset *I, const struct rtset *W)
 	return 0;
 }
 
+/* outer covers inner (same family, outer no longer): compare whole bytes,
+ * then the leading bits of the last one. */
+static bool covers(const struct ar_prefix *o, const struct ar_prefix *in)
+{
+	if (o->a.af != in->a.af || o->plen > in->plen)
+		return false;
+	unsigned full = o->plen / 8, rest = o->plen % 8;
+	if (memcmp(o->a.b, in->a.b, full) != 0)
+		return false;
+	if (!rest)
+		return true;
+	uint8_t m = (uint8_t)(0xff << (8 - rest));
+	return (o->a.b[full] & m) == (in->a.b[full] & m);
+}
+
 /* Nearest covering entry of each, by one pass with a stack of open covers. */
 static int link_parents(struct plan *pl)
 {
@@ -72,7 +87,7 @@ static int link_parents(struct plan *pl)
 		return -1;
 	for (size_t i = 0; i < pl->nu; i++) {
 		struct uent *e = &pl->u[i];
-		while (sp > 0 && !prefix_covers(&pl->u[stk[sp - 1]].p, &e->p))
+		while (sp > 0 && !covers(&pl->u[stk[sp - 1]].p, &e->p))
 			sp--;
 		e->parent = sp ? (int32_t)stk[sp - 1] : -1;
 		e->group = sp ? pl->u[stk[0]].group : (uint32_t)i;
@@ -125,31 +140,43 @@ static void shuffle_deletes(struct plan *pl)
 	}
 }
 
-int plan_build(struct plan *pl, const struct rtset *I, const struct rtset *W,
-	       const struct plan_limits *lim)
+/* What an entry needs. */
+enum { C_KEEP, C_REP, C_ADD, C_EARLY, C_LATE };
+
+static uint8_t classify(const struct uent *e, bool kept_above)
 {
-	memset(pl, 0, sizeof(*pl));
-	pl->max4 = lim->max4;
-	pl->max6 = lim->max6;
-	if (merge(pl, I, W) < 0 || link_parents(pl) < 0)
-		return -1;
+	if (both(e))
+		return changed(e) ? C_REP : C_KEEP;
+	if (e->flags & U_NEW)
+		return C_ADD;
+	return kept_above ? C_LATE : C_EARLY;
+}
 
-	/* per entry: does a kept route (old and new) lie above it? */
-	bool *kanc = calloc(pl->nu + 1, sizeof(*kanc));
-	uint32_t *gi = malloc((pl->nu + 1) * sizeof(*gi));    /* root -> group */
-	struct grp *g = calloc(pl->nu + 1, sizeof(*g));
+/* Sort key: step 0 and 2 by length up, step 1 by length down. */
+static unsigned op_key(const struct plan *pl, const struct op *o)
+{
+	unsigned plen = pl->u[o->u].p.plen;
+	return o->step * 129u + (o->step == 1 ? 128u - plen : plen);
+}
+
+/* Trees: only built when the rate or the cap must choose between them. */
+static int choose_trees(struct plan *pl, const uint8_t *cls, const struct plan_limits *lim,
+			size_t inst4, size_t inst6, uint64_t total, uint8_t *tf)
+{
+	enum { T_TAKE = 1, T_REBUILD = 2 };
 	size_t ng = 0;
-	int rc = -1;
-	if (!kanc || !gi || !g)
-		goto out;
-
-	size_t inst4 = 0, inst6 = 0;
+	for (size_t i = 0; i < pl->nu; i++)
+		ng += pl->u[i].group == i;
+	struct grp *g = calloc(ng + 1, sizeof(*g));
+	uint32_t *gi = malloc((pl->nu + 1) * sizeof(*gi));     /* root -> tree */
+	if (!g || !gi) {
+		free(g);
+		free(gi);
+		return -1;
+	}
+	ng = 0;
 	for (size_t i = 0; i < pl->nu; i++) {
 		struct uent *e = &pl->u[i];
-		if (e->parent >= 0) {
-			struct uent *p = &pl->u[e->parent];
-			kanc[i] = both(p) || kanc[e->parent];
-		}
 		if (e->group == i) {
 			gi[i] = (uint32_t)ng;
 			g[ng].root = (uint32_t)i;
@@ -158,43 +185,26 @@ int plan_build(struct plan *pl, const struct rtset *I, const struct rtset *W,
 			ng++;
 		}
 		struct grp *gr = &g[gi[e->group]];
-		if (e->flags & U_OLD) {
-			if (e->p.a.af == AR_AF4)
-				inst4++;
-			else
-				inst6++;
-		}
 		if (e->flags & U_NEW && e->value > gr->value)
 			gr->value = e->value;
-		if (both(e)) {
-			gr->both++;
-			if (changed(e)) {
-				gr->ops++;
-				gr->deletes_only = false;
-			}
-		} else if (e->flags & U_NEW) {
-			gr->adds++;
-			gr->ops++;
-			gr->deletes_only = false;
-		} else {
-			gr->ops++;
-			if (kanc[i])
-				gr->late++;
-			else
-				gr->early++;
+		switch (cls[i]) {
+		case C_KEEP: gr->both++; break;
+		case C_REP: gr->both++; gr->ops++; gr->deletes_only = false; break;
+		case C_ADD: gr->adds++; gr->ops++; gr->deletes_only = false; break;
+		case C_EARLY: gr->early++; gr->ops++; break;
+		case C_LATE: gr->late++; gr->ops++; break;
 		}
 	}
-
-	/* rate: whole trees, deletions first, then by traffic value */
-	uint64_t total = 0;
-	for (size_t k = 0; k < ng; k++) {
-		total += g[k].ops;
+	for (size_t k = 0; k < ng; k++)
 		g[k].take = true;
-	}
+	/* rate: whole trees, deletions first, then by traffic value */
 	if (lim->budget != UINT64_MAX && total > lim->budget) {
 		struct grp *sorted = malloc((ng + 1) * sizeof(*sorted));
-		if (!sorted)
-			goto out;
+		if (!sorted) {
+			free(g);
+			free(gi);
+			return -1;
+		}
 		memcpy(sorted, g, ng * sizeof(*g));
 		qsort(sorted, ng, sizeof(*sorted), grp_cmp_rate);
 		uint64_t used = 0;
@@ -207,7 +217,6 @@ int plan_build(struct plan *pl, const struct rtset *I, const struct rtset *W,
 		}
 		free(sorted);
 	}
-
 	/* cap: the most installed is after step 1 */
 	for (int af = AR_AF4; af <= AR_AF6; af += 2) {
 		size_t max = af == AR_AF4 ? lim->max4 : lim->max6;
@@ -233,12 +242,10 @@ int plan_build(struct plan *pl, const struct rtset *I, const struct rtset *W,
 			for (size_t k = 0; k < ng; k++) {
 				if (g[k].af != af || !g[k].take)
 					continue;
-				size_t grow = g[k].rebuild ? g[k].adds + g[k].both
-							   : g[k].adds;
+				size_t grow = g[k].rebuild ? g[k].adds + g[k].both : g[k].adds;
 				size_t shrink = g[k].rebuild ? g[k].early + g[k].late + g[k].both
 							     : g[k].early;
-				if (grow > shrink &&
-				    (best == SIZE_MAX || g[k].value < g[best].value))
+				if (grow > shrink && (best == SIZE_MAX || g[k].value < g[best].value))
 					best = k;
 			}
 			if (best == SIZE_MAX)
@@ -253,53 +260,89 @@ int plan_build(struct plan *pl, const struct rtset *I, const struct rtset *W,
 		else
 			pl->peak6 = peak;
 	}
-
-	/* emit: counting sort on (step, plen order) keeps address order */
-	size_t cap = 0;
-	for (size_t k = 0; k < ng; k++)
-		if (g[k].take)
-			cap += g[k].ops + (g[k].rebuild ? 2 * g[k].both : 0);
-		else
-			pl->deferred += g[k].ops;
-	pl->ops = malloc((cap + 1) * sizeof(*pl->ops));
-	struct op *tmp = malloc((cap + 1) * sizeof(*tmp));
-	size_t cnt[3 * 129 + 1] = { 0 };
-	if (!pl->ops || !tmp) {
-		free(tmp);
-		goto out;
+	for (size_t i = 0; i < pl->nu; i++) {
+		const struct grp *gr = &g[gi[pl->u[i].group]];
+		tf[i] = (uint8_t)((gr->take ? T_TAKE : 0) | (gr->rebuild ? T_REBUILD : 0));
 	}
+	free(g);
+	free(gi);
+	return 0;
+}
+
+int plan_build(struct plan *pl, const struct rtset *I, const struct rtset *W,
+	       const struct plan_limits *lim)
+{
+	memset(pl, 0, sizeof(*pl));
+	pl->max4 = lim->max4;
+	pl->max6 = lim->max6;
+	if (merge(pl, I, W) < 0 || link_parents(pl) < 0)
+		goto nomem;
+
+	/* per entry: its change, and whether a kept route lies above it */
+	uint8_t *cls = malloc(pl->nu + 1);
+	uint8_t *kanc = malloc(pl->nu + 1);
+	uint8_t *tf = NULL;
+	struct op *tmp = NULL;
+	if (!cls || !kanc)
+		goto fail;
+	size_t inst[2] = { 0, 0 }, adds[2] = { 0, 0 }, early[2] = { 0, 0 };
+	uint64_t total = 0;
+	for (size_t i = 0; i < pl->nu; i++) {
+		struct uent *e = &pl->u[i];
+		int f = e->p.a.af == AR_AF6;
+		kanc[i] = e->parent >= 0 && (both(&pl->u[e->parent]) || kanc[e->parent]);
+		cls[i] = classify(e, kanc[i]);
+		inst[f] += (e->flags & U_OLD) != 0;
+		adds[f] += cls[i] == C_ADD;
+		early[f] += cls[i] == C_EARLY;
+		total += cls[i] != C_KEEP;
+	}
+	pl->peak4 = inst[0] - early[0] + adds[0];
+	pl->peak6 = inst[1] - early[1] + adds[1];
+	bool trees = (lim->budget != UINT64_MAX && total > lim->budget) ||
+		     (lim->max4 && pl->peak4 > lim->max4) || (lim->max6 && pl->peak6 > lim->max6);
+	if (trees) {
+		tf = malloc(pl->nu + 1);
+		if (!tf || choose_trees(pl, cls, lim, inst[0], inst[1], total, tf) < 0)
+			goto fail;
+	}
+
+	/* emit, then a counting sort on (step, length) keeps address order */
+	tmp = malloc((total + 2 * pl->nu + 1) * sizeof(*tmp));
+	if (!tmp)
+		goto fail;
 	size_t n = 0;
 	for (size_t i = 0; i < pl->nu; i++) {
 		struct uent *e = &pl->u[i];
-		struct grp *gr = &g[gi[e->group]];
-		if (!gr->take) {
+		if (tf && !(tf[i] & 1)) {
 			e->flags |= U_SKIP;
+			pl->deferred += cls[i] != C_KEEP;
 			continue;
 		}
-		if (gr->rebuild) {
+		if (tf && (tf[i] & 2)) {
 			if (e->flags & U_OLD)
 				tmp[n++] = (struct op){ (uint32_t)i, OP_DEL, 0 };
 			if (e->flags & U_NEW)
 				tmp[n++] = (struct op){ (uint32_t)i, OP_ADD, 1 };
-		} else if (both(e)) {
-			if (changed(e))
-				tmp[n++] = (struct op){ (uint32_t)i, OP_REP, 1 };
-		} else if (e->flags & U_NEW) {
-			tmp[n++] = (struct op){ (uint32_t)i, OP_ADD, 1 };
-		} else {
-			tmp[n++] = (struct op){ (uint32_t)i, OP_DEL, kanc[i] ? 2 : 0 };
+			continue;
+		}
+		switch (cls[i]) {
+		case C_REP: tmp[n++] = (struct op){ (uint32_t)i, OP_REP, 1 }; break;
+		case C_ADD: tmp[n++] = (struct op){ (uint32_t)i, OP_ADD, 1 }; break;
+		case C_EARLY: tmp[n++] = (struct op){ (uint32_t)i, OP_DEL, 0 }; break;
+		case C_LATE: tmp[n++] = (struct op){ (uint32_t)i, OP_DEL, 2 }; break;
 		}
 	}
-	/* key: step 0 and 2 by length up, step 1 by length down */
-#define OPKEY(o) ((o).step * 129u + ((o).step == 1 ? 128u - pl->u[(o).u].p.plen \
-						     : pl->u[(o).u].p.plen))
+	pl->ops = malloc((n + 1) * sizeof(*pl->ops));
+	if (!pl->ops)
+		goto fail;
+	size_t cnt[3 * 129 + 1] = { 0 };
 	for (size_t k = 0; k < n; k++)
-		cnt[OPKEY(tmp[k]) + 1]++;
+		cnt[op_key(pl, &tmp[k]) + 1]++;
 	for (size_t k = 1; k <= 3 * 129; k++)
 		cnt[k] += cnt[k - 1];
 	for (size_t k = 0; k < n; k++)
-		pl->ops[cnt[OPKEY(tmp[k])]++] = tmp[k];
-#undef OPKEY
+		pl->ops[cnt[op_key(pl, &tmp[k])]++] = tmp[k];
 	pl->nops = n;
 	shuffle_deletes(pl);
 	for (size_t k = 0; k < n; k++) {
@@ -311,14 +354,19 @@ int plan_build(struct plan *pl, const struct rtset *I, const struct rtset *W,
 			pl->dels++;
 	}
 	free(tmp);
-	rc = 0;
-out:
+	free(tf);
 	free(kanc);
-	free(gi);
-	free(g);
-	if (rc < 0)
-		errno = ENOMEM;
-	return rc;
+	free(cls);
+	return 0;
+fail:
+	free(tmp);
+	free(tf);
+	free(kanc);
+	free(cls);
+	plan_free(pl);
+nomem:
+	errno = ENOMEM;
+	return -1;
 }
 
 int plan_result(const struct plan *pl, struct rtset *out)
