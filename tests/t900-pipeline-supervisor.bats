@@ -159,6 +159,10 @@ all_running() {
 	assert_failure 2
 	assert_output --partial "program route-push (stage route-push) not found"
 	assert_output --regexp "ar.conf:9: bgp.announce.listen: 127.0.0.1:1179 is already the listen address of line 5"
+	sed -i '/^sflow.listen/d' "$T/ar.conf"
+	run active-route -c "$T/ar.conf" check
+	assert_failure 2
+	assert_output --partial "ar.conf: sflow.listen is missing"
 	run active-route -c "$T/nonexistent.conf" check
 	assert_failure 2
 	assert_output --partial "cannot read $T/nonexistent.conf"
