@@ -75,3 +75,33 @@ want() { grep '"route"' "$1" | jq -r '"\(.prefix) \(.nexthop)"' | sort; }
 	diff -u <(want "$T/s2.jsonl") <(bird_kernel)
 	exec 7>&-
 }
+
+@test "t522 --bgp: a reader that restarts gets the complete state again" {
+	mkfifo "$T/in.fifo" "$T/out.fifo"
+	route-push --bgp -i "$T/in.fifo" -o "$T/out.fifo" 2> "$T/push.err" &
+	local pid=$!
+	netns_track_pid $pid
+	# the first reader takes the first state, then goes away
+	exec 8< "$T/out.fifo"
+	exec 7> "$T/in.fifo"
+	snap 198.18.2.0/24=198.18.1.2 198.18.3.0/24=198.18.1.3 | rec-json -r >&7
+	wait_for 5 bash -c "timeout 0.5 cat <&8 >> $T/r1.rec; [ \"\$(rec-json < $T/r1.rec | grep -c phase)\" -ge 2 ]" ||
+		{ kill $pid; fail "first reader: $(rec-json < "$T/r1.rec")"; }
+	exec 8<&-
+	# a change finds the reader gone: reopen, full state to the next reader
+	snap 198.18.2.0/24=198.18.1.2 198.18.3.0/24=198.18.1.3 198.18.4.0/24=198.18.1.4 |
+		rec-json -r >&7
+	timeout 5 cat "$T/out.fifo" > "$T/r2.rec" &
+	local rd=$!
+	wait_for 5 bash -c "[ \"\$(rec-json < $T/r2.rec 2>/dev/null | grep -c '\"phase\":\"end\"')\" -ge 1 ]" ||
+		{ kill $pid; fail "second reader: $(rec-json < "$T/r2.rec"); $(cat "$T/push.err")"; }
+	exec 7>&-
+	kill -TERM $pid
+	wait $pid
+	wait $rd || true
+	run rec-json < "$T/r2.rec"
+	assert_line --index 0 '{"type":"sync","phase":"begin"}'
+	assert_output --partial '"prefix":"198.18.4.0/24"'
+	assert_output --partial '"prefix":"198.18.2.0/24"'
+	grep -q "reader went away" "$T/push.err"
+}
