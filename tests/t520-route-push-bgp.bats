@@ -91,6 +91,7 @@ want() { grep '"route"' "$1" | jq -r '"\(.prefix) \(.nexthop)"' | sort; }
 	# a change finds the reader gone: reopen, full state to the next reader
 	snap 198.18.2.0/24=198.18.1.2 198.18.3.0/24=198.18.1.3 198.18.4.0/24=198.18.1.4 |
 		rec-json -r >&7
+	wait_for 5 grep -q "reader went away" "$T/push.err"
 	timeout 5 cat "$T/out.fifo" > "$T/r2.rec" &
 	local rd=$!
 	wait_for 5 bash -c "[ \"\$(rec-json < $T/r2.rec 2>/dev/null | grep -c '\"phase\":\"end\"')\" -ge 1 ]" ||
@@ -103,5 +104,4 @@ want() { grep '"route"' "$1" | jq -r '"\(.prefix) \(.nexthop)"' | sort; }
 	assert_line --index 0 '{"type":"sync","phase":"begin"}'
 	assert_output --partial '"prefix":"198.18.4.0/24"'
 	assert_output --partial '"prefix":"198.18.2.0/24"'
-	grep -q "reader went away" "$T/push.err"
 }
