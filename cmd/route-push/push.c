@@ -2,6 +2,7 @@
  * reconciled, report. */
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -136,6 +137,7 @@ static void apply(struct push *p)
 			return;
 		}
 		p->plans++;
+		double t1 = now_ms();
 		if (p->trace) {
 			fprintf(p->trace, "plan %llu\n", (unsigned long long)p->plans);
 			trace_set(p->trace, "want", &p->wanted);
@@ -143,6 +145,8 @@ static void apply(struct push *p)
 		bool need_resync = false;
 		uint64_t failed0 = p->st.failed, deferred0 = p->st.deferred;
 		plan_execute(&pl, p->t, &p->st, p->trace, &need_resync);
+		log_debug("plan %llu: built in %.1f ms, executed in %.1f ms",
+			  (unsigned long long)p->plans, t1 - t0, now_ms() - t1);
 		bucket_take(&p->bucket, pl.nops);
 		p->st.deferred += pl.deferred;
 		if (p->trace) {
@@ -320,6 +324,10 @@ int push_run(const struct push_opts *o)
 {
 	static struct push p;
 	p.o = o;
+	/* plans of a million routes allocate and free ~100 MB each: keep that
+	 * memory in the heap rather than mapping fresh pages every time */
+	mallopt(M_MMAP_THRESHOLD, 1 << 30);
+	mallopt(M_TRIM_THRESHOLD, 1 << 30);
 	p.bucket.rate = o->max_rate;
 	switch (o->mode) {
 	case MODE_NETLINK:
