@@ -172,6 +172,7 @@ int main(int argc, char **argv)
 				return EXIT_USAGE;
 		}
 	}
+	conf_free(&conf);       /* set() kept copies of what it needs */
 	if (optind != argc) {
 		log_err("unexpected argument: %s", argv[optind]);
 		return EXIT_USAGE;
