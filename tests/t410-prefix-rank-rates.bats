@@ -24,7 +24,7 @@ setup() {
 	within "$(rank_value "$T/out.rec" 198.18.3.0/24)" 99752 0.02
 	within "$(rank_stat "$T/out.rec" coverage4)" 100 0.0001
 	[ "$(rank_stat "$T/out.rec" selected4)" = 3 ]
-	rec-json < "$T/out.rec" | jq -c 'select(.type=="route") | {prefix,nexthop,value:(.value|round),pps:(.pps|round)}' | tail -3 > "$T/fib.txt"
+	rec-json < "$T/out.rec" | jq -c 'select(.type=="route") | {prefix,nexthop,kBps:(.value/1000|round),pps:(.pps|round)}' | tail -3 > "$T/fib.txt"
 	assert_golden t410-steady-fib "$T/fib.txt"
 }
 

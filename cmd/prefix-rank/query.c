@@ -264,8 +264,8 @@ static json_t *answer_top(struct pr *pr, const struct query *q)
 		json_t *e = json_object();
 		json_object_set_new(e, "prefix", pfx_str(p));
 		path_fields(e, pfx_best(p));
-		json_object_set_new(e, "value", json_real(pfx_rate(p, q->dir)));
-		json_object_set_new(e, "pps", json_real(pfx_rate(p, q->dir + 1)));
+		json_object_set_new(e, "value", json_real(pfx_rate(r, p, q->dir)));
+		json_object_set_new(e, "pps", json_real(pfx_rate(r, p, q->dir + 1)));
 		if (par)
 			json_object_set_new(e, "parentprefix", pfx_str(par));
 		json_array_append_new(top, e);
@@ -295,10 +295,10 @@ static json_t *answer_prefix(struct pr *pr, const struct query *q)
 	}
 	json_object_set_new(o, "prefix", pfx_str(p));
 	path_fields(o, pfx_best(p));
-	json_object_set_new(o, "value", json_real(pfx_rate(p, R_DBYTES)));
-	json_object_set_new(o, "pps", json_real(pfx_rate(p, R_DPKTS)));
-	json_object_set_new(o, "sourceValue", json_real(pfx_rate(p, R_SBYTES)));
-	json_object_set_new(o, "sourcePps", json_real(pfx_rate(p, R_SPKTS)));
+	json_object_set_new(o, "value", json_real(pfx_rate(r, p, R_DBYTES)));
+	json_object_set_new(o, "pps", json_real(pfx_rate(r, p, R_DPKTS)));
+	json_object_set_new(o, "sourceValue", json_real(pfx_rate(r, p, R_SBYTES)));
+	json_object_set_new(o, "sourcePps", json_real(pfx_rate(r, p, R_SPKTS)));
 	json_object_set_new(o, "selected", json_boolean(p->flags & PFX_SEL));
 	if (p->parent)
 		json_object_set_new(o, "parentprefix", pfx_str(p->parent));
@@ -333,7 +333,7 @@ static json_t *answer_curve(struct pr *pr, const struct query *q)
 	size_t n = 0;
 
 	bring_rates_now(pr);
-	total = ra->total[q->dir];
+	total = ra->total[q->dir] * pr->rib.scale;
 	v = calloc(ra->nactive ? ra->nactive : 1, sizeof(*v));
 	if (!v) {
 		json_decref(pts);
@@ -342,7 +342,7 @@ static json_t *answer_curve(struct pr *pr, const struct query *q)
 	}
 	for (size_t i = 0; i < ra->nactive; i++)
 		if (ra->active[i]->rate[q->dir] > 0)
-			v[n++] = ra->active[i]->rate[q->dir];
+			v[n++] = ra->active[i]->rate[q->dir] * pr->rib.scale;
 	qsort(v, n, sizeof(*v), dbl_desc);
 	for (size_t i = 0; i < q->max && i < n; i++) {
 		cum += v[i];

@@ -138,6 +138,7 @@ struct rib {
 	/* Rates: values are stored scaled by exp((t - t0)/tau). */
 	double tau;                     /* seconds */
 	uint64_t t0;                    /* ms */
+	double scale;                   /* exp(-(now - t0) / tau) at the last rate_tick() */
 	uint64_t tcache;
 	double fcache;
 	/* Counters. */
@@ -182,10 +183,16 @@ size_t rib_paths(const struct rib *r);
 /* One sampled packet: frame length and sampling rate, seen at ms. */
 void rate_flow(struct rib *r, const struct ar_addr *src, const struct ar_addr *dst,
 	       uint32_t len, uint32_t rate, uint64_t ms);
-/* Bring every rate to time ms (and rebase); drops rates that faded out. */
+/* Set the clock for readers to ms; every 10 time constants also rebase the
+ * stored values and drop the rates that faded out. */
 void rate_tick(struct rib *r, uint64_t ms);
 /* The rate of a prefix at the last rate_tick(). */
-static inline double pfx_rate(const struct pfx *p, int k) { return p->rate[k]; }
+static inline double pfx_rate(const struct rib *r, const struct pfx *p, int k)
+{
+	return p->rate[k] * r->scale;
+}
+/* True when every rate of p is below the floor: it can leave the active list. */
+bool rate_faded(const struct rib *r, const struct pfx *p);
 double rate_total(const struct rib *r, int af, int k);
 void rate_forget(struct rib *r, struct pfx *p);
 

@@ -13,8 +13,8 @@
 
 /* A rate below this (bytes or packets per second) has faded out. */
 #define RATE_FLOOR 1e-3
-/* Rebase at least this often (in units of tau): keeps floats finite. */
-#define RATE_REBASE_TAUS 20
+/* Rebase this often (in units of tau): keeps floats finite (e^10 headroom). */
+#define RATE_REBASE_TAUS 10
 
 static double fwd(struct rib *r, uint64_t ms)
 {
@@ -93,10 +93,24 @@ void rate_flow(struct rib *r, const struct ar_addr *src, const struct ar_addr *d
 	}
 }
 
+bool rate_faded(const struct rib *r, const struct pfx *p)
+{
+	for (int k = 0; k < R_N; k++)
+		if (p->rate[k] * r->scale >= RATE_FLOOR)
+			return false;
+	return true;
+}
+
+/* Ranking needs no rescaling (every stored value carries the same factor),
+ * so a tick only computes the factor; the full pass over the prefixes with
+ * traffic happens once every RATE_REBASE_TAUS time constants. */
 void rate_tick(struct rib *r, uint64_t ms)
 {
 	double g = exp(-(double)(int64_t)(ms - r->t0) / 1000.0 / r->tau);
 
+	r->scale = g;
+	if ((int64_t)(ms - r->t0) < (int64_t)(RATE_REBASE_TAUS * r->tau * 1000))
+		return;
 	for (int i = 0; i < 2; i++) {
 		struct rib_af *ra = &r->af[i];
 		for (int k = 0; k < R_N; k++)
@@ -114,10 +128,11 @@ void rate_tick(struct rib *r, uint64_t ms)
 		}
 	}
 	r->t0 = ms;
+	r->scale = 1;
 	r->tcache = UINT64_MAX;
 }
 
 double rate_total(const struct rib *r, int af, int k)
 {
-	return r->af[af_idx(af)].total[k];
+	return r->af[af_idx(af)].total[k] * r->scale;
 }

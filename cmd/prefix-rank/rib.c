@@ -44,6 +44,7 @@ int rib_init(struct rib *r, double tau)
 	}
 	r->nextid = 1;                  /* id 0 is "no route" in the LPM */
 	r->tau = tau;
+	r->scale = 1;
 	r->tcache = UINT64_MAX;
 	r->cappaths = 1024;
 	r->paths = calloc(r->cappaths, sizeof(*r->paths));

@@ -34,6 +34,38 @@ static int cand_cmp(const void *x, const void *y)
 	return c;
 }
 
+/* Move the k best candidates to the front (in no order): quickselect. */
+static void cand_partition(struct cand *c, size_t n, size_t k)
+{
+	size_t lo = 0, hi = n;
+
+	while (hi - lo > 1 && k > lo && k < hi) {
+		struct cand piv = c[lo + (hi - lo) / 2], t;
+		size_t i = lo, j = hi - 1;
+		while (i <= j) {
+			while (cand_cmp(&c[i], &piv) < 0)
+				i++;
+			while (cand_cmp(&c[j], &piv) > 0)
+				j--;
+			if (i <= j) {
+				t = c[i];
+				c[i] = c[j];
+				c[j] = t;
+				i++;
+				if (j == 0)
+					break;
+				j--;
+			}
+		}
+		if (k <= j)
+			hi = j + 1;
+		else if (k >= i)
+			lo = i;
+		else
+			return;
+	}
+}
+
 struct pfx *sel_parent(const struct pfx *p, uint8_t bit)
 {
 	for (struct pfx *q = p->parent; q; q = q->parent)
@@ -115,13 +147,18 @@ int select_run(struct rib *r, int af, const struct sel_params *sp, struct sel_re
 
 	res->n = res->covered = res->closure = 0;
 	res->value_sel = 0;
-	res->value_total = ra->total[sp->dir];
+	res->value_total = ra->total[sp->dir] * r->scale;
 	c = calloc(ra->nactive ? ra->nactive : 1, sizeof(*c));
 	if (!c)
 		return -1;
 	for (size_t i = 0; i < ra->nactive; i++) {
 		struct pfx *p = ra->active[i];
-		double v = p->rate[sp->dir];
+		double v = p->rate[sp->dir] * r->scale;
+		if (rate_faded(r, p) && !(p->flags & (PFX_SEL | PFX_QSEL | PFX_PREV))) {
+			rate_forget(r, p);      /* swaps the last one into slot i */
+			i--;
+			continue;
+		}
 		if (v <= 0 || v < sp->min_value || p->plen < sp->min_prefix || !p->routes)
 			continue;
 		c[nc].p = p;
@@ -134,14 +171,28 @@ int select_run(struct rib *r, int af, const struct sel_params *sp, struct sel_re
 	if (nc > sp->max && sp->min_new_pps > 0 && sp->bit == PFX_SEL) {
 		size_t k = 0;
 		for (size_t i = 0; i < nc; i++)
-			if ((c[i].p->flags & PFX_PREV) || c[i].p->rate[sp->dir + 1] >= sp->min_new_pps)
+			if ((c[i].p->flags & PFX_PREV) || c[i].p->rate[sp->dir + 1] * r->scale >= sp->min_new_pps)
 				c[k++] = c[i];
 		nc = k;
 	}
-	qsort(c, nc, sizeof(*c), cand_cmp);
+	/* Only the head of the ranking is usually needed: sort the best
+	 * 2 * max + 1024 first, and the rest only if the loop gets there. */
+	size_t sorted = 2 * sp->max + 1024;
+	if (sorted >= nc) {
+		sorted = nc;
+		qsort(c, nc, sizeof(*c), cand_cmp);
+	} else {
+		cand_partition(c, nc, sorted);
+		qsort(c, sorted, sizeof(*c), cand_cmp);
+	}
 	for (size_t i = 0; i < nc && count < sp->max; i++) {
 		struct pfx *p = c[i].p, *a;
 		size_t adds = 0, dels = 0;
+
+		if (i == sorted) {
+			qsort(c + sorted, nc - sorted, sizeof(*c), cand_cmp);
+			sorted = nc;
+		}
 
 		if (p->flags & sp->bit)
 			continue;               /* already taken as part of a closure */
@@ -170,7 +221,7 @@ int select_run(struct rib *r, int af, const struct sel_params *sp, struct sel_re
 	 * resolves correctly (nothing is hidden), so its traffic is covered. */
 	for (size_t i = 0; i < ra->nactive; i++) {
 		struct pfx *p = ra->active[i];
-		double v = p->rate[sp->dir];
+		double v = p->rate[sp->dir] * r->scale;
 		if (v <= 0)
 			continue;
 		if (p->flags & sp->bit) {

@@ -60,9 +60,9 @@ void snapshot_write(struct pr *pr)
 			const struct pfx *p = pr->prev[i].v[j], *par;
 			struct rec_route rt;
 			pfx_route(r, p, &rt);
-			rt.value = pfx_rate(p, R_DBYTES);
+			rt.value = pfx_rate(r, p, R_DBYTES);
 			REC_SET(&rt, ROUTE_VALUE);
-			rt.pps = pfx_rate(p, R_DPKTS);
+			rt.pps = pfx_rate(r, p, R_DPKTS);
 			REC_SET(&rt, ROUTE_PPS);
 			if ((par = sel_parent(p, PFX_SEL))) {
 				pfx_prefix(par, &rt.parent);
