@@ -52,8 +52,7 @@ int snap_feed(struct snap *s, const struct rec *r)
 	}
 	struct rt x;
 	memset(&x, 0, sizeof(x));
-	x.p = rt->prefix;
-	addr_mask(&x.p.a, x.p.plen);
+	x.p = rt->prefix;       /* the reader rejects host bits set */
 	x.nh = rt->nexthop;
 	norm(&x.p.a);
 	norm(&x.nh);
