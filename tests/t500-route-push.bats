@@ -142,3 +142,18 @@ snap() {
 	run "$CHECK" --final "$T/trace"
 	assert_success
 }
+
+@test "t509 IPv4 and IPv6 caps are separate, both hold at every step" {
+	local seed
+	for seed in 11 12 13; do
+		"$GEN" --seed $seed --count 6 --routes 80 --churn 0.5 --v6 | rec-json -r |
+			route-push --dry-run --max-withdraw-percent 100 --max-routes 30 --max-routes6 8 \
+				--trace "$T/t$seed" --stats "$T/st$seed" >/dev/null 2>&1
+		run "$CHECK" --final --max 30 --max6 8 "$T/t$seed"
+		assert_success
+		rec-json < "$T/st$seed" | tail -1 > "$T/last"
+		[ "$(jq .installed "$T/last")" -le 30 ]
+		[ "$(jq .installed6 "$T/last")" -le 8 ]
+		[ "$(jq .installed6 "$T/last")" -gt 0 ]
+	done
+}

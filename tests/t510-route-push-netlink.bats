@@ -217,3 +217,16 @@ replace 198.18.4.0/24 198.18.1.3"
 	run ip -n "$NS" route show table 100
 	assert_output --partial "198.18.10.0/24"
 }
+
+@test "t530 SIGHUP re-reads the table and repairs it at once" {
+	mkfifo "$T/fifo"
+	snap 198.18.2.0/24=198.18.1.2 2001:db8:5::/48=2001:db8:1::2 | rec-json -r > "$T/s.rec"
+	netns_bg "$NS" "$T/log" route-push --table 100 --proto 196 --stats "$T/st" -i "$T/fifo"
+	cat "$T/s.rec" > "$T/fifo"
+	wait_for 5 bash -c "[ \"\$(ip -n $NS -6 route show table 100 proto 196 | wc -l)\" -eq 1 ]"
+	ip -n "$NS" -6 route del 2001:db8:5::/48 table 100
+	kill -HUP "$NETNS_LAST_PID"
+	wait_for 5 bash -c "ip -n $NS -6 route show table 100 | grep -q 2001:db8:5::/48" ||
+		fail "not repaired: $(cat "$T/log")"
+	[ "$(rec-json < "$T/st" | tail -1 | jq .repaired)" -eq 1 ]
+}
