@@ -35,7 +35,8 @@ rank.grace = 10"
 	lab_wait_rib 20000 || { echo "the table did not reach prefix-rank" > "$LAB_DIR/FAILED"; return 0; }
 	# steady traffic: 150 prefixes alike, well under the capacity
 	lab_traffic --duration 240 --pps 1500 --dests 150 --zipf 0 --share6 0.1 --shift 0 --dests-out "$LAB_DIR/dests"
-	for _ in $(seq 1 100); do [ -s "$LAB_DIR/dests" ] && break; sleep 0.1; done
+	for _ in $(seq 1 300); do [ -s "$LAB_DIR/dests" ] && break; sleep 0.1; done
+	[ -s "$LAB_DIR/dests" ] || { echo "the traffic did not start: $(cat "$LAB_DIR/traffic.log")" > "$LAB_DIR/FAILED"; return 0; }
 	echo ok > "$LAB_DIR/READY"
 }
 
@@ -68,7 +69,9 @@ ensure_converged() {
 # How many of the traffic's destination prefixes are in the FIB.
 dests_in_fib() {
 	lab_fib_dump | awk '{print $1}' > "$T/fibp"
-	grep -cxFf "$T/fibp" "$LAB_DIR/dests" || true
+	local n
+	n=$(grep -cxFf "$T/fibp" "$LAB_DIR/dests" 2>/dev/null)
+	echo "${n:-0}"
 }
 fib_has_dests() { [ "$(dests_in_fib)" -ge "$1" ]; }
 
