@@ -95,3 +95,24 @@ for i in range(6000):
 	[ "$c0" -ge 10 ]
 	[ "$c5" -le 1 ]
 }
+
+@test "t427 --min-samples: when full, one fresh sample does not displace an incumbent" {
+	rank_routes "$T/r2.jsonl" 198.18.1.0/24=198.19.0.1 198.18.2.0/24=198.19.0.2
+	to_rec "$T/r2.jsonl" "$T/r2.rec"
+	# 198.18.1.0/24: 64-byte samples every second (6.4 kB/s, 100 pps);
+	# 198.18.2.0/24: one 1500-byte sample at 20.5 s (15 kB/s when it lands)
+	python3 -c '
+import json
+for s in range(22):
+    print(json.dumps({"type":"flow","src":"198.19.255.1","dst":"198.18.1.1","len":64,"rate":100,"ts":s*1000000}))
+    if s == 20:
+        print(json.dumps({"type":"flow","src":"198.19.255.1","dst":"198.18.2.1","len":1500,"rate":100,"ts":20500000}))
+' > "$T/f.jsonl"
+	to_rec "$T/f.jsonl" "$T/f.rec"
+	prefix-rank --replay -m 1 -r "$T/r2.rec" -f "$T/f.rec" > "$T/out.rec"
+	run rank_last_fib "$T/out.rec"
+	assert_output "198.18.1.0/24 198.19.0.1 -"
+	prefix-rank --replay -m 1 --min-samples 0 -r "$T/r2.rec" -f "$T/f.rec" > "$T/out.rec"
+	run rank_last_fib "$T/out.rec"
+	assert_output "198.18.2.0/24 198.19.0.2 -"
+}

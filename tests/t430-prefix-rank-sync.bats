@@ -166,3 +166,25 @@ start() {
 198.18.2.0/24 198.19.0.2 -"
 	done
 }
+
+@test "t438 output FIFO: a reader that goes away and comes back gets a complete state" {
+	rank_routes "$T/a.jsonl" 198.18.1.0/24=198.19.0.1
+	to_rec "$T/a.jsonl" "$T/a.rec"
+	rank_flows "$T/f.jsonl" 600 198.18.1.1,1000,10,10
+	to_rec "$T/f.jsonl" "$T/f.rec"
+	mkfifo "$T/r.fifo" "$T/f.fifo" "$T/out.fifo"
+	prefix-rank -r "$T/r.fifo" -f "$T/f.fifo" -C "$T/ctl" -t 0.1 -o "$T/out.fifo" -g 30 2> "$T/err" 3>&- &
+	PID=$!
+	wait_for 5 test -S "$T/ctl"
+	exec 7> "$T/r.fifo"
+	cat "$T/a.rec" >&7
+	head -c 20000 "$T/f.rec" > "$T/f.fifo"
+	timeout 1 cat "$T/out.fifo" > "$T/first.rec" || true     # the reader leaves
+	sleep 0.5
+	timeout 1 cat "$T/out.fifo" > "$T/second.rec" || true    # and comes back
+	kill -0 "$PID"
+	run rank_last_fib "$T/second.rec"
+	assert_output "198.18.1.0/24 198.19.0.1 -"
+	# it starts with a sync begin (a complete state, not the tail of one)
+	rec-json < "$T/second.rec" | head -1 | jq -e '.type == "sync" and .phase == "begin"'
+}
