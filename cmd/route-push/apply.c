@@ -9,7 +9,9 @@
 #include "log.h"
 #include "push.h"
 
-#define LEVEL_MAX 4096
+/* changes per sendmsg: about 128-170 KB of requests, under the default
+ * socket buffer limit (wmem_max) even without SO_SNDBUFFORCE */
+#define LEVEL_MAX 2048
 
 /* A change that failed or waits: nothing covering it may take its new next
  * hop (that would hide it), so taint every entry above. */
