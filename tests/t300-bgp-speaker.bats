@@ -178,14 +178,16 @@ sync end"
 	gen_upstream 3000 0
 	bird_conf "$T/bird.conf"
 	sed -i 's/hold time 9;/hold time 3;/' "$T/bird.conf"
-	bird_start "$T/bird.conf"
 	mkfifo "$T/out.fifo"
 	speaker_bg learn -r none -o "$T/out.fifo" --output-buffer 8192 --hold-time 3
 	cat "$T/out.fifo" > "$T/got.rec" &
 	local reader=$!
 	netns_track_pid "$reader"
+	# the reader has the FIFO open, then stops before the table comes
+	wait_for 10 bash -c "ls -l /proc/$SPK_PID/fd | grep -q out.fifo" || fail "$(cat "$T/learn.err")"
 	kill -STOP "$reader"
-	wait_for 15 grep -q "Established" "$T/learn.err"
+	bird_start "$T/bird.conf"
+	wait_for 15 grep -q "Established" "$T/learn.err" || fail "$(cat "$T/learn.err")"
 	sleep 10
 	bird_proto_up to_sflow_rt || fail "BIRD dropped the session"
 	! grep -q "session closed" "$T/learn.err"

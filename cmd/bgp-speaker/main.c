@@ -53,9 +53,10 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc)
 		prog_usage(usage, EXIT_USAGE);
+	conf_free(&conf);
 	if (speaker_check(&o.cfg) < 0)
 		exit(EXIT_USAGE);
-	if (o.check)
-		return 0;
-	return speaker_run(&o.cfg);
+	int rc = o.check ? 0 : speaker_run(&o.cfg);
+	speaker_cfg_free(&o.cfg);
+	return rc;
 }

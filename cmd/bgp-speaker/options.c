@@ -142,18 +142,21 @@ int speaker_set_opt(int opt, const char *v, void *arg)
 			c->eor_timeout = 1;
 		return 0;
 	case 'o':
+		free(c->output);
 		c->output = strdup(v);
-		return 0;
+		return c->output ? 0 : -1;
 	case 'r':
-		c->input = strcmp(v, "none") == 0 ? "" : strdup(v);
-		return 0;
+		free(c->input);
+		c->input = strdup(strcmp(v, "none") == 0 ? "" : v);
+		return c->input ? 0 : -1;
 	case OPT_SHUT:
 		if (strlen(v) > 255) {
 			log_err("--shutdown-message: at most 255 bytes (RFC 9003)");
 			return -1;
 		}
+		free(c->shutdown_msg);
 		c->shutdown_msg = strdup(v);
-		return 0;
+		return c->shutdown_msg ? 0 : -1;
 	case OPT_LOGLEVEL: {
 		enum log_level lvl;
 		if (log_level_parse(v, &lvl) < 0) {
@@ -188,9 +191,16 @@ void speaker_defaults(struct speaker_cfg *c)
 	c->gr_time = 120;
 	c->ipv4 = c->ipv6 = true;
 	c->extmsg = true;
-	c->output = "-";
-	c->input = "-";
-	c->shutdown_msg = "bgp-speaker shutting down";
+	c->output = strdup("-");
+	c->input = strdup("-");
+	c->shutdown_msg = strdup("bgp-speaker shutting down");
+}
+
+void speaker_cfg_free(struct speaker_cfg *c)
+{
+	free(c->output);
+	free(c->input);
+	free(c->shutdown_msg);
 }
 
 int speaker_check(struct speaker_cfg *c)

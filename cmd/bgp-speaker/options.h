@@ -19,6 +19,7 @@ struct speaker_opts {
 extern const struct option speaker_opts[];
 extern const char speaker_shortopts[];
 void speaker_defaults(struct speaker_cfg *c);
+void speaker_cfg_free(struct speaker_cfg *c);
 int speaker_set_opt(int opt, const char *v, void *arg);
 int speaker_check(struct speaker_cfg *c);
 /* run.c: the work; returns the exit status. */

@@ -17,12 +17,15 @@ int speaker_run(struct speaker_cfg *c)
 	s->cfg = *c;
 	s->loop = ev_new();
 	s->out_fd = s->in_fd = -1;
-	if (!s->loop || speaker_start(s) < 0)
+	if (!s->loop || speaker_start(s) < 0) {
+		speaker_free(s);
 		return EXIT_FAILURE;
+	}
 	ev_run(s->loop);
 	if (sig_stop_requested())
 		log_info("signal %d: stopping", sig_stop_signal());
 	speaker_stop(s);
 	rc = s->exit_code;
+	speaker_free(s);
 	return rc;
 }

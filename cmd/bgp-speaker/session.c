@@ -39,7 +39,7 @@ void sess_poll(struct speaker *s)
 		ev |= POLLOUT;
 	/* a slow reader of our records stops us reading the peer: TCP flow
 	 * control pushes back, while timers and keepalives go on */
-	if (s->st != ST_CONNECT && !s->out_paused)
+	if (s->st != ST_CONNECT && !(s->out_paused && s->st == ST_ESTABLISHED))
 		ev |= POLLIN;
 	ev_fd_events(s->loop, s->fd, ev);
 }
@@ -655,6 +655,24 @@ int speaker_start(struct speaker *s)
 		strcpy(s->peername, "*");
 	s->st = ST_ACTIVE;
 	return listen_start(s);
+}
+
+void speaker_free(struct speaker *s)
+{
+	if (s->lfd >= 0)
+		close(s->lfd);
+	if (s->out_fd > 2)
+		close(s->out_fd);
+	if (s->in_fd > 2)
+		close(s->in_fd);
+	rw_free(s->out);
+	rr_free(s->in);
+	ribout_free(s->ro);
+	ev_free(s->loop);
+	free(s->ibuf);
+	free(s->obuf);
+	free(s->scr);
+	free(s);
 }
 
 /* SIGTERM: a Cease with the shutdown communication (RFC 9003), sent before

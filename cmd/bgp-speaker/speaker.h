@@ -28,9 +28,9 @@ struct speaker_cfg {
 	bool next_hop_self;
 	bool ipv4, ipv6;
 	bool extmsg;
-	const char *output;             /* "-" stdout */
-	const char *input;              /* "-" stdin, "" none */
-	const char *shutdown_msg;
+	char *output;                   /* "-" stdout */
+	char *input;                    /* "-" stdin, "" none */
+	char *shutdown_msg;
 	unsigned out_high_water;        /* bytes; 0: the writer's default */
 };
 
@@ -89,6 +89,7 @@ struct speaker {
 /* session.c */
 int speaker_start(struct speaker *s);
 void speaker_stop(struct speaker *s);
+void speaker_free(struct speaker *s);
 /* Queue a whole message for the peer. */
 int sess_send(struct speaker *s, const uint8_t *msg, size_t len);
 /* Room left in the send buffer before the announce side should wait. */

@@ -77,7 +77,8 @@ static void send_msg(uint8_t type, const uint8_t *body, size_t n)
 	m[16] = (uint8_t)((19 + n) >> 8);
 	m[17] = (uint8_t)(19 + n);
 	m[18] = type;
-	memcpy(m + 19, body, n);
+	if (n)
+		memcpy(m + 19, body, n);
 	send_all(m, 19 + n);
 }
 
