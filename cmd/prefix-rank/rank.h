@@ -17,7 +17,8 @@
  * expanded into the slots of the level that ends at or after their length;
  * a slot keeps the longest prefix covering it, so lookups never backtrack.
  * IPv4 uses 8-bit strides below the root (16-8-8: at most 3 reads), IPv6
- * 4-bit strides (nodes of 64 bytes: sparse /32../48 tables stay small). */
+ * 2-bit strides (nodes of 16 bytes: a sparse table of /32../48 prefixes
+ * costs about 100 bytes a route; deeper lookups are the price). */
 #define LPM_CHILD 0x80000000u
 #define LPM_ROOT_BITS 16
 #define LPM_NONE 0xffffffffu

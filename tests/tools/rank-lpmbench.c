@@ -76,7 +76,7 @@ int main(int argc, char **argv)
 
 	tab = gen_table(n4, n6, 1);
 	lpm_init(&l4, 32, 8, plen_cb, NULL);
-	lpm_init(&l6, 128, 4, plen_cb, NULL);
+	lpm_init(&l6, 128, 2, plen_cb, NULL);
 	capbt = 1 << 20;
 	bt = calloc(capbt, sizeof(*bt));
 	for (size_t i = 0; i < n4 + n6; i++) {
