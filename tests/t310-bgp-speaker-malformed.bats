@@ -114,3 +114,52 @@ false'
 	grep -q "^update .*c0 11 06 02 01 fa 56 ea 01 " "$T/out"
 	grep -q "^update .*c0 07 06 5b a0 c6 12 00 07 c0 12 08 fa 56 ea 02 c6 12 00 07" "$T/out"
 }
+
+# two connections from the neighbor: the second replaces the first only when
+# the first session advertised graceful restart (RFC 4724 4.2); otherwise the
+# Established session wins (RFC 4271 6.8) and the newcomer gets a Cease 7
+second_connection() {
+	local flag=$1
+	netns_add raw > /dev/null
+	NS=$(netns_name raw)
+	ip netns exec "$NS" bgp-speaker --local-as 65000 --router-id 198.18.0.2 \
+		--listen 127.0.0.1:1179 --neighbor 127.0.0.1 -r none > "$T/c.rec" 2> "$T/c.err" &
+	local spk=$!
+	netns_track_pid "$spk"
+	printf 'U||%s %s %s %s|%s\nS|1500\n' "$O" "$A" "$N" "$L" "$P" > "$T/one"
+	printf 'U||%s %s %s %s|%s\n' "$O" "$A" "$N" "$L" "$Q" > "$T/two"
+	ip netns exec "$NS" bgp-rawpeer $flag -w 1000 127.0.0.1 1179 < "$T/one" > "$T/one.out" &
+	local first=$!
+	sleep 0.7
+	ip netns exec "$NS" bgp-rawpeer $flag -i 198.18.0.11 -w 500 127.0.0.1 1179 < "$T/two" > "$T/two.out" || true
+	wait "$first" || true
+	kill -TERM "$spk"; wait "$spk" || true
+	rec-json < "$T/c.rec" > "$T/c.jsonl"
+}
+
+@test "collision: an Established session refuses a second connection (no graceful restart)" {
+	need_root
+	netns_init
+	second_connection ""
+	cat "$T/two.out"
+	grep -qx "notification 6 7" "$T/two.out" || fail "second: $(cat "$T/two.out")"
+	! grep -q "notification" "$T/one.out" || fail "first: $(cat "$T/one.out")"
+	grep -q '"prefix":"198.18.200.0/24"' "$T/c.jsonl"
+	! grep -q '"prefix":"198.18.201.0/24"' "$T/c.jsonl"
+}
+
+@test "graceful restart helper: a restarting peer's new connection replaces the old session" {
+	need_root
+	netns_init
+	second_connection -g
+	grep -qx "notification 6 7" "$T/one.out" || fail "first: $(cat "$T/one.out") $(cat "$T/c.err")"
+	! grep -q "notification" "$T/two.out" || fail "second: $(cat "$T/two.out")"
+	run jq -r 'select(.type != "route") | .type + " " + (.state // .phase)' "$T/c.jsonl"
+	assert_output "peer up
+sync begin
+peer down
+peer up
+sync begin
+peer down"
+	grep -q '"prefix":"198.18.201.0/24"' "$T/c.jsonl"
+}

@@ -1,7 +1,8 @@
 /* bgp-rawpeer: a test BGP peer that sends hand-written bytes.
- *   bgp-rawpeer [-2u] [-a AS] [-i ID] [-w MS] ADDR PORT < SCRIPT
+ *   bgp-rawpeer [-2gu] [-a AS] [-i ID] [-w MS] ADDR PORT < SCRIPT
  * Connects, exchanges OPEN/KEEPALIVE (AS 65000 by default; 4-byte AS unless
- * -2, IPv4+IPv6 unicast, route refresh), then runs the script, one step a line:
+ * -2, IPv4+IPv6 unicast, route refresh, graceful restart with -g), then runs
+ * the script, one step a line:
  *   U|WITHDRAWN|ATTRS|NLRI   an UPDATE; the two lengths are computed
  *   B|HEX                    an UPDATE whose body is HEX as is
  *   M|HEX                    HEX sent as is (header included)
@@ -124,10 +125,11 @@ int main(int argc, char **argv)
 	struct sockaddr_storage ss;
 	socklen_t sl;
 	char line[70000 * 3];
-	int c, got_open = 0, got_ka = 0, as2 = 0;
+	int c, got_open = 0, got_ka = 0, as2 = 0, gr = 0;
 
-	while ((c = getopt(argc, argv, "2a:i:uw:")) != -1) {
+	while ((c = getopt(argc, argv, "2a:gi:uw:")) != -1) {
 		switch (c) {
+		case 'g': gr = 1; break;
 		case '2': as2 = 1; break;
 		case 'u': show_updates = 1; break;
 		case 'a': as = strtoul(optarg, NULL, 10); break;
@@ -140,12 +142,12 @@ int main(int argc, char **argv)
 		}
 		case 'w': wait_ms = strtoul(optarg, NULL, 10); break;
 		default:
-			fprintf(stderr, "usage: bgp-rawpeer [-2u] [-a AS] [-i ID] [-w MS] ADDR PORT < SCRIPT\n");
+			fprintf(stderr, "usage: bgp-rawpeer [-2gu] [-a AS] [-i ID] [-w MS] ADDR PORT < SCRIPT\n");
 			return 2;
 		}
 	}
 	if (argc - optind != 2) {
-		fprintf(stderr, "usage: bgp-rawpeer [-2u] [-a AS] [-i ID] [-w MS] ADDR PORT < SCRIPT\n");
+		fprintf(stderr, "usage: bgp-rawpeer [-2gu] [-a AS] [-i ID] [-w MS] ADDR PORT < SCRIPT\n");
 		return 2;
 	}
 	memset(&ss, 0, sizeof ss);
@@ -183,10 +185,15 @@ int main(int argc, char **argv)
 		65, 4, (uint8_t)(as >> 24), (uint8_t)(as >> 16), (uint8_t)(as >> 8), (uint8_t)as };
 	/* -2: a 2-byte-AS speaker, the AS4 capability (last 6 bytes) left out */
 	size_t ncaps = as2 ? sizeof caps - 6 : sizeof caps;
+	memcpy(open + 12, caps, ncaps);
+	if (gr) {       /* RFC 4724 3: restart time 120, no families */
+		static const uint8_t grcap[] = { 64, 2, 0, 120 };
+		memcpy(open + 12 + ncaps, grcap, sizeof grcap);
+		ncaps += sizeof grcap;
+	}
 	open[9] = (uint8_t)(2 + ncaps);
 	open[10] = 2;
 	open[11] = (uint8_t)ncaps;
-	memcpy(open + 12, caps, ncaps);
 	send_msg(1, open, 12 + ncaps);
 	for (int i = 0; i < 50 && !(got_open && got_ka) && !closed; i++) {
 		pump(100);
