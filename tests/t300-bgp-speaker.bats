@@ -267,3 +267,46 @@ sync end"
 	wait_for 20 rec_has_end "$T/learn2.rec" || fail "$(cat "$T/learn2.err")"
 	! grep -q "extended-messages" "$T/learn2.err"
 }
+
+@test "an IPv6 session: global + link-local next hops learned from BIRD, announced back" {
+	lab_setup
+	gen_upstream 0 3
+	bird_conf "$T/bird.conf" 1179 1180 "
+protocol bgp to_v6 {
+	local $BIRD_A6 as 65000;
+	neighbor $SPK_A6 port 1181 as 65000;
+	direct;
+	hold time 9;
+	connect delay time 1;
+	connect retry time 1;
+	ipv6 { table peers6; import none; export all; next hop self; };
+}
+protocol bgp from_v6 {
+	local $BIRD_A6 as 65000;
+	neighbor $SPK_A6 port 1182 as 65000;
+	direct;
+	hold time 9;
+	connect delay time 1;
+	connect retry time 1;
+	ipv6 { import all; export none; };
+}"
+	bird_start "$T/bird.conf"
+	ip netns exec "$NS_S" bgp-speaker --local-as 65000 --router-id "$SPK_A4" --neighbor "$BIRD_A6" \
+		--listen "[$SPK_A6]:1181" --family ipv6 -r none > "$T/v6.rec" 2> "$T/v6.err" &
+	netns_track_pid $!
+	wait_for 20 rec_has_end "$T/v6.rec" || fail "$(cat "$T/v6.err")"
+	rec-json < "$T/v6.rec" | jq -c 'select(.type == "route")' > "$T/v6.jsonl"
+	[ "$(wc -l < "$T/v6.jsonl")" -eq 3 ]
+	local ll; ll=$(ip -n "$NS_B" -6 addr show dev vb scope link | awk '/inet6/ {sub(/\/.*/, "", $2); print $2}')
+	[ -n "$ll" ]
+	run jq -r '.nexthop + " " + .nexthopll' "$T/v6.jsonl"
+	assert_line "$BIRD_A6 $ll"
+	# announce with both next hops (as learned), over the IPv6 session
+	local myll; myll=$(ip -n "$NS_S" -6 addr show dev vs scope link | awk '/inet6/ {sub(/\/.*/, "", $2); print $2}')
+	echo "{\"type\":\"route\",\"op\":\"add\",\"prefix\":\"2001:db8:f00::/48\",\"nexthop\":\"$SPK_A6\",\"nexthopll\":\"$myll\"}" |
+		rec-json -r > "$T/in6.rec"
+	ip netns exec "$NS_S" bgp-speaker --local-as 65000 --router-id "$SPK_A4" --neighbor "$BIRD_A6" \
+		--listen "[$SPK_A6]:1182" -r "$T/in6.rec" -o /dev/null 2> "$T/a6.err" &
+	netns_track_pid $!
+	wait_for 15 bash -c "ip -n $NS_B -6 route | grep -q '2001:db8:f00::/48'" || fail "$(cat "$T/a6.err"; birdc_ show route all protocol from_v6)"
+}
