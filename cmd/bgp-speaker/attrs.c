@@ -423,7 +423,9 @@ enum attr_act bgp_attrs_parse(struct rd *r, const struct bgp_ctx *c,
 		if (c->ibgp)
 			need |= (uint64_t)1 << ATTR_LOCAL_PREF;
 		if ((a->seen & need) != need) {
-			report(rep, "missing well-known attribute", 0, ACT_WITHDRAW, NULL, 0);
+			for (uint8_t t = ATTR_ORIGIN; t <= ATTR_LOCAL_PREF; t++)
+				if ((need & ~a->seen) & ((uint64_t)1 << t))
+					report(rep, "missing well-known attribute", t, ACT_WITHDRAW, NULL, 0);
 			act = worse(act, ACT_WITHDRAW);
 		}
 	}
