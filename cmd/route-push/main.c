@@ -14,8 +14,9 @@ static const char usage[] =
 	"                  [-o PATH] [-t TABLE] [-P PROTO] [-m METRIC] [--max-routes N]\n"
 	"                  [--max-routes6 N] [--max-changes-per-second N]\n"
 	"                  [--max-withdraw-percent P] [--verify-interval SEC]\n"
-	"                  [--retry-interval SEC] [--flush-on-exit] [--stats PATH]\n"
-	"                  [--stats-interval SEC] [--trace PATH] [--log-level LEVEL]\n"
+	"                  [--retry-interval SEC] [--grace SEC] [--flush-on-exit]\n"
+	"                  [--stats PATH] [--stats-interval SEC] [--trace PATH]\n"
+	"                  [--log-level LEVEL]\n"
 	"  FIB snapshots (route records between sync markers) to a routing table\n"
 	"  -i, --input PATH               snapshots from PATH, a file or FIFO (default -)\n"
 	"      --netlink                  program a kernel table (default)\n"
@@ -34,6 +35,8 @@ static const char usage[] =
 	"                                 routes until the next one agrees (default 50)\n"
 	"      --verify-interval SEC      re-read the table and repair drift (default 0: off)\n"
 	"      --retry-interval SEC       retry failed changes after SEC (default 5)\n"
+	"      --grace SEC                after the input's writer restarts, remove no\n"
+	"                                 routes for SEC (default 30)\n"
 	"      --flush-on-exit            remove our routes on SIGTERM or SIGINT\n"
 	"      --stats PATH               write stats records to PATH\n"
 	"      --stats-interval SEC       also every SEC seconds (default 0: per snapshot)\n"
@@ -46,7 +49,7 @@ static const char usage[] =
 
 enum {
 	O_NETLINK = 256, O_BGP, O_DRY, O_MAX4, O_MAX6, O_RATE, O_WPCT, O_VERIFY,
-	O_RETRY, O_FLUSH, O_STATS, O_STATSINT, O_TRACE, O_LOGLEVEL,
+	O_RETRY, O_GRACE, O_FLUSH, O_STATS, O_STATSINT, O_TRACE, O_LOGLEVEL,
 };
 
 static const struct option opts[] = {
@@ -64,6 +67,7 @@ static const struct option opts[] = {
 	{ "max-withdraw-percent", required_argument, NULL, O_WPCT },
 	{ "verify-interval", required_argument, NULL, O_VERIFY },
 	{ "retry-interval", required_argument, NULL, O_RETRY },
+	{ "grace", required_argument, NULL, O_GRACE },
 	{ "flush-on-exit", no_argument, NULL, O_FLUSH },
 	{ "stats", required_argument, NULL, O_STATS },
 	{ "stats-interval", required_argument, NULL, O_STATSINT },
@@ -121,6 +125,7 @@ static int set(int c, const char *v, void *arg)
 	case O_WPCT: return parse_double("--max-withdraw-percent", v, 0, 100, &o->withdraw_pct);
 	case O_VERIFY: return parse_double("--verify-interval", v, 0, 86400, &o->verify_interval);
 	case O_RETRY: return parse_double("--retry-interval", v, 0.1, 86400, &o->retry_interval);
+	case O_GRACE: return parse_double("--grace", v, 0, 86400, &o->grace);
 	case O_FLUSH: o->flush_on_exit = yes(v); return 0;
 	case O_STATS: o->stats = strdup(v); return 0;
 	case O_STATSINT: return parse_double("--stats-interval", v, 0, 86400, &o->stats_interval);
@@ -142,7 +147,7 @@ int main(int argc, char **argv)
 	static struct push_opts o = {
 		.mode = MODE_NETLINK, .input = "-", .output = "-",
 		.nl = { .table = 254, .proto = 196, .metric = 0 },
-		.withdraw_pct = 50, .retry_interval = 5,
+		.withdraw_pct = 50, .retry_interval = 5, .grace = 30,
 	};
 	struct conf conf = { 0 };
 	const char *config = NULL;

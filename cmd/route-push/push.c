@@ -33,6 +33,7 @@ struct push {
 	FILE *trace;
 	uint64_t plans;
 	struct ev_timer retry, verify, statst;
+	ar_msec grace_until;            /* a restarted writer's first snapshots */
 	int rc;
 };
 
@@ -64,6 +65,7 @@ static void write_stats(struct push *p)
 	rw_u64(p->stats, "held", s->held);
 	rw_u64(p->stats, "repaired", s->repaired);
 	rw_u64(p->stats, "resyncs", s->resyncs);
+	rw_u64(p->stats, "kept_stale", s->kept_stale);
 	rw_u64(p->stats, "malformed", p->rr ? rr_stats(p->rr)->bad[RR_BAD_SYNTAX] +
 		rr_stats(p->rr)->bad[RR_BAD_NOTMAP] + rr_stats(p->rr)->bad[RR_BAD_NOTYPE] +
 		rr_stats(p->rr)->bad[RR_BAD_FIELD] + rr_stats(p->rr)->bad[RR_BAD_MISSING] +
@@ -183,11 +185,45 @@ static void apply(struct push *p)
 	write_stats(p);
 }
 
+/* A writer that just restarted (prefix-rank with its rates starting from
+ * zero) sends thin snapshots at first: during the grace time its snapshots
+ * add and change routes but remove none. Old routes kept beside new ones
+ * answer with the old next hop at worst, never hide. */
+static int keep_stale(struct push *p, struct rtset *w)
+{
+	struct rtset u = { 0 };
+	size_t i = 0, j = 0, kept = 0;
+	while (i < p->installed.n || j < w->n) {
+		int c = i == p->installed.n ? 1 : j == w->n ? -1
+			: rt_cmp(&p->installed.v[i], &w->v[j]);
+		const struct rt *r = c < 0 ? &p->installed.v[i] : &w->v[j];
+		if (rtset_push(&u, r) < 0) {
+			rtset_free(&u);
+			return -1;
+		}
+		kept += c < 0;
+		i += c <= 0;
+		j += c >= 0;
+	}
+	rtset_free(w);
+	*w = u;
+	p->st.kept_stale += kept;
+	if (kept)
+		log_info("writer restarted %.1fs ago: keeping %zu routes its snapshot drops",
+			 (double)(ev_now() - (p->grace_until - (ar_msec)(p->o->grace * 1000))) / 1000, kept);
+	return 0;
+}
+
 static void on_snapshot(struct push *p)
 {
 	struct rtset w = { 0 };
 	snap_take(&p->snap, &w);
 	p->st.snapshots++;
+	if (p->grace_until && ev_now() < p->grace_until && keep_stale(p, &w) < 0) {
+		log_err("out of memory: snapshot dropped");
+		rtset_free(&w);
+		return;
+	}
 	size_t refused = cap_apply(&w, p->o->max4, p->o->max6);
 	if (refused) {
 		p->st.refused += refused;
@@ -259,6 +295,8 @@ static void on_input(struct ev_loop *l, int fd, short rev, void *arg)
 	if (p->input_fifo && n == 0 && !sig_stop_requested()) {
 		/* the writer restarted: keep the routes, wait for the next one */
 		log_info("%s: writer went away: keeping %zu routes", p->o->input, p->installed.n);
+		if (p->o->grace > 0)
+			p->grace_until = ev_now() + (ar_msec)(p->o->grace * 1000);
 		if (open_input(p) == 0)
 			return;
 		p->rc = EXIT_RUNTIME;

@@ -145,7 +145,7 @@ struct target *dry_target_new(FILE *out);
 /* ---- apply.c: run a plan through a target ---- */
 struct push_stats {
 	uint64_t snapshots, added, removed, replaced, refused, failed, deferred;
-	uint64_t held, repaired, resyncs;
+	uint64_t held, repaired, resyncs, kept_stale;
 	uint64_t failed_by_errno[134];
 	double latency_ms, latency_max_ms;
 };
@@ -162,6 +162,7 @@ struct push_opts {
 	double max_rate;                /* changes per second, 0 unlimited */
 	double withdraw_pct;
 	double verify_interval, stats_interval, retry_interval;
+	double grace;                   /* after a writer restart, seconds */
 	bool flush_on_exit;
 	bool check;
 };
