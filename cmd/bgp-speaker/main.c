@@ -14,7 +14,32 @@ static const char usage[] =
 "                   [--no-extended-messages] [--graceful-restart SEC]\n"
 "                   [--connect-retry SEC] [--eor-timeout SEC] [-o FILE] [-r FILE|none]\n"
 "                   [--output-buffer BYTES] [--shutdown-message TEXT]\n"
-"                   [--log-level LEVEL] [--check]\n";
+"                   [--log-level LEVEL] [--check]\n"
+"  one BGP session: learned routes out as records, records in announced\n"
+"  -c, --config FILE            the bgp.* keys of FILE (command line wins)\n"
+"  -N, --name NAME              also the keys of the instance bgp.NAME.*\n"
+"  -l, --listen ADDR[:PORT]     passive, on ADDR (default [::]:1179)\n"
+"  -C, --connect ADDR[:PORT]    active, to ADDR (port 179 by default)\n"
+"  -n, --neighbor ADDR          the only peer address accepted\n"
+"  -a, --local-as AS            our AS (required)\n"
+"  -p, --peer-as AS             the peer's AS (default: the local AS, iBGP)\n"
+"  -i, --router-id ID           our BGP identifier, an IPv4 address (required)\n"
+"  -H, --hold-time SEC          hold time offered: 0 or 3-65535 (default 90)\n"
+"      --md5-password KEY       TCP MD5 signatures (RFC 2385)\n"
+"      --next-hop-self          announce with our address as next hop\n"
+"  -f, --family FAMILY          ipv4, ipv6 or both (default)\n"
+"      --no-extended-messages   do not offer messages over 4096 bytes\n"
+"      --graceful-restart SEC   restart time offered, 0 for none (default 120)\n"
+"      --connect-retry SEC      between connection attempts (default 5)\n"
+"      --eor-timeout SEC        a quiet table without End-of-RIB is complete (default 30)\n"
+"  -o, --output FILE            learned records to FILE, a FIFO too (default -)\n"
+"  -r, --input FILE|none        records to announce from FILE (default -)\n"
+"      --output-buffer BYTES    records waiting before the peer is no longer read\n"
+"      --shutdown-message TEXT  sent in the Cease on SIGTERM (RFC 9003)\n"
+"      --log-level LEVEL        err, warn, info (default) or debug\n"
+"      --check                  check the options and config, then exit\n"
+"  -h, --help                   this text\n"
+"  -V, --version                print the version\n";
 
 int main(int argc, char **argv)
 {
