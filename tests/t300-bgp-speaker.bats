@@ -24,6 +24,13 @@ teardown() { netns_cleanup; }
 	printf 'bgp.local-as = 65000\nbgp.router-id = 198.18.0.2\nbgp.hold-time = 30\n' > "$T/c.conf"
 	run bgp-speaker -c "$T/c.conf" --check
 	assert_success
+	# an instance's keys apply with --name only
+	printf 'bgp.local-as = 65000\nbgp.learn.router-id = 198.18.0.2\n' > "$T/inst.conf"
+	run bgp-speaker -c "$T/inst.conf" --name learn --check
+	assert_success
+	run bgp-speaker -c "$T/inst.conf" --check
+	assert_failure 2
+	assert_output --partial "--router-id is required"
 	printf 'bgp.local-as = 65000\nbgp.router-id = nope\n' > "$T/bad.conf"
 	run bgp-speaker -c "$T/bad.conf" --check
 	assert_failure 2
