@@ -509,7 +509,7 @@ static void on_accept(struct ev_loop *l, int lfd, short re, void *arg)
 	addr_from_sockaddr(&a, &ss);
 	addr_fmt(&a, name, sizeof name);
 	if (s->cfg.neighbor.af != AR_AF_NONE && addr_cmp(&a, &s->cfg.neighbor) != 0) {
-		log_warn("connection from %s refused: not the configured neighbor", name);
+		log_rl(&s->rl_accept, LOG_WARN, "connection from %s refused: not the configured neighbor", name);
 		close(fd);
 		return;
 	}

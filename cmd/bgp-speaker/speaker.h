@@ -83,6 +83,7 @@ struct speaker {
 	uint64_t updates_out;
 
 	struct log_rl rl_attr;
+	struct log_rl rl_accept;        /* refused connections */
 	int exit_code;
 };
 
