@@ -188,3 +188,25 @@ start() {
 	# it starts with a sync begin (a complete state, not the tail of one)
 	rec-json < "$T/second.rec" | head -1 | jq -e '.type == "sync" and .phase == "begin"'
 }
+
+@test "t439 SIGHUP reads the selection knobs again; a bad file changes nothing" {
+	rank_routes "$T/a.jsonl" 198.18.1.0/24=198.19.0.1 198.18.2.0/24=198.19.0.2
+	to_rec "$T/a.jsonl" "$T/a.rec"
+	rank_flows "$T/f.jsonl" 600 198.18.1.1,1000,10,10 198.18.2.1,1000,10,20
+	to_rec "$T/f.jsonl" "$T/f.rec"
+	printf 'rank.max-routes = 2\n' > "$T/c.conf"
+	start -c "$T/c.conf"
+	exec 7> "$T/r.fifo"
+	cat "$T/a.rec" >&7
+	wait_for 5 has 198.18.2.1 198.18.2.0/24
+	head -c 20000 "$T/f.rec" > "$T/f.fifo"
+	wait_for 5 fib_has_two
+	printf 'rank.max-routes = 1\n' > "$T/c.conf"
+	kill -HUP "$PID"
+	wait_for 5 sh -c "[ \"\$(rec-json -t stats < '$T/out.rec' | tail -1 | jq .selected4)\" = 1 ]"
+	printf 'rank.max-routes = lots\n' > "$T/c.conf"
+	kill -HUP "$PID"
+	wait_for 5 grep -q "configuration unchanged" "$T/err"
+	kill -0 "$PID"
+	[ "$(rec-json -t stats < "$T/out.rec" | tail -1 | jq .selected4)" = 1 ]
+}

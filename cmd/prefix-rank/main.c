@@ -128,6 +128,36 @@ static int set(int c, const char *v, void *arg)
 	return -1;
 }
 
+/* SIGHUP: the selection knobs of the rank. keys are read again; inputs,
+ * output, control socket and time constant stay as started. A file with an
+ * error changes nothing. */
+static const char *config_path;
+
+static int reload_set(int c, const char *v, void *arg)
+{
+	switch (c) {
+	case 'r': case 'f': case 'o': case 'C': case 'q': case 'T': case O_REPLAY:
+		return 0;
+	}
+	return set(c, v, arg);
+}
+
+static int reload(struct pr_opts *o)
+{
+	struct conf c = { 0 };
+	struct pr_opts n = *o;
+	int rc = -1;
+
+	if (!config_path)
+		return 0;
+	if (conf_load(&c, config_path) == 0 && conf_apply(&c, "rank", opts, reload_set, &n, NULL) == 0) {
+		*o = n;
+		rc = 0;
+	}
+	conf_free(&c);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	static struct pr_opts o = {
@@ -144,6 +174,8 @@ int main(int argc, char **argv)
 		if (strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0)
 			config = argv[i + 1];
 	prog_config(&conf, config, "rank", opts, set, &o);
+	config_path = config;
+	o.reload = reload;
 	while ((c = getopt_long(argc, argv, "r:f:o:t:T:g:m:M:C:q:c:nhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':

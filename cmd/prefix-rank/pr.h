@@ -26,6 +26,7 @@ struct pr_opts {
 	double min_samples;
 	unsigned long long max4, max6, min_prefix;
 	bool replay, check;
+	int (*reload)(struct pr_opts *o);       /* SIGHUP */
 };
 
 enum in_kind { IN_ROUTES, IN_FLOWS };

@@ -347,6 +347,21 @@ static void on_tick(struct ev_loop *l, void *arg)
 	ev_timer_after(l, &pr->tick, (ar_msec)(pr->o->tick * 1000));
 }
 
+static void on_reload(struct ev_loop *l, void *arg)
+{
+	struct pr *pr = arg;
+
+	(void)l;
+	if (!pr->o->reload)
+		return;
+	if (pr->o->reload(pr->o) < 0)
+		log_err("reload: configuration unchanged");
+	else
+		log_info("reload: capacity %llu/%llu, min-value %g, min-prefix %llu, hysteresis %g",
+			 pr->o->max4, pr->o->max6, pr->o->min_value, pr->o->min_prefix,
+			 pr->o->hysteresis);
+}
+
 static void pr_free(struct pr *pr)
 {
 	for (int i = 0; i < pr->nin; i++) {
@@ -469,6 +484,7 @@ int pr_run(struct pr_opts *o)
 	}
 	for (int i = 0; i < pr.nin; i++)
 		ev_fd_add(pr.ev, pr.in[i].fd, POLLIN, on_input, &pr.in[i]);
+	ev_on_reload(pr.ev, on_reload, &pr);
 	ev_timer_init(&pr.tick, on_tick, &pr);
 	ev_timer_after(pr.ev, &pr.tick, (ar_msec)(o->tick * 1000));
 	ev_run(pr.ev);
