@@ -66,10 +66,10 @@ static void write_stats(struct push *p)
 	rw_u64(p->stats, "repaired", s->repaired);
 	rw_u64(p->stats, "resyncs", s->resyncs);
 	rw_u64(p->stats, "kept_stale", s->kept_stale);
-	rw_u64(p->stats, "malformed", p->rr ? rr_stats(p->rr)->bad[RR_BAD_SYNTAX] +
-		rr_stats(p->rr)->bad[RR_BAD_NOTMAP] + rr_stats(p->rr)->bad[RR_BAD_NOTYPE] +
-		rr_stats(p->rr)->bad[RR_BAD_FIELD] + rr_stats(p->rr)->bad[RR_BAD_MISSING] +
-		rr_stats(p->rr)->bad[RR_BAD_TOOBIG] + rr_stats(p->rr)->bad[RR_BAD_TRUNC] : 0);
+	uint64_t bad = 0;
+	for (int k = 0; p->rr && k < RR_BAD_N; k++)
+		bad += rr_stats(p->rr)->bad[k];
+	rw_u64(p->stats, "malformed", bad);
 	rw_u64(p->stats, "ignored", p->snap.ignored);
 	rw_u64(p->stats, "dropped", p->snap.dropped);
 	rw_f64(p->stats, "latency_ms", s->latency_ms);
