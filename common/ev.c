@@ -19,6 +19,7 @@ struct ev_loop {
 	size_t n, cap;
 	TAILQ_HEAD(, ev_timer) timers;
 	bool brk;
+	uint64_t round;                 /* run_timers() passes */
 	void (*reload_fn)(struct ev_loop *, void *);
 	void *reload_arg;
 };
@@ -144,6 +145,7 @@ void ev_timer_at(struct ev_loop *l, struct ev_timer *t, ar_msec deadline)
 	ev_timer_stop(l, t);
 	t->deadline = deadline;
 	t->armed = true;
+	t->round = l->round;
 	TAILQ_FOREACH(it, &l->timers, entry)
 		if (it->deadline > deadline) {
 			TAILQ_INSERT_BEFORE(it, t, entry);
@@ -163,12 +165,15 @@ void ev_on_reload(struct ev_loop *l, void (*fn)(struct ev_loop *, void *), void 
 	l->reload_arg = arg;
 }
 
+/* A callback that re-arms a timer for "now" must not run it again in the
+ * same round (a busy loop): timers armed during this round wait for the next. */
 static void run_timers(struct ev_loop *l)
 {
 	ar_msec now = ev_now();
 	struct ev_timer *t;
 
-	while ((t = TAILQ_FIRST(&l->timers)) && t->deadline <= now) {
+	l->round++;
+	while ((t = TAILQ_FIRST(&l->timers)) && t->deadline <= now && t->round != l->round) {
 		TAILQ_REMOVE(&l->timers, t, entry);
 		t->armed = false;
 		t->fn(l, t->arg);

@@ -23,6 +23,7 @@ struct ev_timer {
 	TAILQ_ENTRY(ev_timer) entry;
 	ar_msec deadline;
 	bool armed;
+	uint64_t round;         /* the loop's timer round it was armed in */
 	ev_timer_fn *fn;
 	void *arg;
 };

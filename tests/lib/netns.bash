@@ -69,7 +69,11 @@ netns_cleanup() {
 		wait "$p" 2>/dev/null || true
 	done
 	NETNS_PIDS=()
-	for ns in "${NETNS_LIST[@]}"; do
+	# Also the namespaces made in a subshell (NS=$(netns_add x)): they carry
+	# our prefix ($$ is the same in subshells) but never reached NETNS_LIST.
+	local made
+	made=$(ip netns list 2>/dev/null | awk -v p="$NETNS_PREFIX-" 'index($1, p) == 1 {print $1}')
+	for ns in "${NETNS_LIST[@]}" $made; do
 		# anything still running inside (e.g. a daemon that forked) dies with it
 		for p in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$p" 2>/dev/null || true; done
 		ip netns del "$ns" 2>/dev/null || true

@@ -9,7 +9,12 @@
 
 #include <signal.h>
 
-static int order[4], norder;
+static int order[4], norder, rearms;
+static void rearm(struct ev_loop *l, void *arg)
+{
+	rearms++;
+	ev_timer_after(l, arg, 0);      /* again "now": must wait for the next round */
+}
 static void fire(struct ev_loop *l, void *arg)
 {
 	(void)l;
@@ -49,6 +54,15 @@ int main(void)
 		ev_run_once(l, 100);
 	CHECK(norder == 2 && order[0] == 2 && order[1] == 1);
 	CHECK(ev_now() - start >= 30);
+
+	struct ev_timer busy;
+	ev_timer_init(&busy, rearm, &busy);
+	ev_timer_after(l, &busy, 0);
+	ev_run_once(l, 0);
+	CHECK(rearms == 1);
+	ev_run_once(l, 0);
+	CHECK(rearms == 2);
+	ev_timer_stop(l, &busy);
 
 	/* Signals: SIGHUP is a reload once, SIGTERM a stop that ends the loop;
 	 * SIGPIPE is ignored so writes see EPIPE. */
