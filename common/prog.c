@@ -20,6 +20,22 @@ noreturn void prog_usage(const char *usage, int status)
 	exit(status);
 }
 
+const char *prog_config_path(int argc, char **argv)
+{
+	const char *path = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if ((strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) && i + 1 < argc)
+			path = argv[++i];
+		else if (strncmp(argv[i], "--config=", 9) == 0)
+			path = argv[i] + 9;
+		else if (strncmp(argv[i], "-c", 2) == 0 && argv[i][2] != '\0' && argv[i][1] != '-')
+			path = argv[i] + 2;
+	}
+	return path;
+}
+
 void prog_config(struct conf *c, const char *path, const char *ns,
 		 const struct option *opts, conf_set_fn *set, void *arg)
 {

@@ -15,6 +15,11 @@ noreturn void prog_version(const char *name);
 /* Prints usage on stdout and exits 0 (--help) or on stderr and exits 2. */
 noreturn void prog_usage(const char *usage, int status);
 
+/* The config file named on the command line (-c FILE, -cFILE, --config FILE,
+ * --config=FILE), found before getopt runs so that the file is read first
+ * and the flags given on the command line win. NULL when there is none. */
+const char *prog_config_path(int argc, char **argv);
+
 /* Loads the config file (when path is not NULL), applies the shared keys and
  * the keys of namespace ns through set(). Exits 2 on any error. */
 void prog_config(struct conf *c, const char *path, const char *ns,

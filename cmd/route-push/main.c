@@ -154,10 +154,7 @@ int main(int argc, char **argv)
 	int c;
 
 	log_init("route-push");
-	/* the config file first, so that flags given here win */
-	for (int i = 1; i < argc - 1; i++)
-		if (strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0)
-			config = argv[i + 1];
+	config = prog_config_path(argc, argv);
 	prog_config(&conf, config, "push", opts, set, &o);
 	while ((c = getopt_long(argc, argv, "i:o:t:P:m:c:nhV", opts, NULL)) != -1) {
 		switch (c) {

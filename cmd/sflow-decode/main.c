@@ -150,13 +150,7 @@ int main(int argc, char **argv)
 	int c;
 
 	log_init("sflow-decode");
-	/* the config file first, so that flags given here win */
-	for (int i = 1; i < argc - 1; i++)
-		if (strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0)
-			config = argv[i + 1];
-	for (int i = 1; i < argc; i++)
-		if (strncmp(argv[i], "--config=", 9) == 0)
-			config = argv[i] + 9;
+	config = prog_config_path(argc, argv);
 	config_path = config;
 	prog_config(&conf, config, "sflow", opts, set, &o);
 	conf_free(&conf);       /* set() kept copies of what it needs */

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "prog.h"
 #include "unit.h"
 
 struct seen { int max; char listen[64]; int flag; };
@@ -99,5 +100,17 @@ int main(void)
 	conf_free(&c);
 	unlink(path);
 	unlink(errpath);
+
+	/* The config path is found before getopt, in every spelling. */
+	char *a1[] = { "p", "-q", "-c", "a.conf", "-x", NULL };
+	char *a2[] = { "p", "--config=b.conf", NULL };
+	char *a3[] = { "p", "-cc.conf", NULL };
+	char *a4[] = { "p", "--config", "d.conf", "--", "-c", "e.conf", NULL };
+	char *a5[] = { "p", "-c", NULL };
+	CHECK_STR(prog_config_path(5, a1), "a.conf");
+	CHECK_STR(prog_config_path(2, a2), "b.conf");
+	CHECK_STR(prog_config_path(2, a3), "c.conf");
+	CHECK_STR(prog_config_path(6, a4), "d.conf");
+	CHECK(prog_config_path(2, a5) == NULL);
 	return unit_done();
 }
