@@ -170,9 +170,7 @@ int main(int argc, char **argv)
 
 	log_init("prefix-rank");
 	/* the config file first, so that flags given here win */
-	for (int i = 1; i < argc - 1; i++)
-		if (strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0)
-			config = argv[i + 1];
+	config = prog_config_path(argc, argv);
 	prog_config(&conf, config, "rank", opts, set, &o);
 	config_path = config;
 	o.reload = reload;
