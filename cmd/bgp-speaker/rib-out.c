@@ -471,11 +471,14 @@ static void pack_announce(struct speaker *s, struct ro_ent **v, size_t n)
 	}
 	return;
 too_big:
+	/* cannot be sent: not announced, and withdrawn if the peer has an
+	 * older version (mark() queues that withdrawal) */
 	for (; i < n; i++) {
 		s->ro->skipped++;
 		attr_unref(s->ro, v[i]->want);
-		v[i]->want = NULL;      /* cannot be sent: not announced */
-		sent_done(s, v[i]);
+		v[i]->want = NULL;
+		mark(s->ro, v[i]);
+		maybe_free(s->ro, v[i]);
 	}
 }
 
