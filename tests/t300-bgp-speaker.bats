@@ -297,6 +297,8 @@ protocol bgp from_v6 {
 	connect retry time 1;
 	ipv6 { import all; export none; };
 }"
+	# BIRD sends a link-local next hop only once the address is usable
+	wait_for 10 bash -c "[ -z \"\$(ip -n $NS_B -6 addr show dev vb tentative)\" ] && [ -z \"\$(ip -n $NS_S -6 addr show dev vs tentative)\" ]"
 	bird_start "$T/bird.conf"
 	ip netns exec "$NS_S" bgp-speaker --local-as 65000 --router-id "$SPK_A4" --neighbor "$BIRD_A6" \
 		--listen "[$SPK_A6]:1181" --family ipv6 -r none > "$T/v6.rec" 2> "$T/v6.err" &
