@@ -116,3 +116,25 @@ for s in range(22):
 	run rank_last_fib "$T/out.rec"
 	assert_output "198.18.2.0/24 198.19.0.2 -"
 }
+
+@test "t428 a covering prefix that needs more-specifics is taken only if it covers more than what it displaces" {
+	# /16 (own 10 kB/s) needs 198.18.5.0/24 (5 kB/s, other next hop) with it;
+	# two other prefixes carry 9 and 8 kB/s.
+	rank_routes "$T/r3.jsonl" 198.18.0.0/16=198.19.0.1 198.18.5.0/24=198.19.0.2 \
+		198.19.1.0/24=198.19.0.3 198.19.2.0/24=198.19.0.4
+	to_rec "$T/r3.jsonl" "$T/r3.rec"
+	rank_flows "$T/f3.jsonl" 30 198.18.9.9,100,1,10 198.19.1.1,90,1,10 198.19.2.1,80,1,10 198.18.5.5,50,1,10
+	to_rec "$T/f3.jsonl" "$T/f3.rec"
+	# room for 2: the /16 and its /24 (15 kB/s) or the next two (17 kB/s)
+	prefix-rank --replay -m 2 -r "$T/r3.rec" -f "$T/f3.rec" > "$T/out.rec"
+	run rank_last_fib "$T/out.rec"
+	assert_output "198.19.1.0/24 198.19.0.3 -
+198.19.2.0/24 198.19.0.4 -"
+	# room for 3: the /16 and its /24 and the next one (24 kB/s) beat 22 kB/s
+	prefix-rank --replay -m 3 -r "$T/r3.rec" -f "$T/f3.rec" > "$T/out.rec"
+	run rank_last_fib "$T/out.rec"
+	assert_output "198.18.0.0/16 198.19.0.1 -
+198.18.5.0/24 198.19.0.2 198.18.0.0/16
+198.19.1.0/24 198.19.0.3 -"
+	rank_check_fib "$T/r3.jsonl" "$T/out.rec" 3 3
+}

@@ -90,26 +90,35 @@ static int res_push(struct sel_result *res, struct pfx *p)
 
 /* Count (or, with apply, make) the changes that selecting p implies in its
  * subtree. Returns -1 only when memory runs out while applying. */
+/* *gain: the traffic that taking p newly brings into the FIB (p's own and
+ * that of its subtree not yet under a selected prefix), at scale. */
 static int walk(struct rib_af *ra, struct pfx *p, const struct sel_params *sp, bool apply,
-		size_t *adds, size_t *dels, struct sel_result *res)
+		size_t *adds, size_t *dels, struct sel_result *res, double scale, double *gain)
 {
 	struct {
 		const struct pfx *q;
 		const struct path *eff;         /* what lookups under q resolve to */
+		bool covered;                   /* already under a selected prefix */
 	} st[130];
 	int top = 0;
 	struct pfx *q;
 
 	(void)ra;                       /* RB_NEXT does not need the head */
 	*adds = *dels = 0;
+	*gain = p->rate[sp->dir] * scale;
 	st[0].q = p;
 	st[0].eff = pfx_best(p);
+	st[0].covered = false;
 	for (q = RB_NEXT(pfx_tree, &ra->tree, p); q && pfx_covers(p, q);
 	     q = RB_NEXT(pfx_tree, &ra->tree, q)) {
 		const struct path *pe, *qb = pfx_best(q), *eff;
+		bool cov;
 		while (top > 0 && !pfx_covers(st[top].q, q))
 			top--;
 		pe = st[top].eff;
+		cov = st[top].covered || (q->flags & sp->bit);
+		if (!cov && (q->flags & PFX_ACTIVE))
+			*gain += q->rate[sp->dir] * scale;
 		if (q->flags & sp->bit) {
 			if (sp->prune && nh_same(qb, pe)) {
 				(*dels)++;
@@ -134,6 +143,7 @@ static int walk(struct rib_af *ra, struct pfx *p, const struct sel_params *sp, b
 		if (top + 1 < (int)(sizeof(st) / sizeof(st[0]))) {
 			st[++top].q = q;
 			st[top].eff = eff;
+			st[top].covered = cov;
 		}
 	}
 	return 0;
@@ -203,15 +213,33 @@ int select_run(struct rib *r, int af, const struct sel_params *sp, struct sel_re
 		if (a && sp->prune && nh_same(pfx_best(a), pfx_best(p)))
 			continue;               /* covered: the parent forwards it the same way */
 		if (sp->closure) {
-			walk(ra, p, sp, false, &adds, &dels, res);
+			double gain, alt = 0;
+			walk(ra, p, sp, false, &adds, &dels, res, r->scale, &gain);
 			if (count + 1 + adds - dels > sp->max)
 				continue;       /* it would not fit with what it must not hide */
+			/* Taking p with its more-specifics costs 1 + adds - dels slots;
+			 * whichever covers more traffic: that, or the candidates it
+			 * would push out at the end of the capacity (the ones ranked
+			 * between room - cost and room among the rest). */
+			size_t room = sp->max - count, cost = 1 + adds - dels;
+			for (size_t k = i + 1, n = 0; adds && k < sorted && n < room; k++) {
+				if ((c[k].p->flags & sp->bit) || pfx_covers(p, c[k].p))
+					continue;
+				if (n >= room - cost)
+					alt += c[k].p->rate[sp->dir] * r->scale;
+				n++;
+			}
+			if (adds && gain < alt)
+				continue;
 		}
 		if (res_push(res, p) < 0)
 			goto fail;
 		p->flags |= sp->bit;
-		if (sp->closure && walk(ra, p, sp, true, &adds, &dels, res) < 0)
-			goto fail;
+		if (sp->closure) {
+			double gain;
+			if (walk(ra, p, sp, true, &adds, &dels, res, r->scale, &gain) < 0)
+				goto fail;
+		}
 		count += 1 + adds - dels;
 	}
 	free(c);
