@@ -7,9 +7,11 @@
  * walk of the prefix tree), each more-specific resolves in the FIB to its
  * nearest selected ancestor; when that ancestor's next hop differs from its
  * own, it must be selected too (the closure). P is taken only when P and its
- * closure fit; otherwise P is left out and its traffic follows the default
- * route. Selected prefixes that resolve to the same next hop as their
- * selected parent are redundant and pruned, which frees their slot. */
+ * closure fit, and cover more traffic than the candidates they would push
+ * out; otherwise P is left out and its traffic follows the default route.
+ * Selected prefixes that resolve to the same next hop as their selected
+ * parent are redundant and pruned, which frees their slot. When the FIB is
+ * full, newcomers need min_new_pps worth of samples (evidence before churn). */
 #include <stdlib.h>
 #include <string.h>
 
