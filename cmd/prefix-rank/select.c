@@ -224,13 +224,9 @@ int select_run(struct rib *r, int af, const struct sel_params *sp, struct sel_re
 			 * would push out at the end of the capacity (the ones ranked
 			 * between room - cost and room among the rest). */
 			size_t room = sp->max - count, cost = 1 + adds - dels;
-			for (size_t k = i + 1, n = 0; adds && k < sorted && n < room; k++) {
-				if ((c[k].p->flags & sp->bit) || pfx_covers(p, c[k].p))
-					continue;
-				if (n >= room - cost)
+			for (size_t k = i + 1 + room - cost; adds && k <= i + room && k < sorted; k++)
+				if (!(c[k].p->flags & sp->bit) && !pfx_covers(p, c[k].p))
 					alt += c[k].p->rate[sp->dir] * r->scale;
-				n++;
-			}
 			if (adds && gain < alt)
 				continue;
 		}
