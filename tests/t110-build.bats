@@ -37,7 +37,7 @@ load lib/common
 		local name page; name=$(basename "$p"); page="$TOP_DIR/man/man1/$name.1"
 		[ -f "$page" ] || fail "no man page for $name"
 		for flag in $("$name" --help | grep -oE -- '--[a-z0-9][a-z0-9-]+' | sort -u); do
-			grep -qE -- "Fl -${flag#--}( |$)" "$page" || fail "$name: $flag is not in $page"
+			grep -qE -- "(Fl|, ) ?-${flag#--}( |$)" "$page" || fail "$name: $flag is not in $page"
 		done
 	done
 }
