@@ -273,7 +273,13 @@ int rec_decode(const msgpack_object *map, struct rec *out, msgpack_zone *zone,
 		else
 			*has |= bit;
 	}
-	uint64_t present = *has;
+	return rec_check_fields(s, base, *has, lenbits, bad, badkey);
+}
+
+int rec_check_fields(const struct rec_schema *s, char *base, uint64_t present,
+		     uint64_t lenbits, int *bad, const char **badkey)
+{
+	*(uint64_t *)base = present;
 	for (unsigned i = 0; i < s->n; i++) {
 		const struct rec_field *f = &s->f[i];
 		uint64_t bit = (uint64_t)1 << i;

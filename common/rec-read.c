@@ -11,7 +11,6 @@
 #include "rd.h"
 #include "rec-schema.h"
 
-#define RR_MAX_DEPTH 32
 #define RR_READ_CHUNK (256u * 1024)
 
 struct rec_reader {
@@ -25,6 +24,7 @@ struct rec_reader {
 	bool in_garbage;        /* inside a run of skipped bytes */
 	bool at_eof;            /* input ended: a partial value is truncated */
 	bool quiet;
+	bool keep_raw;          /* fill rec.obj (slower: builds msgpack objects) */
 	struct rr_stats st;
 	struct log_rl rl;
 };
@@ -76,6 +76,7 @@ int rr_fd(const struct rec_reader *r) { return r->fd; }
 const struct rr_stats *rr_stats(const struct rec_reader *r) { return &r->st; }
 uint64_t rr_offset(const struct rec_reader *r) { return r->last_off; }
 void rr_set_quiet(struct rec_reader *r, bool quiet) { r->quiet = quiet; }
+void rr_keep_raw(struct rec_reader *r, bool keep) { r->keep_raw = keep; }
 
 static void count_bad(struct rec_reader *r, int reason, uint64_t off, const char *key)
 {
@@ -154,21 +155,27 @@ int rr_feed(struct rec_reader *r, const void *p, size_t n)
 	return 0;
 }
 
-/* Length of the msgpack value at the front of rd: >0 complete, 0 need more
- * bytes, -1 not msgpack, -2 declares more than RR_MAX_RECORD. Iterative
- * over a count of values still to skip, so depth costs no stack. */
-static long scan_value(const uint8_t *p, size_t n)
+/* Iterative over a stack of "values still to skip" per nesting level, so
+ * depth costs no C stack and is bounded like msgpack-c's own unpacker. */
+long rec_scan_value(const uint8_t *p, size_t n)
 {
 	struct rd r = rd_init(p, n);
-	uint64_t pending = 1;   /* values still to skip */
-	unsigned depth = 0;
+	uint64_t pending[RR_MAX_DEPTH + 1];
+	unsigned level = 0;
 
-	while (pending > 0) {
+	pending[0] = 1;
+	for (;;) {
+		while (pending[level] == 0) {
+			if (level == 0)
+				return (long)(n - rd_left(&r));
+			level--;
+		}
+		pending[level]--;
+
 		uint8_t t;
 		uint64_t len = 0, add = 0;
 		if (rd_u8(&r, &t) < 0)
 			return 0;
-		pending--;
 		if (t <= 0x7f || t >= 0xe0 || t == 0xc0 || t == 0xc2 || t == 0xc3)
 			continue;
 		if ((t & 0xf0) == 0x80) {
@@ -208,19 +215,17 @@ static long scan_value(const uint8_t *p, size_t n)
 		}
 		if (len > RR_MAX_RECORD || add > RR_MAX_RECORD)
 			return -2;
-		if (add) {
-			/* Arrays and maps nest; the depth bound keeps msgpack-c's own
-			 * recursion (its stack is fixed) from failing on us. */
-			if (++depth > RR_MAX_DEPTH)
-				return -1;
-			pending += add;
-		}
 		if (rd_skip(&r, (size_t)len) < 0)
 			return 0;
 		if (n - rd_left(&r) > RR_MAX_RECORD)
 			return -2;
+		/* msgpack-c's unpacker counts an empty container as a level too */
+		bool container = (t & 0xe0) == 0x80 || (t >= 0xdc && t <= 0xdf);
+		if (container && level == RR_MAX_DEPTH)
+			return -1;
+		if (add)
+			pending[++level] = add;
 	}
-	return (long)(n - rd_left(&r));
 }
 
 int rr_next(struct rec_reader *r, struct rec *out)
@@ -229,7 +234,7 @@ int rr_next(struct rec_reader *r, struct rec *out)
 		const uint8_t *p = r->buf + r->start;
 		size_t avail = r->end - r->start;
 		uint64_t off = r->base_off + r->start;
-		long len = scan_value(p, avail);
+		long len = rec_scan_value(p, avail);
 
 		if (len == 0) {
 			if (r->at_eof)
@@ -260,16 +265,21 @@ int rr_next(struct rec_reader *r, struct rec *out)
 		r->start += (size_t)len;
 		r->last_off = off;
 
-		size_t uoff = 0;
-		msgpack_object obj;
-		msgpack_zone_clear(&r->zone);
-		if (msgpack_unpack((const char *)p, (size_t)len, &uoff, &r->zone, &obj) < 0) {
-			count_bad(r, RR_BAD_SYNTAX, off, NULL);
-			continue;
-		}
-		int bad;
+		int bad, rc;
 		const char *badkey;
-		if (rec_decode(&obj, out, &r->zone, &bad, &badkey) < 0) {
+		msgpack_zone_clear(&r->zone);
+		if (r->keep_raw) {
+			size_t uoff = 0;
+			msgpack_object obj;
+			if (msgpack_unpack((const char *)p, (size_t)len, &uoff, &r->zone, &obj) < 0) {
+				count_bad(r, RR_BAD_SYNTAX, off, NULL);
+				continue;
+			}
+			rc = rec_decode(&obj, out, &r->zone, &bad, &badkey);
+		} else {
+			rc = rec_decode_bytes(p, (size_t)len, out, &r->zone, &bad, &badkey);
+		}
+		if (rc < 0) {
 			count_bad(r, bad, off, badkey);
 			continue;
 		}

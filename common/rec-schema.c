@@ -151,6 +151,7 @@ struct key_index {
 	uint8_t start[REC_NTYPES][27];  /* bucket per first letter a..z, plus rest */
 	uint8_t count[REC_NTYPES][27];
 	uint8_t order[REC_NTYPES][64];  /* field indexes; 0x80 bit = length key */
+	uint8_t klen[REC_NTYPES][64];   /* length of that key: no strlen per lookup */
 	bool built;
 };
 static struct key_index idx;
@@ -167,10 +168,14 @@ static void build_index(void)
 		for (unsigned b = 0; b < 27; b++) {
 			idx.start[t][b] = (uint8_t)pos;
 			for (unsigned i = 0; i < s->n; i++) {
-				if (bucket(s->f[i].name[0]) == b)
+				if (bucket(s->f[i].name[0]) == b) {
+					idx.klen[t][pos] = (uint8_t)strlen(s->f[i].name);
 					idx.order[t][pos++] = (uint8_t)i;
-				if (s->f[i].lenkey && bucket(s->f[i].lenkey[0]) == b)
+				}
+				if (s->f[i].lenkey && bucket(s->f[i].lenkey[0]) == b) {
+					idx.klen[t][pos] = (uint8_t)strlen(s->f[i].lenkey);
 					idx.order[t][pos++] = (uint8_t)(i | 0x80);
+				}
 			}
 			idx.count[t][b] = (uint8_t)(pos - idx.start[t][b]);
 		}
@@ -187,12 +192,14 @@ const struct rec_field *rec_field_find(const struct rec_schema *s, const char *k
 	if (len == 0)
 		return NULL;
 	unsigned b = bucket(key[0]);
-	for (unsigned j = 0; j < idx.count[t][b]; j++) {
-		uint8_t e = idx.order[t][idx.start[t][b] + j];
+	for (unsigned j = idx.start[t][b]; j < (unsigned)idx.start[t][b] + idx.count[t][b]; j++) {
+		/* Keys from the wire may hold NUL bytes: lengths first, then bytes. */
+		if (idx.klen[t][j] != len)
+			continue;
+		uint8_t e = idx.order[t][j];
 		const struct rec_field *f = &s->f[e & 0x7f];
 		const char *name = (e & 0x80) ? f->lenkey : f->name;
-		/* Keys from the wire may hold NUL bytes: compare lengths first. */
-		if (strlen(name) == len && memcmp(name, key, len) == 0) {
+		if (memcmp(name, key, len) == 0) {
 			*is_len = (e & 0x80) != 0;
 			return f;
 		}

@@ -47,4 +47,18 @@ const struct rec_schema *rec_schema(enum rec_type t);
 const struct rec_field *rec_field_find(const struct rec_schema *s, const char *key,
 				       size_t len, bool *is_len);
 
+/* Internal to the record reader and decoders. */
+/* Length of the msgpack value at p: >0 complete, 0 need more bytes, -1 not
+ * msgpack (or nested deeper than RR_MAX_DEPTH), -2 larger than RR_MAX_RECORD. */
+long rec_scan_value(const uint8_t *p, size_t n);
+#define RR_MAX_DEPTH 32
+/* Typed decode straight from the bytes of one framed map (rec-fast.c);
+ * same contract as rec_decode(), but out->obj is left empty. */
+int rec_decode_bytes(const uint8_t *p, size_t len, struct rec *out, msgpack_zone *zone,
+		     int *bad, const char **badkey);
+/* The checks after all keys are read: required fields, prefix/length pairs,
+ * host bits. Sets the struct's has bits. */
+int rec_check_fields(const struct rec_schema *s, char *base, uint64_t present,
+		     uint64_t lenbits, int *bad, const char **badkey);
+
 #endif

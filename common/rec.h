@@ -164,7 +164,9 @@ struct rec_sync {
 
 struct rec {
 	enum rec_type type;
-	msgpack_object obj;             /* the whole map, valid until next rr_next() */
+	msgpack_object obj;             /* the whole map, valid until next rr_next(),
+					 * when the reader was asked rr_keep_raw();
+					 * otherwise type MSGPACK_OBJECT_NIL */
 	union {
 		struct rec_flow flow;
 		struct rec_counter counter;
@@ -233,6 +235,10 @@ const struct rr_stats *rr_stats(const struct rec_reader *r);
 uint64_t rr_offset(const struct rec_reader *r);
 /* Log malformed input (default on). */
 void rr_set_quiet(struct rec_reader *r, bool quiet);
+/* Also hand out each record as a msgpack object in rec.obj (rec-json, tools
+ * that copy records). Off by default: typed decoding straight from the bytes
+ * is several times faster. */
+void rr_keep_raw(struct rec_reader *r, bool keep);
 
 /* ---- Writing ---- */
 

@@ -25,6 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct rec_reader *r = rr_new(-1, "fuzz");
 		struct rec rec;
 		rr_set_quiet(r, true);
+		rr_keep_raw(r, true);
 		rr_feed(r, p, len);
 		while (rr_next(r, &rec) == 1) {
 			json_t *back = record_to_json(&rec);

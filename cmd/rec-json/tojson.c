@@ -155,6 +155,7 @@ int records_to_json(int fd, const char *name, FILE *out, const struct rj_opts *o
 		return 1;
 	}
 	rr_set_quiet(r, o->quiet && !o->strict);
+	rr_keep_raw(r, true);   /* the JSON view shows every key, known or not */
 	for (;;) {
 		ssize_t n = rr_fill(r);
 		if (n < 0) {

@@ -114,7 +114,17 @@ static void test_all_types(void)
 	rw_end(w);
 	CHECK(rw_records(w) == 6);
 
+	/* Fast path (typed only): stats come without their map. */
 	struct rec_reader *r = reader_of(w);
+	int k = 0;
+	while (rr_next(r, &rec) == 1)
+		if (k++ == 4)
+			CHECK(rec.type == REC_STATS && rec.obj.type == MSGPACK_OBJECT_NIL);
+	CHECK(k == 6);
+	rr_free(r);
+
+	r = reader_of(w);
+	rr_keep_raw(r, true);
 	CHECK(rr_next(r, &rec) == 1 && rec.type == REC_FLOW);
 	CHECK(rec.u.flow.rate == 1000 && rec.u.flow.ts == f.ts && rec.u.flow.dropped);
 	CHECK(REC_HAS(&rec.u.flow, FLOW_DST) && !REC_HAS(&rec.u.flow, FLOW_SRC));
@@ -224,9 +234,46 @@ static void test_pipe(void)
 	close(fds[1]);
 }
 
+/* Nesting is bounded by depth, not by the number of arrays: a route with
+ * 100 large communities (100 nested arrays) is well-formed. */
+static void test_many_arrays(void)
+{
+	static uint32_t lc[300];
+	struct rec_writer *w = rw_new(-1);
+	struct rec_route rt = { 0 };
+	struct rec rec;
+	char err[64];
+	for (int i = 0; i < 300; i++)
+		lc[i] = (uint32_t)i;
+	rt.op = ROUTE_ADD;
+	prefix_parse("198.18.0.0/15", &rt.prefix, err, sizeof(err));
+	rt.lcommunities = (struct u32s){ lc, 300 };
+	rt.has = 1ull << ROUTE_OP | 1ull << ROUTE_PREFIX | 1ull << ROUTE_LCOMMUNITIES;
+	rw_route(w, &rt);
+	for (int raw = 0; raw < 2; raw++) {
+		struct rec_reader *r = reader_of(w);
+		rr_keep_raw(r, raw);
+		CHECK(rr_next(r, &rec) == 1 && rec.type == REC_ROUTE);
+		CHECK(rec.u.route.lcommunities.n == 300 && rec.u.route.lcommunities.v[299] == 299);
+		rr_free(r);
+	}
+	/* 33 levels of nesting is more than msgpack-c's unpacker takes: refused. */
+	struct rec_reader *r = rr_new(-1, "t");
+	rr_set_quiet(r, true);
+	FEED(r, "\x82\xa4type\xa4sync\xa1x");
+	for (int i = 0; i < 33; i++)
+		FEED(r, "\x91");
+	FEED(r, "\x01");
+	CHECK(rr_next(r, &rec) == 0);
+	CHECK(rr_stats(r)->bad[RR_BAD_SYNTAX] == 1);
+	rr_free(r);
+	rw_free(w);
+}
+
 int main(void)
 {
 	unit_name = "test-rec";
+	test_many_arrays();
 	test_route();
 	test_all_types();
 	test_malformed();
