@@ -69,6 +69,19 @@ static const struct rec_field counter_fields[CTR_NFIELDS] = {
 	F(struct rec_counter, "indiscards", K_U32, indiscards),
 	F(struct rec_counter, "outdiscards", K_U32, outdiscards),
 	F(struct rec_counter, "ts", K_U64, ts),
+	F(struct rec_counter, "alignerrors", K_U32, alignerrors),
+	F(struct rec_counter, "fcserrors", K_U32, fcserrors),
+	F(struct rec_counter, "singlecollisions", K_U32, singlecoll),
+	F(struct rec_counter, "multiplecollisions", K_U32, multicoll),
+	F(struct rec_counter, "sqeerrors", K_U32, sqeerrors),
+	F(struct rec_counter, "deferred", K_U32, deferred),
+	F(struct rec_counter, "latecollisions", K_U32, latecoll),
+	F(struct rec_counter, "excessivecollisions", K_U32, excesscoll),
+	F(struct rec_counter, "mactxerrors", K_U32, mactxerrors),
+	F(struct rec_counter, "carriererrors", K_U32, carriererrors),
+	F(struct rec_counter, "toolong", K_U32, toolong),
+	F(struct rec_counter, "macrxerrors", K_U32, macrxerrors),
+	F(struct rec_counter, "symbolerrors", K_U32, symbolerrors),
 };
 
 static const struct rec_field route_fields[ROUTE_NFIELDS] = {

@@ -93,6 +93,10 @@ enum counter_field {
 	CTR_AGENT, CTR_SUBAGENT, CTR_DS, CTR_IFINDEX, CTR_IFTYPE, CTR_SPEED,
 	CTR_IFSTATUS, CTR_INOCTETS, CTR_OUTOCTETS, CTR_INPKTS, CTR_OUTPKTS,
 	CTR_INERRORS, CTR_OUTERRORS, CTR_INDISCARDS, CTR_OUTDISCARDS, CTR_TS,
+	/* ethernet interface counters (sFlow 0:2, dot3Stats of RFC 3635) */
+	CTR_ALIGNERRORS, CTR_FCSERRORS, CTR_SINGLECOLL, CTR_MULTICOLL, CTR_SQEERRORS,
+	CTR_DEFERRED, CTR_LATECOLL, CTR_EXCESSCOLL, CTR_MACTXERRORS, CTR_CARRIERERRORS,
+	CTR_TOOLONG, CTR_MACRXERRORS, CTR_SYMBOLERRORS,
 	CTR_NFIELDS
 };
 
@@ -105,6 +109,9 @@ struct rec_counter {
 	uint64_t inoctets, outoctets, inpkts, outpkts;
 	uint32_t inerrors, outerrors, indiscards, outdiscards;
 	uint64_t ts;
+	uint32_t alignerrors, fcserrors, singlecoll, multicoll, sqeerrors, deferred,
+		 latecoll, excesscoll, mactxerrors, carriererrors, toolong, macrxerrors,
+		 symbolerrors;
 };
 
 enum route_field {

@@ -39,7 +39,7 @@ setup() { need_cmd tshark python3; }
 	done
 }
 
-@test "t210: counter samples (generic interface) agree with tshark" {
+@test "t210: counter samples (generic interface and ethernet) agree with tshark" {
 	need_shared_data sflow/tcpdump-sflow_multiple_counter_30_pdus.pcap
 	for f in tcpdump-sflow_multiple_counter_30_pdus tcpdump-sflow-print-v6; do
 		f=$SHARED_DATA/sflow/$f.pcap
@@ -50,6 +50,11 @@ setup() { need_cmd tshark python3; }
 		assert_output --regexp "^[1-9][0-9]* counter samples agree with tshark$"
 		echo "# $(basename "$f"): $output" >&3
 	done
+	# the ethernet (dot3) counters are really there, with non-zero values
+	f=$SHARED_DATA/sflow/tcpdump-sflow_multiple_counter_30_pdus.pcap
+	run bash -c "sflow-decode -q -s 0 --counters -r '$f' 2>/dev/null | rec-json -t counter | jq -s 'map(.fcserrors // empty) | length, add'"
+	assert_line --index 0 142
+	assert_line --index 1 28
 }
 
 @test "t210: the malformed tcpdump capture is counted and skipped, no crash" {

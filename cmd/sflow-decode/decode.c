@@ -230,9 +230,10 @@ static void counter_record(struct sf_decoder *d, void *ctx, uint32_t tag, struct
 			cc->any = true;
 		break;
 	case CTR_ETHERNET:
-		/* 13 dot3 counters; nothing in the counter record yet */
-		if (rd_left(rec) < 13 * 4)
+		if (sf_counter_ethernet(cc->c, rec) == -1)
 			d->st.rbad[SF_RBAD_COUNTER]++;
+		else
+			cc->any = true;
 		break;
 	default:
 		d->st.other_records++;

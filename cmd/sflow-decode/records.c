@@ -262,6 +262,32 @@ void sf_flow_record(struct sf_decoder *d, struct rec_flow *f, struct sf_fstate *
 	}
 }
 
+/* ethernet_counters (0:2): the 13 dot3Stats counters, in the order of
+ * sFlow v5's structure, into the counter record's fields of the same order. */
+int sf_counter_ethernet(struct rec_counter *c, struct rd *r)
+{
+	uint32_t v[13];
+	for (int i = 0; i < 13; i++)
+		if (rd_u32(r, &v[i]) == -1)
+			return -1;
+	c->alignerrors = v[0];
+	c->fcserrors = v[1];
+	c->singlecoll = v[2];
+	c->multicoll = v[3];
+	c->sqeerrors = v[4];
+	c->deferred = v[5];
+	c->latecoll = v[6];
+	c->excesscoll = v[7];
+	c->mactxerrors = v[8];
+	c->carriererrors = v[9];
+	c->toolong = v[10];
+	c->macrxerrors = v[11];
+	c->symbolerrors = v[12];
+	for (int fld = CTR_ALIGNERRORS; fld <= CTR_SYMBOLERRORS; fld++)
+		REC_SET(c, fld);
+	return 0;
+}
+
 int sf_counter_generic(struct rec_counter *c, struct rd *r)
 {
 	uint32_t ifindex, iftype, dir, status, inu, inm, inb, indisc, inerr, unk;

@@ -106,6 +106,7 @@ void sf_flow_record(struct sf_decoder *d, struct rec_flow *f, struct sf_fstate *
 		    uint32_t tag, struct rd *rec);
 /* Generic interface counters (0:1) into c; -1 when short. */
 int sf_counter_generic(struct rec_counter *c, struct rd *r);
+int sf_counter_ethernet(struct rec_counter *c, struct rd *r);
 
 /* Sampled packet header parsing (header.c), exposed for the decoder. */
 enum sf_hdrproto {
