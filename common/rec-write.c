@@ -2,6 +2,8 @@
  * a FIFO or a file, blocking or not; the caller learns "would block" and
  * EPIPE instead of being stopped by them. */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -317,4 +319,27 @@ int rw_raw(struct rec_writer *w, const msgpack_object *obj)
 	if (rw_pending(w) >= RW_FLUSH_AT && rw_flush(w) < 0)
 		return -1;
 	return 0;
+}
+
+int rw_replace_file(struct rec_writer *w, const char *path)
+{
+	char tmp[4096];
+	size_t len;
+	const char *p = rw_data(w, &len);
+	int fd, rc = -1;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd >= 0) {
+		ssize_t n = write(fd, p, len);
+		if (close(fd) == 0 && n == (ssize_t)len && rename(tmp, path) == 0)
+			rc = 0;
+		else
+			unlink(tmp);
+	}
+	rw_set_fd(w, -1);
+	return rc;
 }

@@ -295,6 +295,11 @@ msgpack_packer *rw_packer(struct rec_writer *w);
 /* The bytes not yet written (a scratch writer on fd -1 is a record builder). */
 const char *rw_data(const struct rec_writer *w, size_t *len);
 
+/* Write what a scratch writer (fd -1) holds to path atomically (path.tmp,
+ * then rename), and empty the writer: a file that always holds the last
+ * stats record, for `active-route status` to read. 0, or -1 with errno. */
+int rw_replace_file(struct rec_writer *w, const char *path);
+
 /* ---- Files and FIFOs ---- */
 /* "-" is stdin/stdout. Outputs open O_WRONLY (a FIFO waits for its reader
  * unless nonblock). Return the fd or -1 with errno. */

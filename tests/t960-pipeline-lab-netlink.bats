@@ -131,6 +131,9 @@ kill_and_converge() {
 	done
 	assert_line --regexp "^prefix-rank IPv4: RIB [0-9]{5} prefixes, top [0-9]+ carry [0-9]+% of [0-9]+ bytes/s"
 	assert_line --regexp "^route-push: [1-9][0-9]* IPv4 and [0-9]+ IPv6 routes of protocol 196 installed in table main"
+	# the stages' own last stats (--stats files): selection and sFlow input
+	assert_line --regexp "^prefix-rank: RIB [0-9]{5} IPv4 \+ [0-9]+ IPv6, selected [1-9][0-9]* \+ [0-9]+ .*% of traffic, churn [0-9]+ "
+	assert_line --regexp "^sflow-decode: [1-9][0-9]* datagrams, [1-9][0-9]* flow records, 0 malformed, [0-9]+ datagrams lost upstream, [0-9]+ dropped by the kernel"
 }
 
 @test "t964 routes leave the kernel FIB after their traffic stops" {

@@ -30,6 +30,7 @@ static const char usage[] =
 	"      --replay              inputs are recordings: time from flow timestamps,\n"
 	"                            routes read first, exit at the end of input\n"
 	"  -C, --control PATH        answer queries on this Unix socket\n"
+	"      --stats PATH          keep the last stats record in PATH (replaced each tick)\n"
 	"  -q, --query QUERY         ask a running prefix-rank (with -C) and print the JSON\n"
 	"      --log-level LEVEL     error, warn, info or debug\n"
 	"  -c, --config FILE         read the rank. keys of FILE first\n"
@@ -37,7 +38,7 @@ static const char usage[] =
 	"  -h, --help                this text\n"
 	"  -V, --version             print the version\n";
 
-enum { O_MINVALUE = 256, O_MINPREFIX, O_HYST, O_MINSAMP, O_REPLAY, O_LOGLEVEL };
+enum { O_MINVALUE = 256, O_MINPREFIX, O_HYST, O_MINSAMP, O_REPLAY, O_LOGLEVEL, O_STATS };
 
 static const struct option opts[] = {
 	{ "routes", required_argument, NULL, 'r' },
@@ -54,6 +55,7 @@ static const struct option opts[] = {
 	{ "min-samples", required_argument, NULL, O_MINSAMP },
 	{ "replay", no_argument, NULL, O_REPLAY },
 	{ "control", required_argument, NULL, 'C' },
+	{ "stats", required_argument, NULL, O_STATS },
 	{ "query", required_argument, NULL, 'q' },
 	{ "log-level", required_argument, NULL, O_LOGLEVEL },
 	{ "config", required_argument, NULL, 'c' },
@@ -115,6 +117,9 @@ static int set(int c, const char *v, void *arg)
 		return 0;
 	case 'q':
 		o->query = strdup(v);
+		return 0;
+	case O_STATS:
+		o->stats = strdup(v);
 		return 0;
 	case O_LOGLEVEL:
 		if (log_level_parse(v, &lvl) == -1) {

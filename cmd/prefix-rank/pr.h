@@ -17,6 +17,7 @@ struct pr_opts {
 	int nroutes, nflows;
 	const char *output;             /* "-" = stdout */
 	const char *control;
+	const char *stats;              /* file holding the last stats record */
 	const char *query;
 	double tick;                    /* seconds */
 	double tau;                     /* --time-constant, seconds */
@@ -58,6 +59,8 @@ struct pr {
 	bool have_time;
 	struct rec_writer *out;
 	bool out_fifo, out_nonblock, out_failed;
+	struct rec_writer *stats;       /* builds the --stats file's record */
+	struct log_rl rl_stats;
 	struct sel_result prev[2], cur[2];
 	uint64_t pushed_added, pushed_removed;  /* selection changes so far */
 	uint64_t gone, gone_seen;       /* selected prefixes that left the RIB */

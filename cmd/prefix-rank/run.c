@@ -377,6 +377,7 @@ static void pr_free(struct pr *pr)
 	}
 	if (pr->out)
 		rw_free(pr->out);
+	rw_free(pr->stats);
 	if (pr->ev)
 		ev_free(pr->ev);
 	rib_free(&pr->rib);
@@ -468,6 +469,8 @@ int pr_run(struct pr_opts *o)
 		}
 		pr.out = rw_new(fd);
 	}
+	if (o->stats)
+		pr.stats = rw_new(-1);
 	if (o->replay) {
 		rc = replay(&pr);
 		goto out;

@@ -1,8 +1,10 @@
 /* The FIB snapshot written each tick: sync begin, one route record per
  * selected prefix (with its value and covering selected parent), sync end,
  * then a stats record. */
+#include <errno.h>
 #include <string.h>
 
+#include "log.h"
 #include "pr.h"
 
 void pfx_route(const struct rib *r, const struct pfx *p, struct rec_route *rt)
@@ -46,6 +48,8 @@ static double pct(double part, double whole)
 	return whole > 0 ? 100.0 * part / whole : 0;
 }
 
+static void stats_record(struct pr *pr, struct rec_writer *w);
+
 void snapshot_write(struct pr *pr)
 {
 	struct rec_writer *w = pr->out;
@@ -73,7 +77,19 @@ void snapshot_write(struct pr *pr)
 	}
 	s.phase = SYNC_END;
 	rw_sync(w, &s);
+	stats_record(pr, w);
+	if (pr->stats) {
+		stats_record(pr, pr->stats);
+		if (rw_replace_file(pr->stats, pr->o->stats) < 0)
+			log_rl(&pr->rl_stats, LOG_WARN, "cannot write %s: %s", pr->o->stats,
+			       strerror(errno));
+	}
+}
 
+/* The stats record after each snapshot (and in the --stats file). */
+static void stats_record(struct pr *pr, struct rec_writer *w)
+{
+	struct rib *r = &pr->rib;
 	const struct sel_result *s4 = &pr->prev[0], *s6 = &pr->prev[1];
 	rw_begin(w, "stats");
 	rw_str(w, "stage", "prefix-rank");

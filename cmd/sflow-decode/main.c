@@ -10,7 +10,8 @@
 
 static const char usage[] =
 	"usage: sflow-decode [-nq] [--counters] [-c FILE] [-a LIST] [-p PORT] [-o FILE]\n"
-	"                    [-s SECONDS] [--limit N] [--rcvbuf BYTES] [--log-level LEVEL]\n"
+	"                    [-s SECONDS] [--stats PATH] [--limit N] [--rcvbuf BYTES]\n"
+	"                    [--log-level LEVEL]\n"
 	"                    (-l ADDR[:PORT] ... | -r FILE)\n"
 	"  sFlow v5 datagrams to flow (and counter) records on stdout\n"
 	"  -l, --listen ADDR[:PORT]  receive UDP here (repeatable; port 6343)\n"
@@ -20,6 +21,7 @@ static const char usage[] =
 	"  -a, --agents LIST         accept only these agents (ADDR[/LEN],...)\n"
 	"      --counters            also write counter records\n"
 	"  -s, --stats-interval SEC  stats record interval (default 10, 0 = none)\n"
+	"      --stats PATH          keep the last stats record in PATH (replaced each interval)\n"
 	"      --rcvbuf BYTES        socket receive buffer (default 8388608)\n"
 	"      --limit N             stop after N datagrams\n"
 	"      --max-sources N       sequence-tracking table size (default 65536)\n"
@@ -30,7 +32,7 @@ static const char usage[] =
 	"  -h, --help                this text\n"
 	"  -V, --version             print the version\n";
 
-enum { O_COUNTERS = 256, O_RCVBUF, O_LIMIT, O_MAXSRC, O_LOGLEVEL };
+enum { O_COUNTERS = 256, O_RCVBUF, O_LIMIT, O_MAXSRC, O_LOGLEVEL, O_STATS };
 
 static const struct option opts[] = {
 	{ "listen", required_argument, NULL, 'l' },
@@ -39,6 +41,7 @@ static const struct option opts[] = {
 	{ "port", required_argument, NULL, 'p' },
 	{ "agents", required_argument, NULL, 'a' },
 	{ "counters", no_argument, NULL, O_COUNTERS },
+	{ "stats", required_argument, NULL, O_STATS },
 	{ "stats-interval", required_argument, NULL, 's' },
 	{ "rcvbuf", required_argument, NULL, O_RCVBUF },
 	{ "limit", required_argument, NULL, O_LIMIT },
@@ -81,6 +84,10 @@ static int set(int c, const char *v, void *arg)
 		if (o->agents == NULL && (o->agents = filter_new()) == NULL)
 			return -1;
 		return filter_add(o->agents, v);
+	case O_STATS:
+		free((void *)o->stats);
+		o->stats = strdup(v);
+		return o->stats ? 0 : -1;
 	case O_COUNTERS:
 		/* in the config file: "sflow.counters = yes|no" */
 		o->counters = !(v != NULL && (strcmp(v, "no") == 0 || strcmp(v, "0") == 0 ||

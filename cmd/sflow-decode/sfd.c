@@ -52,7 +52,9 @@ int sfd_init(struct sfd *s, const struct sfd_opts *o)
 			fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);  /* udp.c decides */
 		rw_set_fd(s->w, fd);
 	}
-	if (s->dec.seq == NULL || s->w == NULL) {
+	if (o->stats != NULL)
+		s->statsw = rw_new(-1);
+	if (s->dec.seq == NULL || s->w == NULL || (o->stats != NULL && s->statsw == NULL)) {
 		log_err("out of memory");
 		return -1;
 	}
@@ -67,6 +69,7 @@ void sfd_fini(struct sfd *s)
 	filter_free((struct agent_filter *)s->dec.filter);
 	seq_free(s->dec.seq);
 	rw_free(s->w);
+	rw_free(s->statsw);
 }
 
 void sfd_datagram(struct sfd *s, const uint8_t *p, size_t n, uint64_t ts)
@@ -102,12 +105,11 @@ int sfd_drain(struct sfd *s)
 	return 0;
 }
 
+static void stats_record(struct sfd *s, struct rec_writer *w);
+
 /* One key per counter; the names are the summary's too. */
 void sfd_stats_tick(struct sfd *s, bool force)
 {
-	const struct sf_stats *st = &s->dec.st;
-	char key[48];
-
 	if (s->o->stats_interval <= 0)
 		return;
 	if (!force) {
@@ -116,47 +118,62 @@ void sfd_stats_tick(struct sfd *s, bool force)
 			return;
 		s->next_stats = now + (ar_msec)(s->o->stats_interval * 1000);
 	}
-	rw_begin(s->w, "stats");
-	rw_str(s->w, "stage", "sflow-decode");
-	rw_u64(s->w, "datagrams", st->datagrams);
-	rw_u64(s->w, "bytes", st->bytes);
-	rw_u64(s->w, "filtered", st->filtered);
-	rw_u64(s->w, "malformed", st->malformed);
+	stats_record(s, s->w);
+	if (s->statsw) {
+		stats_record(s, s->statsw);
+		if (rw_replace_file(s->statsw, s->o->stats) < 0)
+			log_rl(&s->rl_stats, LOG_WARN, "cannot write %s: %s", s->o->stats,
+			       strerror(errno));
+	}
+}
+
+/* One stats record into w (the output stream, or the --stats file). */
+static void stats_record(struct sfd *s, struct rec_writer *w)
+{
+	const struct sf_stats *st = &s->dec.st;
+	char key[48];
+
+	rw_begin(w, "stats");
+	rw_str(w, "stage", "sflow-decode");
+	rw_u64(w, "datagrams", st->datagrams);
+	rw_u64(w, "bytes", st->bytes);
+	rw_u64(w, "filtered", st->filtered);
+	rw_u64(w, "malformed", st->malformed);
 	for (int i = 0; i < SF_BAD_N; i++) {
 		snprintf(key, sizeof(key), "bad_%s", sf_bad_name(i));
-		rw_u64(s->w, key, st->bad[i]);
+		rw_u64(w, key, st->bad[i]);
 	}
 	for (int i = 0; i < SF_RBAD_N; i++) {
 		snprintf(key, sizeof(key), "badrec_%s", sf_rbad_name(i));
-		rw_u64(s->w, key, st->rbad[i]);
+		rw_u64(w, key, st->rbad[i]);
 	}
-	rw_u64(s->w, "flow_samples", st->flow_samples);
-	rw_u64(s->w, "counter_samples", st->counter_samples);
-	rw_u64(s->w, "discard_samples", st->discard_samples);
-	rw_u64(s->w, "other_samples", st->other_samples);
-	rw_u64(s->w, "other_records", st->other_records);
-	rw_u64(s->w, "headers_truncated", st->headers_truncated);
-	rw_u64(s->w, "flows", st->flows_out);
-	rw_u64(s->w, "counters", st->counters_out);
-	rw_u64(s->w, "dgram_lost", st->dgram_lost);
-	rw_u64(s->w, "dgram_reordered", st->dgram_reordered);
-	rw_u64(s->w, "sample_lost", st->sample_lost);
-	rw_u64(s->w, "sample_reordered", st->sample_reordered);
-	rw_u64(s->w, "restarts", st->restarts);
-	rw_u64(s->w, "untracked", st->untracked);
-	rw_u64(s->w, "aspath_cut", s->dec.aspath_cut);
+	rw_u64(w, "flow_samples", st->flow_samples);
+	rw_u64(w, "counter_samples", st->counter_samples);
+	rw_u64(w, "discard_samples", st->discard_samples);
+	rw_u64(w, "other_samples", st->other_samples);
+	rw_u64(w, "other_records", st->other_records);
+	rw_u64(w, "headers_truncated", st->headers_truncated);
+	rw_u64(w, "flows", st->flows_out);
+	rw_u64(w, "counters", st->counters_out);
+	rw_u64(w, "dgram_lost", st->dgram_lost);
+	rw_u64(w, "dgram_reordered", st->dgram_reordered);
+	rw_u64(w, "sample_lost", st->sample_lost);
+	rw_u64(w, "sample_reordered", st->sample_reordered);
+	rw_u64(w, "restarts", st->restarts);
+	rw_u64(w, "untracked", st->untracked);
+	rw_u64(w, "aspath_cut", s->dec.aspath_cut);
 	if (s->o->read != NULL) {
-		rw_u64(s->w, "packets", s->in.packets);
-		rw_u64(s->w, "not_sflow", s->in.not_sflow);
-		rw_u64(s->w, "fragments", s->in.fragments);
-		rw_u64(s->w, "capture_truncated", s->in.truncated);
+		rw_u64(w, "packets", s->in.packets);
+		rw_u64(w, "not_sflow", s->in.not_sflow);
+		rw_u64(w, "fragments", s->in.fragments);
+		rw_u64(w, "capture_truncated", s->in.truncated);
 	} else {
-		rw_u64(s->w, "kernel_drops", s->in.kernel_drops);
-		rw_u64(s->w, "oversize", s->in.oversize);
-		rw_u64(s->w, "output_wait", s->in.output_wait);
-		rw_u64(s->w, "output_reopen", s->in.output_reopen);
+		rw_u64(w, "kernel_drops", s->in.kernel_drops);
+		rw_u64(w, "oversize", s->in.oversize);
+		rw_u64(w, "output_wait", s->in.output_wait);
+		rw_u64(w, "output_reopen", s->in.output_reopen);
 	}
-	rw_end(s->w);
+	rw_end(w);
 }
 
 void sfd_summary(const struct sfd *s)

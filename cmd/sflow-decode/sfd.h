@@ -23,6 +23,7 @@ struct sfd_opts {
 	struct agent_filter *agents;    /* NULL: accept every agent */
 	bool counters;                  /* write counter records */
 	double stats_interval;          /* seconds; 0 = no stats records */
+	const char *stats;              /* file holding the last stats record */
 	unsigned long long limit;       /* stop after this many datagrams; 0 = none */
 	unsigned long long max_sources; /* sequence table size */
 	bool quiet;                     /* no summary at exit */
@@ -48,6 +49,8 @@ struct sfd {
 	const struct sfd_opts *o;
 	struct sf_decoder dec;
 	struct rec_writer *w;
+	struct rec_writer *statsw;      /* builds the --stats file's record */
+	struct log_rl rl_stats;
 	struct in_stats in;
 	ar_msec next_stats;
 	bool done;                      /* --limit reached */
