@@ -233,6 +233,35 @@ sync end"
 	grep -q "route refresh sent (enhanced)" "$T/learn.err"
 }
 
+# CPU seconds (user + system) a process has used, in clock ticks
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+@test "a quiet table: the reader's exit is noticed without an UPDATE, the next reader gets it all" {
+	lab_setup
+	gen_upstream 100 10
+	bird_conf "$T/bird.conf"
+	bird_start "$T/bird.conf"
+	mkfifo "$T/out.fifo"
+	speaker_bg learn -r none -o "$T/out.fifo"
+	cat "$T/out.fifo" > "$T/one.rec" &
+	local r1=$!
+	wait_for 20 rec_has_end "$T/one.rec" || fail "$(cat "$T/learn.err")"
+	kill "$r1"; wait "$r1" || true
+	# no UPDATE follows: POLLERR on the FIFO tells the speaker
+	wait_for 5 grep -q "reopening" "$T/learn.err" || fail "reader's exit not noticed: $(cat "$T/learn.err")"
+	# and with no reader it does not spin on that POLLERR
+	local t0; t0=$(cpu_ticks "$SPK_PID")
+	sleep 2
+	[ $(( $(cpu_ticks "$SPK_PID") - t0 )) -lt 50 ] || fail "bgp-speaker busy while its reader is gone"
+	cat "$T/out.fifo" > "$T/two.rec" &
+	local r2=$!
+	netns_track_pid "$r2"
+	wait_for 20 rec_has_end "$T/two.rec" || fail "$(cat "$T/learn.err")"
+	rec-json < "$T/two.rec" > "$T/two.jsonl"
+	[ "$(jq -c 'select(.type == "route" and .op == "add")' "$T/two.jsonl" | sort -u | wc -l)" -ge 110 ]
+	! grep -q "session closed" "$T/learn.err"
+}
+
 @test "route refresh from the peer re-sends the Adj-RIB-Out (enhanced: BoRR/EoRR)" {
 	lab_setup
 	bird_conf "$T/bird.conf"

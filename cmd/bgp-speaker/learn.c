@@ -24,10 +24,8 @@ static ar_msec eor_quiet_ms(const struct speaker *s)
 	return (ar_msec)t * 1000;
 }
 
-static void out_lost(struct speaker *s)
+static void out_lost(struct speaker *s, int e)
 {
-	int e = rw_error(s->out);
-
 	if (strcmp(s->cfg.output, "-") == 0) {
 		log_err("cannot write to stdout: %s", strerror(e));
 		s->exit_code = EXIT_FAILURE;
@@ -53,7 +51,7 @@ void learn_output_ready(struct speaker *s)
 		return;
 	rc = rw_flush(s->out);
 	if (rc < 0) {
-		out_lost(s);
+		out_lost(s, rw_error(s->out));
 		return;
 	}
 	ev_fd_add(s->loop, s->out_fd, rc > 0 ? POLLOUT : 0, learn_on_output, s);
@@ -63,8 +61,15 @@ void learn_on_output(struct ev_loop *l, int fd, short re, void *arg)
 {
 	struct speaker *s = arg;
 	bool was_paused = s->out_paused;
-	(void)l; (void)fd; (void)re;
+	(void)l; (void)fd;
 
+	/* POLLERR on a pipe's write end: its reader went away. A quiet table
+	 * writes nothing, so this is the only way to learn it before the next
+	 * UPDATE; the reopen then sends the complete table to the new reader. */
+	if (re & POLLERR) {
+		out_lost(s, EPIPE);
+		return;
+	}
 	learn_output_ready(s);
 	if (was_paused && out_ok(s) && !rw_would_block(s->out) && s->fd >= 0) {
 		s->out_paused = false;
