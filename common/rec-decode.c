@@ -1,28 +1,197 @@
-/* msgpack map -> typed record, driven by the schema tables. */
+/* msgpack bytes -> typed record, driven by the schema tables, without
+ * building msgpack objects: the hot path of every reader (prefix-rank takes
+ * millions of flow records a second). rec-json -r checks what it packs with
+ * the same decoder, so what it writes is what every stage accepts. */
 #include <stdio.h>
 #include <string.h>
 
+#include "rd.h"
 #include "rec-schema.h"
 
-static int get_uint(const msgpack_object *o, uint64_t max, uint64_t *v)
+/* Skip one value; the caller framed the whole map, so a short read here
+ * means the framing and this walk disagree: treat as a bad field. */
+static int skip_value(struct rd *r, unsigned depth);
+
+static int rd_len(struct rd *r, uint8_t t, uint8_t fixmask, uint8_t fixbase,
+		  uint8_t t8, uint8_t t16, uint8_t t32, uint32_t *len)
 {
-	if (o->type != MSGPACK_OBJECT_POSITIVE_INTEGER || o->via.u64 > max)
+	uint8_t u8;
+	uint16_t u16;
+	if ((t & fixmask) == fixbase) {
+		*len = t & (uint8_t)~fixmask;
+		return 0;
+	}
+	if (t8 && t == t8) {
+		if (rd_u8(r, &u8) < 0)
+			return -1;
+		*len = u8;
+		return 0;
+	}
+	if (t == t16) {
+		if (rd_u16(r, &u16) < 0)
+			return -1;
+		*len = u16;
+		return 0;
+	}
+	if (t == t32)
+		return rd_u32(r, len);
+	return 1;       /* not this kind */
+}
+
+static int get_str(struct rd *r, const uint8_t **p, uint32_t *len)
+{
+	uint8_t t;
+	if (rd_u8(r, &t) < 0 || rd_len(r, t, 0xe0, 0xa0, 0xd9, 0xda, 0xdb, len) != 0 ||
+	    rd_left(r) < *len)
 		return -1;
-	*v = o->via.u64;
+	*p = r->p;
+	return rd_skip(r, *len);
+}
+
+static int get_array(struct rd *r, uint32_t *n)
+{
+	uint8_t t;
+	if (rd_u8(r, &t) < 0)
+		return -1;
+	return rd_len(r, t, 0xf0, 0x90, 0, 0xdc, 0xdd, n) == 0 ? 0 : -1;
+}
+
+static int get_uint(struct rd *r, uint64_t max, uint64_t *v)
+{
+	uint8_t t, u8;
+	uint16_t u16;
+	uint32_t u32;
+	if (rd_u8(r, &t) < 0)
+		return -1;
+	if (t <= 0x7f) {
+		*v = t;
+	} else if (t == 0xcc) {
+		if (rd_u8(r, &u8) < 0)
+			return -1;
+		*v = u8;
+	} else if (t == 0xcd) {
+		if (rd_u16(r, &u16) < 0)
+			return -1;
+		*v = u16;
+	} else if (t == 0xce) {
+		if (rd_u32(r, &u32) < 0)
+			return -1;
+		*v = u32;
+	} else if (t == 0xcf) {
+		if (rd_u64(r, v) < 0)
+			return -1;
+	} else if (t >= 0xd0 && t <= 0xd3) {
+		/* msgpack-c reads a non-negative signed integer as positive */
+		int64_t s;
+		uint64_t raw;
+		unsigned n = 1u << (t - 0xd0);
+		if (n == 8) {
+			if (rd_u64(r, &raw) < 0)
+				return -1;
+			s = (int64_t)raw;
+		} else if (n == 4) {
+			if (rd_u32(r, &u32) < 0)
+				return -1;
+			s = (int32_t)u32;
+		} else if (n == 2) {
+			if (rd_u16(r, &u16) < 0)
+				return -1;
+			s = (int16_t)u16;
+		} else {
+			if (rd_u8(r, &u8) < 0)
+				return -1;
+			s = (int8_t)u8;
+		}
+		if (s < 0)
+			return -1;
+		*v = (uint64_t)s;
+	} else {
+		return -1;
+	}
+	return *v <= max ? 0 : -1;
+}
+
+static int get_f64(struct rd *r, double *d)
+{
+	uint8_t t;
+	if (rd_left(r) < 1)
+		return -1;
+	t = r->p[0];
+	if (t == 0xcb) {
+		uint64_t raw;
+		rd_skip(r, 1);
+		if (rd_u64(r, &raw) < 0)
+			return -1;
+		memcpy(d, &raw, sizeof(*d));
+		return 0;
+	}
+	if (t == 0xca) {
+		uint32_t raw;
+		float f;
+		rd_skip(r, 1);
+		if (rd_u32(r, &raw) < 0)
+			return -1;
+		memcpy(&f, &raw, sizeof(f));
+		*d = f;
+		return 0;
+	}
+	uint64_t v;
+	if (get_uint(r, UINT64_MAX, &v) < 0)
+		return -1;
+	*d = (double)v;
 	return 0;
 }
 
-static int decode_u32arr(const msgpack_object *o, struct u32s *out, msgpack_zone *z)
+static int get_bin(struct rd *r, const uint8_t **p, uint32_t *len)
 {
-	if (o->type != MSGPACK_OBJECT_ARRAY)
+	uint8_t t;
+	if (rd_u8(r, &t) < 0 || (t != 0xc4 && t != 0xc5 && t != 0xc6) ||
+	    rd_len(r, t, 0, 0xff, 0xc4, 0xc5, 0xc6, len) != 0 || rd_left(r) < *len)
 		return -1;
-	uint32_t n = o->via.array.size;
+	*p = r->p;
+	return rd_skip(r, *len);
+}
+
+static int skip_value(struct rd *r, unsigned depth)
+{
+	uint8_t t;
+	uint32_t n;
+	if (depth > 64 || rd_left(r) < 1)
+		return -1;
+	t = r->p[0];
+	if ((t & 0xf0) == 0x90 || t == 0xdc || t == 0xdd || (t & 0xf0) == 0x80 ||
+	    t == 0xde || t == 0xdf) {
+		bool map = (t & 0xf0) == 0x80 || t == 0xde || t == 0xdf;
+		rd_skip(r, 1);
+		if (map ? rd_len(r, t, 0xf0, 0x80, 0, 0xde, 0xdf, &n) != 0
+			: rd_len(r, t, 0xf0, 0x90, 0, 0xdc, 0xdd, &n) != 0)
+			return -1;
+		uint64_t items = map ? 2ull * n : n;
+		if (items > rd_left(r))
+			return -1;
+		for (uint64_t i = 0; i < items; i++)
+			if (skip_value(r, depth + 1) < 0)
+				return -1;
+		return 0;
+	}
+	/* a scalar: its length from the framing scanner's table */
+	long len = rec_scan_value(r->p, rd_left(r));
+	if (len <= 0)
+		return -1;
+	return rd_skip(r, (size_t)len);
+}
+
+static int get_u32s(struct rd *r, struct u32s *out, msgpack_zone *z)
+{
+	uint32_t n;
+	if (get_array(r, &n) < 0 || n > rd_left(r))
+		return -1;
 	uint32_t *v = n ? msgpack_zone_malloc(z, (size_t)n * sizeof(*v)) : NULL;
 	if (n && !v)
 		return -1;
 	for (uint32_t i = 0; i < n; i++) {
 		uint64_t x;
-		if (get_uint(&o->via.array.ptr[i], UINT32_MAX, &x) < 0)
+		if (get_uint(r, UINT32_MAX, &x) < 0)
 			return -1;
 		v[i] = (uint32_t)x;
 	}
@@ -31,21 +200,20 @@ static int decode_u32arr(const msgpack_object *o, struct u32s *out, msgpack_zone
 	return 0;
 }
 
-static int decode_lcomm(const msgpack_object *o, struct u32s *out, msgpack_zone *z)
+static int get_lcomm(struct rd *r, struct u32s *out, msgpack_zone *z)
 {
-	if (o->type != MSGPACK_OBJECT_ARRAY)
+	uint32_t n, three;
+	if (get_array(r, &n) < 0 || n > rd_left(r))
 		return -1;
-	uint32_t n = o->via.array.size;
 	uint32_t *v = n ? msgpack_zone_malloc(z, (size_t)n * 3 * sizeof(*v)) : NULL;
 	if (n && !v)
 		return -1;
 	for (uint32_t i = 0; i < n; i++) {
-		const msgpack_object *t = &o->via.array.ptr[i];
-		if (t->type != MSGPACK_OBJECT_ARRAY || t->via.array.size != 3)
+		if (get_array(r, &three) < 0 || three != 3)
 			return -1;
 		for (int k = 0; k < 3; k++) {
 			uint64_t x;
-			if (get_uint(&t->via.array.ptr[k], UINT32_MAX, &x) < 0)
+			if (get_uint(r, UINT32_MAX, &x) < 0)
 				return -1;
 			v[i * 3 + (uint32_t)k] = (uint32_t)x;
 		}
@@ -55,41 +223,39 @@ static int decode_lcomm(const msgpack_object *o, struct u32s *out, msgpack_zone 
 	return 0;
 }
 
-/* [1, 2, [3, 4]] -> segments [SEQ 2 1 2] [SET 2 3 4]; at most 255 per segment. */
-static int decode_aspath(const msgpack_object *o, struct u32s *out, msgpack_zone *z)
+/* Same segment form as rec-decode.c's decode_aspath(). */
+static int get_aspath(struct rd *r, struct u32s *out, msgpack_zone *z)
 {
-	if (o->type != MSGPACK_OBJECT_ARRAY)
+	uint32_t n;
+	if (get_array(r, &n) < 0 || n > rd_left(r))
 		return -1;
-	uint32_t n = o->via.array.size, need = 0;
-	for (uint32_t i = 0; i < n; i++) {
-		const msgpack_object *e = &o->via.array.ptr[i];
-		if (e->type == MSGPACK_OBJECT_ARRAY) {
-			if (e->via.array.size == 0 || e->via.array.size > 255)
-				return -1;
-			need += 2 + e->via.array.size;
-		} else {
-			need += 3;      /* worst case: a segment per member */
-		}
-	}
-	uint32_t *v = need ? msgpack_zone_malloc(z, (size_t)need * sizeof(*v)) : NULL;
+	/* every element is at least one byte, so the bytes left bound the words */
+	size_t need = 3 * (size_t)n + 2 * rd_left(r);
+	uint32_t *v = need ? msgpack_zone_malloc(z, need * sizeof(*v)) : NULL;
 	uint32_t w = 0, seg = UINT32_MAX;
 	if (need && !v)
 		return -1;
 	for (uint32_t i = 0; i < n; i++) {
-		const msgpack_object *e = &o->via.array.ptr[i];
 		uint64_t x;
-		if (e->type == MSGPACK_OBJECT_ARRAY) {
+		uint8_t t;
+		if (rd_left(r) < 1)
+			return -1;
+		t = r->p[0];
+		if ((t & 0xf0) == 0x90 || t == 0xdc || t == 0xdd) {
+			uint32_t m;
+			if (get_array(r, &m) < 0 || m == 0 || m > 255 || m > rd_left(r))
+				return -1;
 			v[w++] = ASPATH_SET;
-			v[w++] = e->via.array.size;
-			for (uint32_t k = 0; k < e->via.array.size; k++) {
-				if (get_uint(&e->via.array.ptr[k], UINT32_MAX, &x) < 0)
+			v[w++] = m;
+			for (uint32_t k = 0; k < m; k++) {
+				if (get_uint(r, UINT32_MAX, &x) < 0)
 					return -1;
 				v[w++] = (uint32_t)x;
 			}
 			seg = UINT32_MAX;
 			continue;
 		}
-		if (get_uint(e, UINT32_MAX, &x) < 0)
+		if (get_uint(r, UINT32_MAX, &x) < 0)
 			return -1;
 		if (seg == UINT32_MAX || v[seg + 1] == 255) {
 			seg = w;
@@ -102,6 +268,181 @@ static int decode_aspath(const msgpack_object *o, struct u32s *out, msgpack_zone
 	out->v = v;
 	out->n = w;
 	return 0;
+}
+
+static int get_field(struct rd *r, const struct rec_field *f, bool is_len, char *base,
+		     msgpack_zone *z)
+{
+	char *p = base + f->off;
+	uint64_t x;
+	const uint8_t *b;
+	uint32_t len;
+
+	if (is_len) {
+		if (get_uint(r, 128, &x) < 0)
+			return -1;
+		((struct ar_prefix *)p)->plen = (uint8_t)x;
+		return 0;
+	}
+	switch (f->kind) {
+	case K_U8:
+		if (get_uint(r, UINT8_MAX, &x) < 0)
+			return -1;
+		*(uint8_t *)p = (uint8_t)x;
+		return 0;
+	case K_U16:
+		if (get_uint(r, UINT16_MAX, &x) < 0)
+			return -1;
+		*(uint16_t *)p = (uint16_t)x;
+		return 0;
+	case K_U32:
+		if (get_uint(r, UINT32_MAX, &x) < 0)
+			return -1;
+		*(uint32_t *)p = (uint32_t)x;
+		return 0;
+	case K_U64:
+		return get_uint(r, UINT64_MAX, (uint64_t *)p);
+	case K_BOOL: {
+		uint8_t t;
+		if (rd_u8(r, &t) < 0 || (t != 0xc2 && t != 0xc3))
+			return -1;
+		*(bool *)p = t == 0xc3;
+		return 0;
+	}
+	case K_F64:
+		return get_f64(r, (double *)p);
+	case K_STR: {
+		if (get_str(r, &b, &len) < 0)
+			return -1;
+		char *s = msgpack_zone_malloc(z, (size_t)len + 1);
+		if (!s)
+			return -1;
+		memcpy(s, b, len);
+		s[len] = '\0';
+		*(const char **)p = s;
+		return 0;
+	}
+	case K_ENUM:
+		if (get_str(r, &b, &len) < 0)
+			return -1;
+		for (int i = 0; f->enums[i]; i++)
+			if (strlen(f->enums[i]) == len && memcmp(f->enums[i], b, len) == 0) {
+				*(int *)p = i;
+				return 0;
+			}
+		return -1;
+	case K_ADDR:
+		if (get_bin(r, &b, &len) < 0)
+			return -1;
+		return addr_from_bytes((struct ar_addr *)p, b, len);
+	case K_PREFIX:
+		if (get_bin(r, &b, &len) < 0)
+			return -1;
+		return addr_from_bytes(&((struct ar_prefix *)p)->a, b, len);
+	case K_ASPATH:
+		return get_aspath(r, (struct u32s *)p, z);
+	case K_U32ARR:
+	case K_COMM:
+		return get_u32s(r, (struct u32s *)p, z);
+	case K_LCOMM:
+		return get_lcomm(r, (struct u32s *)p, z);
+	}
+	return -1;
+}
+
+static int map_header(struct rd *r, uint32_t *n)
+{
+	uint8_t t;
+	if (rd_u8(r, &t) < 0)
+		return -1;
+	return rd_len(r, t, 0xf0, 0x80, 0, 0xde, 0xdf, n) == 0 ? 0 : -1;
+}
+
+int rec_decode_bytes(const uint8_t *p, size_t len, struct rec *out, msgpack_zone *zone,
+		     int *bad, const char **badkey)
+{
+	struct rd r = rd_init(p, len);
+	uint32_t n;
+	enum rec_type type = REC_UNKNOWN;
+	bool typed = false;
+
+	*badkey = NULL;
+	memset(&out->obj, 0, sizeof(out->obj));
+	if (map_header(&r, &n) < 0) {
+		*bad = RR_BAD_NOTMAP;
+		return -1;
+	}
+	/* First pass: the type (writers put it first, so this is one key). */
+	struct rd scan = r;
+	for (uint32_t i = 0; i < n && !typed; i++) {
+		const uint8_t *k, *v;
+		uint32_t kl, vl;
+		struct rd save = scan;
+		if (get_str(&scan, &k, &kl) == 0) {
+			if (kl == 4 && memcmp(k, "type", 4) == 0) {
+				struct rd vs = scan;
+				if (get_str(&vs, &v, &vl) == 0) {
+					type = rec_type_from_name((const char *)v, vl);
+					typed = true;
+					break;
+				}
+			}
+		} else {
+			scan = save;
+			if (skip_value(&scan, 0) < 0)
+				goto bad_len;
+		}
+		if (skip_value(&scan, 0) < 0)
+			goto bad_len;
+	}
+	if (!typed) {
+		*bad = RR_BAD_NOTYPE;
+		*badkey = "type";
+		return -1;
+	}
+	out->type = type;
+	const struct rec_schema *s = rec_schema(type);
+	if (!s)
+		return 0;
+
+	char *base = (char *)out + s->union_off;
+	uint64_t present = 0, lenbits = 0;
+	memset(base, 0, s->size);
+	for (uint32_t i = 0; i < n; i++) {
+		const uint8_t *k;
+		uint32_t kl;
+		bool is_len = false;
+		const struct rec_field *f = NULL;
+		struct rd save = r;
+		if (get_str(&r, &k, &kl) == 0)
+			f = rec_field_find(s, (const char *)k, kl, &is_len);
+		else {
+			r = save;
+			if (skip_value(&r, 0) < 0)
+				goto bad_len;
+		}
+		if (!f) {
+			if (skip_value(&r, 0) < 0)
+				goto bad_len;
+			continue;
+		}
+		uint64_t bit = (uint64_t)1 << (unsigned)(f - s->f);
+		if (get_field(&r, f, is_len, base, zone) < 0) {
+			*bad = RR_BAD_FIELD;
+			*badkey = is_len ? f->lenkey : f->name;
+			return -1;
+		}
+		if (is_len)
+			lenbits |= bit;
+		else
+			present |= bit;
+	}
+	*(uint64_t *)base = present;
+	return rec_check_fields(s, base, present, lenbits, bad, badkey);
+
+bad_len:
+	*bad = RR_BAD_SYNTAX;
+	return -1;
 }
 
 unsigned aspath_hops(const struct u32s *p)
@@ -128,152 +469,6 @@ const char *aspath_fmt(const struct u32s *p, char *buf, size_t len)
 			o += (size_t)snprintf(buf + o, len - o, "}");
 	}
 	return buf;
-}
-
-static int decode_field(const struct rec_field *f, bool is_len, const msgpack_object *v,
-			void *base, msgpack_zone *z)
-{
-	char *p = (char *)base + f->off;
-	uint64_t x;
-
-	if (is_len) {   /* the companion length of a K_PREFIX */
-		if (get_uint(v, 128, &x) < 0)
-			return -1;
-		((struct ar_prefix *)p)->plen = (uint8_t)x;
-		return 0;
-	}
-	switch (f->kind) {
-	case K_U8:
-		if (get_uint(v, UINT8_MAX, &x) < 0)
-			return -1;
-		*(uint8_t *)p = (uint8_t)x;
-		return 0;
-	case K_U16:
-		if (get_uint(v, UINT16_MAX, &x) < 0)
-			return -1;
-		*(uint16_t *)p = (uint16_t)x;
-		return 0;
-	case K_U32:
-		if (get_uint(v, UINT32_MAX, &x) < 0)
-			return -1;
-		*(uint32_t *)p = (uint32_t)x;
-		return 0;
-	case K_U64:
-		if (get_uint(v, UINT64_MAX, &x) < 0)
-			return -1;
-		*(uint64_t *)p = x;
-		return 0;
-	case K_BOOL:
-		if (v->type != MSGPACK_OBJECT_BOOLEAN)
-			return -1;
-		*(bool *)p = v->via.boolean;
-		return 0;
-	case K_F64:
-		if (v->type == MSGPACK_OBJECT_FLOAT64 || v->type == MSGPACK_OBJECT_FLOAT32)
-			*(double *)p = v->via.f64;
-		else if (v->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
-			*(double *)p = (double)v->via.u64;
-		else
-			return -1;
-		return 0;
-	case K_STR: {
-		if (v->type != MSGPACK_OBJECT_STR)
-			return -1;
-		char *s = msgpack_zone_malloc(z, v->via.str.size + 1);
-		if (!s)
-			return -1;
-		memcpy(s, v->via.str.ptr, v->via.str.size);
-		s[v->via.str.size] = '\0';
-		*(const char **)p = s;
-		return 0;
-	}
-	case K_ENUM:
-		if (v->type != MSGPACK_OBJECT_STR)
-			return -1;
-		for (int i = 0; f->enums[i]; i++)
-			if (strlen(f->enums[i]) == v->via.str.size &&
-			    memcmp(f->enums[i], v->via.str.ptr, v->via.str.size) == 0) {
-				*(int *)p = i;
-				return 0;
-			}
-		return -1;
-	case K_ADDR:
-		if (v->type != MSGPACK_OBJECT_BIN)
-			return -1;
-		return addr_from_bytes((struct ar_addr *)p, v->via.bin.ptr, v->via.bin.size);
-	case K_PREFIX:
-		if (v->type != MSGPACK_OBJECT_BIN)
-			return -1;
-		return addr_from_bytes(&((struct ar_prefix *)p)->a, v->via.bin.ptr, v->via.bin.size);
-	case K_ASPATH:
-		return decode_aspath(v, (struct u32s *)p, z);
-	case K_U32ARR:
-	case K_COMM:
-		return decode_u32arr(v, (struct u32s *)p, z);
-	case K_LCOMM:
-		return decode_lcomm(v, (struct u32s *)p, z);
-	}
-	return -1;
-}
-
-int rec_decode(const msgpack_object *map, struct rec *out, msgpack_zone *zone,
-	       int *bad, const char **badkey)
-{
-	const msgpack_object_kv *kv;
-	uint32_t n;
-	enum rec_type type = REC_UNKNOWN;
-	bool typed = false;
-
-	*badkey = NULL;
-	out->obj = *map;
-	if (map->type != MSGPACK_OBJECT_MAP) {
-		*bad = RR_BAD_NOTMAP;
-		return -1;
-	}
-	kv = map->via.map.ptr;
-	n = map->via.map.size;
-	for (uint32_t i = 0; i < n; i++)
-		if (kv[i].key.type == MSGPACK_OBJECT_STR && kv[i].key.via.str.size == 4 &&
-		    memcmp(kv[i].key.via.str.ptr, "type", 4) == 0 &&
-		    kv[i].val.type == MSGPACK_OBJECT_STR) {
-			type = rec_type_from_name(kv[i].val.via.str.ptr, kv[i].val.via.str.size);
-			typed = true;
-			break;
-		}
-	if (!typed) {
-		*bad = RR_BAD_NOTYPE;
-		*badkey = "type";
-		return -1;
-	}
-	out->type = type;
-	const struct rec_schema *s = rec_schema(type);
-	if (!s)
-		return 0;       /* stats and unknown types: raw map only */
-
-	char *base = (char *)out + s->union_off;
-	uint64_t *has = (uint64_t *)base;
-	uint64_t lenbits = 0;
-	memset(base, 0, s->size);
-	for (uint32_t i = 0; i < n; i++) {
-		bool is_len = false;
-		const struct rec_field *f;
-		if (kv[i].key.type != MSGPACK_OBJECT_STR)
-			continue;
-		f = rec_field_find(s, kv[i].key.via.str.ptr, kv[i].key.via.str.size, &is_len);
-		if (!f)
-			continue;       /* unknown keys are ignored: records can grow */
-		uint64_t bit = (uint64_t)1 << (unsigned)(f - s->f);
-		if (decode_field(f, is_len, &kv[i].val, base, zone) < 0) {
-			*bad = RR_BAD_FIELD;
-			*badkey = is_len ? f->lenkey : f->name;
-			return -1;
-		}
-		if (is_len)
-			lenbits |= bit;
-		else
-			*has |= bit;
-	}
-	return rec_check_fields(s, base, *has, lenbits, bad, badkey);
 }
 
 int rec_check_fields(const struct rec_schema *s, char *base, uint64_t present,

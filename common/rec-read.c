@@ -265,23 +265,19 @@ int rr_next(struct rec_reader *r, struct rec *out)
 		r->start += (size_t)len;
 		r->last_off = off;
 
-		int bad, rc;
+		int bad;
 		const char *badkey;
 		msgpack_zone_clear(&r->zone);
+		if (rec_decode_bytes(p, (size_t)len, out, &r->zone, &bad, &badkey) < 0) {
+			count_bad(r, bad, off, badkey);
+			continue;
+		}
 		if (r->keep_raw) {
 			size_t uoff = 0;
-			msgpack_object obj;
-			if (msgpack_unpack((const char *)p, (size_t)len, &uoff, &r->zone, &obj) < 0) {
+			if (msgpack_unpack((const char *)p, (size_t)len, &uoff, &r->zone, &out->obj) < 0) {
 				count_bad(r, RR_BAD_SYNTAX, off, NULL);
 				continue;
 			}
-			rc = rec_decode(&obj, out, &r->zone, &bad, &badkey);
-		} else {
-			rc = rec_decode_bytes(p, (size_t)len, out, &r->zone, &bad, &badkey);
-		}
-		if (rc < 0) {
-			count_bad(r, bad, off, badkey);
-			continue;
 		}
 		if (out->type == REC_UNKNOWN)
 			r->st.unknown++;

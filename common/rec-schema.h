@@ -52,10 +52,6 @@ const struct rec_field *rec_field_find(const struct rec_schema *s, const char *k
  * msgpack (or nested deeper than RR_MAX_DEPTH), -2 larger than RR_MAX_RECORD. */
 long rec_scan_value(const uint8_t *p, size_t n);
 #define RR_MAX_DEPTH 32
-/* Typed decode straight from the bytes of one framed map (rec-fast.c);
- * same contract as rec_decode(), but out->obj is left empty. */
-int rec_decode_bytes(const uint8_t *p, size_t len, struct rec *out, msgpack_zone *zone,
-		     int *bad, const char **badkey);
 /* The checks after all keys are read: required fields, prefix/length pairs,
  * host bits. Sets the struct's has bits. */
 int rec_check_fields(const struct rec_schema *s, char *base, uint64_t present,

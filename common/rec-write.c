@@ -92,6 +92,8 @@ int rw_flush(struct rec_writer *w)
 	return 1;
 }
 
+static int rw_counted(struct rec_writer *w);
+
 void rw_key(struct rec_writer *w, const char *key, size_t len)
 {
 	msgpack_pack_str(&w->pk, len);
@@ -145,14 +147,7 @@ int rw_end(struct rec_writer *w)
 		h[3] = (uint8_t)(n >> 8);
 		h[4] = (uint8_t)n;
 	}
-	w->records++;
-	if (w->err) {
-		errno = w->err;
-		return -1;
-	}
-	if (rw_pending(w) >= RW_FLUSH_AT && rw_flush(w) < 0)
-		return -1;
-	return 0;
+	return rw_counted(w);
 }
 
 void rw_u64(struct rec_writer *w, const char *key, uint64_t v)
@@ -308,9 +303,21 @@ int rw_typed(struct rec_writer *w, const struct rec *r)
 	return write_typed(w, r->type, (const char *)r + s->union_off);
 }
 
+int rw_bytes(struct rec_writer *w, const void *p, size_t len)
+{
+	msgpack_sbuffer_write(&w->buf, p, len);
+	return rw_counted(w);
+}
+
 int rw_raw(struct rec_writer *w, const msgpack_object *obj)
 {
 	msgpack_pack_object(&w->pk, *obj);
+	return rw_counted(w);
+}
+
+/* One more record in the buffer: count it, flush past 64 KiB. */
+static int rw_counted(struct rec_writer *w)
+{
 	w->records++;
 	if (w->err) {
 		errno = w->err;

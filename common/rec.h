@@ -186,11 +186,12 @@ struct rec {
 const char *rec_type_name(enum rec_type t);
 enum rec_type rec_type_from_name(const char *s, size_t len);
 
-/* Decode a msgpack map into a typed record. 0 on success, -1 when malformed,
- * with the reason (one of the RR_BAD_* below) in *bad and the offending key
- * in *badkey (may be NULL). Arrays are allocated in zone. */
-int rec_decode(const msgpack_object *map, struct rec *out, msgpack_zone *zone,
-	       int *bad, const char **badkey);
+/* Decode the bytes of one msgpack map into a typed record. 0 on success,
+ * -1 when malformed, with the reason (one of the RR_BAD_* below) in *bad and
+ * the offending key in *badkey (may be NULL). Arrays and strings are
+ * allocated in zone; out->obj is left empty. */
+int rec_decode_bytes(const uint8_t *p, size_t len, struct rec *out, msgpack_zone *zone,
+		     int *bad, const char **badkey);
 
 /* ---- Reading ---- */
 
@@ -275,8 +276,10 @@ int rw_route(struct rec_writer *w, const struct rec_route *r);
 int rw_peer(struct rec_writer *w, const struct rec_peer *p);
 int rw_sync(struct rec_writer *w, const struct rec_sync *s);
 int rw_typed(struct rec_writer *w, const struct rec *r);
-/* A record copied as is (rec-json -r, tee-like tools). */
+/* A record copied as is (tee-like tools), as an object or as the bytes of
+ * one record already packed (an encoder of a stage's own, rec-json -r). */
 int rw_raw(struct rec_writer *w, const msgpack_object *obj);
+int rw_bytes(struct rec_writer *w, const void *p, size_t len);
 
 /* Generic builder, for stats and tests: rw_begin() writes "type", each
  * rw_KEY() adds one key, rw_end() closes the map. */

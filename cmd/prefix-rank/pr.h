@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "ev.h"
+#include "log.h"
 #include "rank.h"
 #include "rec.h"
 

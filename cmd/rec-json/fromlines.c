@@ -21,9 +21,8 @@ static int convert_line(const char *line, struct rec_writer *scratch, struct rec
 	}
 	rw_set_fd(scratch, -1);
 	if (json_to_record(j, scratch, err, errlen) == 0) {
-		size_t len, off = 0;
+		size_t len;
 		const char *p;
-		msgpack_object obj;
 		struct rec rec;
 		int bad;
 		const char *badkey;
@@ -31,13 +30,11 @@ static int convert_line(const char *line, struct rec_writer *scratch, struct rec
 		rw_end(scratch);
 		p = rw_data(scratch, &len);
 		msgpack_zone_clear(zone);
-		if (msgpack_unpack(p, len, &off, zone, &obj) < 0)
-			snprintf(err, errlen, "internal: packed record does not unpack");
-		else if (rec_decode(&obj, &rec, zone, &bad, &badkey) < 0)
+		if (rec_decode_bytes((const uint8_t *)p, len, &rec, zone, &bad, &badkey) < 0)
 			snprintf(err, errlen, "%s%s%s", rr_bad_name(bad), badkey ? ": " : "",
 				 badkey ? badkey : "");
 		else
-			rc = rw_raw(out, &obj) < 0 ? -2 : 0;
+			rc = rw_bytes(out, p, len) < 0 ? -2 : 0;
 	}
 	json_decref(j);
 	return rc;

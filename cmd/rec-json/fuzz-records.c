@@ -1,7 +1,8 @@
 /* libFuzzer: arbitrary bytes through the record reader and the JSON view.
- * Two readers take the same bytes: one decodes straight from the bytes (the
- * fast path every stage uses), one through msgpack-c objects (rec-json's
- * path). They must hand out the same records and count the same errors.
+ * Two readers take the same bytes: one as every stage reads (typed records
+ * only), one that also unpacks each record with msgpack-c (rec-json's view).
+ * They must hand out the same records and count the same errors: what our
+ * framing accepts, msgpack-c must accept too.
  * The input is fed in two pieces to exercise partial reads and the
  * end-of-input resync. */
 #include <stdint.h>

@@ -171,8 +171,5 @@ void fenc_write(struct rec_writer *w, const struct rec_flow *f)
 		rw_flow(w, f);
 		return;
 	}
-	/* msgpack-c's body writers append bytes as they are: one whole record */
-	msgpack_pack_str_body(rw_packer(w), buf, n);
-	if (rw_pending(w) >= 64 * 1024)
-		rw_flush(w);
+	rw_bytes(w, buf, n);
 }

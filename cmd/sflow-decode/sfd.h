@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "ev.h"
+#include "log.h"
 #include "rec.h"
 #include "sflow.h"
 
