@@ -76,3 +76,20 @@ load tools/rank-lib
 	run rank_last_fib "$T/out.rec"
 	assert_output "198.18.1.0/24 198.19.0.1 -"
 }
+
+@test "t407 --replay: a flow timestamp years ahead skips the idle ticks, it does not run them" {
+	rank_routes "$T/r.jsonl" 198.18.1.0/24=198.19.0.1
+	{ echo '{"type":"flow","dst":"198.18.1.1","len":1000,"rate":10,"ts":1700000000000000}'
+	  echo '{"type":"flow","dst":"198.18.1.1","len":1000,"rate":10,"ts":1800000000000000}'; } > "$T/f.jsonl"
+	to_rec "$T/r.jsonl" "$T/r.rec"; to_rec "$T/f.jsonl" "$T/f.rec"
+	# 100,000,000 s of one-second ticks would never end; timeout makes that a failure
+	run --separate-stderr timeout 20 prefix-rank --replay -r "$T/r.rec" -f "$T/f.rec" -o "$T/out.rec"
+	assert_success
+	[[ "$stderr" == *"idle ticks skipped"* ]]
+	# the ticks before the jump (until every rate decayed) and the one after it
+	local n; n=$(rec-json -t stats "$T/out.rec" | wc -l)
+	[ "$n" -gt 500 ] && [ "$n" -lt 1000 ] || fail "$n ticks"
+	# and the flow after the jump still counts
+	run rank_last_fib "$T/out.rec"
+	assert_output --partial "198.18.1.0/24 198.19.0.1"
+}

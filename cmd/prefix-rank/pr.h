@@ -62,6 +62,7 @@ struct pr {
 	bool out_fifo, out_nonblock, out_failed;
 	struct rec_writer *stats;       /* builds the --stats file's record */
 	struct log_rl rl_stats;
+	struct log_rl rl_clock;         /* replay: timestamps that jump ahead */
 	struct sel_result prev[2], cur[2];
 	uint64_t pushed_added, pushed_removed;  /* selection changes so far */
 	uint64_t gone, gone_seen;       /* selected prefixes that left the RIB */

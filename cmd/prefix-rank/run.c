@@ -62,10 +62,23 @@ static void replay_clock(struct pr *pr, uint64_t ms)
 	}
 	if (ms < pr->now)
 		return;                 /* out of order: keep the clock monotonic */
+	/* A timestamp far ahead (a recording with a gap, or a bad ts) must not
+	 * cost a tick per second of the gap: once every rate has decayed away
+	 * (50 time constants) and every stale route is swept (grace), further
+	 * idle ticks change nothing, so they are skipped. */
+	uint64_t step = (uint64_t)(pr->o->tick * 1000);
+	uint64_t limit = pr->next_tick + (uint64_t)((50 * pr->o->tau + pr->o->grace) * 1000) + step;
 	while (ms >= pr->next_tick) {
+		if (pr->next_tick > limit) {
+			uint64_t skipped = (ms - pr->next_tick) / step;
+			pr->next_tick += skipped * step;
+			limit = UINT64_MAX;
+			log_rl(&pr->rl_clock, LOG_WARN, "replay: flow timestamps jump ahead; "
+			       "%llu idle ticks skipped", (unsigned long long)skipped);
+		}
 		pr->now = pr->next_tick;
 		pr_tick(pr);
-		pr->next_tick += (uint64_t)(pr->o->tick * 1000);
+		pr->next_tick += step;
 	}
 	pr->now = ms;
 }
