@@ -46,6 +46,36 @@ void prog_config(struct conf *c, const char *path, const char *ns,
 		exit(EXIT_USAGE);
 }
 
+void prog_args(int argc, char **argv, const char *shortopts, const struct option *opts,
+	       conf_set_fn *set, void *arg, const char *name, const char *usage,
+	       bool *check)
+{
+	int c;
+
+	while ((c = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			break;
+		case 'n':
+			*check = true;
+			break;
+		case 'h':
+			prog_usage(usage, 0);
+		case 'V':
+			prog_version(name);
+		case '?':
+			prog_usage(usage, EXIT_USAGE);
+		default:
+			if (set(c, optarg, arg) < 0)
+				exit(EXIT_USAGE);
+		}
+	}
+	if (optind != argc) {
+		log_err("unexpected argument: %s", argv[optind]);
+		exit(EXIT_USAGE);
+	}
+}
+
 int parse_uint(const char *opt, const char *s, unsigned long long max, unsigned long long *v)
 {
 	char *end;

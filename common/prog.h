@@ -3,6 +3,7 @@
 #define AR_PROG_H
 
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdnoreturn.h>
 
 #include "conf.h"
@@ -24,6 +25,14 @@ const char *prog_config_path(int argc, char **argv);
  * the keys of namespace ns through set(). Exits 2 on any error. */
 void prog_config(struct conf *c, const char *path, const char *ns,
 		 const struct option *opts, conf_set_fn *set, void *arg);
+
+/* The command line after the config file: -c (already read) is skipped,
+ * -n/--check sets *check, -h prints usage and exits 0, -V the version, an
+ * unknown option or a stray argument exits 2; every other option goes
+ * through set(), the same setter the config keys use (its error exits 2). */
+void prog_args(int argc, char **argv, const char *shortopts, const struct option *opts,
+	       conf_set_fn *set, void *arg, const char *name, const char *usage,
+	       bool *check);
 
 /* Parse helpers for option values: 0 ok, -1 with a message on stderr. */
 int parse_uint(const char *opt, const char *s, unsigned long long max, unsigned long long *v);

@@ -171,7 +171,7 @@ int main(int argc, char **argv)
 	};
 	struct conf conf = { 0 };
 	const char *config = NULL;
-	int c, rc;
+	int rc;
 
 	log_init("prefix-rank");
 	/* the config file first, so that flags given here win */
@@ -179,28 +179,8 @@ int main(int argc, char **argv)
 	prog_config(&conf, config, "rank", opts, set, &o);
 	config_path = config;
 	o.reload = reload;
-	while ((c = getopt_long(argc, argv, "r:f:o:t:T:g:m:M:C:q:c:nhV", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			break;
-		case 'n':
-			o.check = true;
-			break;
-		case 'h':
-			prog_usage(usage, 0);
-		case 'V':
-			prog_version("prefix-rank");
-		case '?':
-			prog_usage(usage, EXIT_USAGE);
-		default:
-			if (set(c, optarg, &o) == -1)
-				return EXIT_USAGE;
-		}
-	}
-	if (optind != argc) {
-		log_err("unexpected argument: %s", argv[optind]);
-		return EXIT_USAGE;
-	}
+	prog_args(argc, argv, "r:f:o:t:T:g:m:M:C:q:c:nhV", opts, set, &o, "prefix-rank", usage,
+		  &o.check);
 	if (o.query) {
 		if (!o.control) {
 			log_err("--query needs --control PATH");

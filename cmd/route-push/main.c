@@ -151,34 +151,12 @@ int main(int argc, char **argv)
 	};
 	struct conf conf = { 0 };
 	const char *config = NULL;
-	int c;
 
 	log_init("route-push");
 	config = prog_config_path(argc, argv);
 	prog_config(&conf, config, "push", opts, set, &o);
-	while ((c = getopt_long(argc, argv, "i:o:t:P:m:c:nhV", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			break;
-		case 'n':
-			o.check = true;
-			break;
-		case 'h':
-			prog_usage(usage, 0);
-		case 'V':
-			prog_version("route-push");
-		case '?':
-			prog_usage(usage, EXIT_USAGE);
-		default:
-			if (set(c, optarg, &o) < 0)
-				return EXIT_USAGE;
-		}
-	}
+	prog_args(argc, argv, "i:o:t:P:m:c:nhV", opts, set, &o, "route-push", usage, &o.check);
 	conf_free(&conf);       /* set() kept copies of what it needs */
-	if (optind != argc) {
-		log_err("unexpected argument: %s", argv[optind]);
-		return EXIT_USAGE;
-	}
 	if (o.check)
 		return 0;
 	if (sig_init() < 0) {
