@@ -12,7 +12,7 @@ static const char usage[] =
 	"usage: prefix-rank [-n] [-c FILE] [--replay] [-r PATH ...] [-f PATH ...] [-o PATH]\n"
 	"                   [-t SECONDS] [-T SECONDS] [-g SECONDS] [-m N] [-M N]\n"
 	"                   [--min-value X] [--min-prefix N] [--hysteresis X] [--min-samples X]\n"
-	"                   [-C PATH] [--log-level LEVEL]\n"
+	"                   [-C PATH] [--stats PATH] [--log-level LEVEL]\n"
 	"       prefix-rank -C PATH -q QUERY\n"
 	"  route and flow records in, a FIB snapshot of the active routes every tick out\n"
 	"  -r, --routes PATH         route records (FIFO or file; repeatable, one per session)\n"
