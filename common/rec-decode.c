@@ -2,6 +2,7 @@
  * building msgpack objects: the hot path of every reader (prefix-rank takes
  * millions of flow records a second). rec-json -r checks what it packs with
  * the same decoder, so what it writes is what every stage accepts. */
+#include <endian.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -38,9 +39,17 @@ static int rd_len(struct rd *r, uint8_t t, uint8_t fixmask, uint8_t fixbase,
 	return 1;       /* not this kind */
 }
 
-static int get_str(struct rd *r, const uint8_t **p, uint32_t *len)
+static inline int get_str(struct rd *r, const uint8_t **p, uint32_t *len)
 {
 	uint8_t t;
+	/* fixstr, the form of every key: no table walk */
+	if (r->n >= 1 && (r->p[0] & 0xe0) == 0xa0 && (size_t)(r->p[0] & 0x1f) < r->n) {
+		*len = r->p[0] & 0x1f;
+		*p = r->p + 1;
+		r->p += 1 + *len;
+		r->n -= 1 + (size_t)*len;
+		return 0;
+	}
 	if (rd_u8(r, &t) < 0 || rd_len(r, t, 0xe0, 0xa0, 0xd9, 0xda, 0xdb, len) != 0 ||
 	    rd_left(r) < *len)
 		return -1;
@@ -65,6 +74,7 @@ static int get_uint(struct rd *r, uint64_t max, uint64_t *v)
 		return -1;
 	if (t <= 0x7f) {
 		*v = t;
+		return t <= max ? 0 : -1;
 	} else if (t == 0xcc) {
 		if (rd_u8(r, &u8) < 0)
 			return -1;
@@ -229,8 +239,30 @@ static int get_aspath(struct rd *r, struct u32s *out, msgpack_zone *z)
 	uint32_t n;
 	if (get_array(r, &n) < 0 || n > rd_left(r))
 		return -1;
-	/* every element is at least one byte, so the bytes left bound the words */
-	size_t need = 3 * (size_t)n + 2 * rd_left(r);
+	/* Words needed, counted on a copy first: an AS takes at most 3 (a new
+	 * segment header), a set of m takes m + 2. Sized by what is there, not
+	 * by the bytes that happen to follow in the buffer. */
+	size_t need = 0;
+	struct rd c = *r;
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t x;
+		uint32_t m;
+		if (rd_left(&c) < 1)
+			return -1;
+		uint8_t t = c.p[0];
+		if ((t & 0xf0) == 0x90 || t == 0xdc || t == 0xdd) {
+			if (get_array(&c, &m) < 0 || m > rd_left(&c))
+				return -1;
+			need += 2 + (size_t)m;
+			for (uint32_t k = 0; k < m; k++)
+				if (get_uint(&c, UINT32_MAX, &x) < 0)
+					return -1;
+		} else {
+			if (get_uint(&c, UINT32_MAX, &x) < 0)
+				return -1;
+			need += 3;
+		}
+	}
 	uint32_t *v = need ? msgpack_zone_malloc(z, need * sizeof(*v)) : NULL;
 	uint32_t w = 0, seg = UINT32_MAX;
 	if (need && !v)
@@ -358,8 +390,29 @@ static int map_header(struct rd *r, uint32_t *n)
 	return rd_len(r, t, 0xf0, 0x80, 0, 0xde, 0xdf, n) == 0 ? 0 : -1;
 }
 
-int rec_decode_bytes(const uint8_t *p, size_t len, struct rec *out, msgpack_zone *zone,
-		     int *bad, const char **badkey)
+/* A key's field; left: bytes readable after the key. A short key with
+ * eight bytes readable from its start is looked up as one word. */
+static const struct rec_field *find_key(const struct rec_schema *s, const uint8_t *k,
+					uint32_t kl, size_t left, bool *is_len)
+{
+	if (kl >= 1 && kl <= 8 && kl + left >= 8) {
+		uint64_t w;
+		memcpy(&w, k, 8);
+		w = le64toh(w);
+		if (kl < 8)
+			w &= ((uint64_t)1 << (8 * kl)) - 1;
+		return rec_field_find_word(s, w, kl, is_len);
+	}
+	return rec_field_find(s, (const char *)k, kl, is_len);
+}
+
+/* The decoder behind both entry points. fast: the bytes are the start of
+ * a buffer, not one framed value; anything but a clean record of known keys
+ * returns -1 with no report, and the caller frames and decodes again to
+ * classify it. Clean records, the stream's usual case, are so read in one
+ * pass instead of a framing scan and a decode. */
+static int decode(const uint8_t *p, size_t len, struct rec *out, msgpack_zone *zone,
+		  int *bad, const char **badkey, bool fast, size_t *used)
 {
 	struct rd r = rd_init(p, len);
 	uint32_t n;
@@ -389,10 +442,10 @@ int rec_decode_bytes(const uint8_t *p, size_t len, struct rec *out, msgpack_zone
 			}
 		} else {
 			scan = save;
-			if (skip_value(&scan, 0) < 0)
+			if (fast || skip_value(&scan, 0) < 0)
 				goto bad_len;
 		}
-		if (skip_value(&scan, 0) < 0)
+		if (fast || skip_value(&scan, 0) < 0)
 			goto bad_len;
 	}
 	if (!typed) {
@@ -402,8 +455,11 @@ int rec_decode_bytes(const uint8_t *p, size_t len, struct rec *out, msgpack_zone
 	}
 	out->type = type;
 	const struct rec_schema *s = rec_schema(type);
-	if (!s)
+	if (!s) {
+		if (fast)       /* its length needs the framing scan */
+			return -1;
 		return 0;
+	}
 
 	char *base = (char *)out + s->union_off;
 	uint64_t present = 0, lenbits = 0;
@@ -415,14 +471,20 @@ int rec_decode_bytes(const uint8_t *p, size_t len, struct rec *out, msgpack_zone
 		const struct rec_field *f = NULL;
 		struct rd save = r;
 		if (get_str(&r, &k, &kl) == 0)
-			f = rec_field_find(s, (const char *)k, kl, &is_len);
+			f = find_key(s, k, kl, rd_left(&r), &is_len);
 		else {
+			if (fast)
+				return -1;
 			r = save;
 			if (skip_value(&r, 0) < 0)
 				goto bad_len;
 		}
 		if (!f) {
-			if (skip_value(&r, 0) < 0)
+			const uint8_t *v;
+			uint32_t vl;
+			if (fast && kl == 4 && memcmp(k, "type", 4) == 0 && get_str(&r, &v, &vl) == 0)
+				continue;       /* read in the first pass */
+			if (fast || skip_value(&r, 0) < 0)
 				goto bad_len;
 			continue;
 		}
@@ -438,11 +500,29 @@ int rec_decode_bytes(const uint8_t *p, size_t len, struct rec *out, msgpack_zone
 			present |= bit;
 	}
 	*(uint64_t *)base = present;
+	if (used)
+		*used = len - rd_left(&r);
 	return rec_check_fields(s, base, present, lenbits, bad, badkey);
 
 bad_len:
 	*bad = RR_BAD_SYNTAX;
 	return -1;
+}
+
+int rec_decode_bytes(const uint8_t *p, size_t len, struct rec *out, msgpack_zone *zone,
+		     int *bad, const char **badkey)
+{
+	return decode(p, len, out, zone, bad, badkey, false, NULL);
+}
+
+int rec_decode_fast(const uint8_t *p, size_t avail, struct rec *out, msgpack_zone *zone,
+		    size_t *used)
+{
+	int bad;
+	const char *badkey;
+	if (avail > RR_MAX_RECORD)
+		avail = RR_MAX_RECORD;
+	return decode(p, avail, out, zone, &bad, &badkey, true, used);
 }
 
 unsigned aspath_hops(const struct u32s *p)
@@ -471,10 +551,42 @@ const char *aspath_fmt(const struct u32s *p, char *buf, size_t len)
 	return buf;
 }
 
+/* Which fields are required and which are prefixes, as has-bit masks,
+ * computed once per schema. */
+static void schema_masks(const struct rec_schema *s, uint64_t *required, uint64_t *prefixes)
+{
+	static struct { const struct rec_schema *s; uint64_t req, pfx; } cache[REC_NTYPES];
+	for (unsigned t = 0; t < REC_NTYPES; t++) {
+		if (cache[t].s == s) {
+			*required = cache[t].req;
+			*prefixes = cache[t].pfx;
+			return;
+		}
+		if (cache[t].s)
+			continue;
+		cache[t].s = s;
+		for (unsigned i = 0; i < s->n; i++) {
+			if (s->f[i].required)
+				cache[t].req |= (uint64_t)1 << i;
+			if (s->f[i].kind == K_PREFIX)
+				cache[t].pfx |= (uint64_t)1 << i;
+		}
+		*required = cache[t].req;
+		*prefixes = cache[t].pfx;
+		return;
+	}
+	*required = *prefixes = ~(uint64_t)0;    /* not reached: forces the full check */
+}
+
 int rec_check_fields(const struct rec_schema *s, char *base, uint64_t present,
 		     uint64_t lenbits, int *bad, const char **badkey)
 {
 	*(uint64_t *)base = present;
+	uint64_t required, prefixes;
+	schema_masks(s, &required, &prefixes);
+	/* the usual record: every required field there, no prefix to check */
+	if ((present & required) == required && !(prefixes & (present | lenbits)))
+		return 0;
 	for (unsigned i = 0; i < s->n; i++) {
 		const struct rec_field *f = &s->f[i];
 		uint64_t bit = (uint64_t)1 << i;

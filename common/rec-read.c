@@ -228,12 +228,35 @@ long rec_scan_value(const uint8_t *p, size_t n)
 	}
 }
 
+static int keep_raw(struct rec_reader *r, const uint8_t *p, size_t len, struct rec *out,
+		    uint64_t off)
+{
+	size_t uoff = 0;
+	if (msgpack_unpack((const char *)p, len, &uoff, &r->zone, &out->obj) < 0) {
+		count_bad(r, RR_BAD_SYNTAX, off, NULL);
+		return -1;
+	}
+	return 0;
+}
+
 int rr_next(struct rec_reader *r, struct rec *out)
 {
 	while (r->end > r->start) {
 		const uint8_t *p = r->buf + r->start;
 		size_t avail = r->end - r->start;
 		uint64_t off = r->base_off + r->start;
+		size_t used;
+
+		msgpack_zone_clear(&r->zone);
+		if (rec_decode_fast(p, avail, out, &r->zone, &used) == 0) {
+			r->in_garbage = false;
+			r->start += used;
+			r->last_off = off;
+			if (r->keep_raw && keep_raw(r, p, used, out, off) < 0)
+				continue;
+			r->st.records++;
+			return 1;
+		}
 		long len = rec_scan_value(p, avail);
 
 		if (len == 0) {
@@ -272,13 +295,8 @@ int rr_next(struct rec_reader *r, struct rec *out)
 			count_bad(r, bad, off, badkey);
 			continue;
 		}
-		if (r->keep_raw) {
-			size_t uoff = 0;
-			if (msgpack_unpack((const char *)p, (size_t)len, &uoff, &r->zone, &out->obj) < 0) {
-				count_bad(r, RR_BAD_SYNTAX, off, NULL);
-				continue;
-			}
-		}
+		if (r->keep_raw && keep_raw(r, p, (size_t)len, out, off) < 0)
+			continue;
 		if (out->type == REC_UNKNOWN)
 			r->st.unknown++;
 		else

@@ -158,39 +158,76 @@ const struct rec_schema *rec_schema(enum rec_type t)
 	return &schemas[t];
 }
 
-/* Keys are short; a table of first-byte buckets keeps lookups to a few
- * memcmp() calls without a hash function's set-up cost. */
+/* Keys are short and few: an open-addressed table per type, hashed on the
+ * length and three bytes, finds a key with one or two short compares and no
+ * library call (the reader looks up every key of millions of records). */
+#define KEY_SLOTS 128u
+#define KEY_EMPTY 0xffu
 struct key_index {
-	uint8_t start[REC_NTYPES][27];  /* bucket per first letter a..z, plus rest */
-	uint8_t count[REC_NTYPES][27];
-	uint8_t order[REC_NTYPES][64];  /* field indexes; 0x80 bit = length key */
-	uint8_t klen[REC_NTYPES][64];   /* length of that key: no strlen per lookup */
+	uint8_t slot[REC_NTYPES][KEY_SLOTS];    /* field index; 0x80 bit = length key */
+	uint8_t klen[REC_NTYPES][64][2];        /* key lengths: [field][is_len] */
 	bool built;
 };
 static struct key_index idx;
 
-static unsigned bucket(char c) { return c >= 'a' && c <= 'z' ? (unsigned)(c - 'a') : 26; }
+/* Keys of up to 8 bytes as one little-endian word: found by a multiply-shift
+ * hash and one word compare (the reader's hot path). */
+#define WORD_SLOTS 128u
+struct word_slot {
+	uint64_t word;          /* 0: empty (no key is empty) */
+	uint8_t len, code;
+};
+static struct word_slot words[REC_NTYPES][WORD_SLOTS];
+
+static unsigned word_hash(uint64_t w, unsigned len)
+{
+	return (unsigned)(((w + len) * 0x9e3779b97f4a7c15ull) >> 57);
+}
+
+static void index_word(int t, const char *name, uint8_t code)
+{
+	size_t len = strlen(name);
+	uint64_t w = 0;
+	if (len > 8)
+		return;
+	for (size_t i = 0; i < len; i++)
+		w |= (uint64_t)(uint8_t)name[i] << (8 * i);
+	unsigned h = word_hash(w, (unsigned)len);
+	while (words[t][h].word)
+		h = (h + 1) % WORD_SLOTS;
+	words[t][h] = (struct word_slot){ w, (uint8_t)len, code };
+}
+
+static unsigned key_hash(const char *k, size_t len)
+{
+	unsigned h = (unsigned)len * 37u + (uint8_t)k[0] * 11u + (uint8_t)k[len - 1] * 3u;
+	if (len > 2)
+		h += (uint8_t)k[1] * 7u;
+	return h % KEY_SLOTS;
+}
+
+static void index_key(int t, const char *name, uint8_t code)
+{
+	size_t len = strlen(name);
+	unsigned h = key_hash(name, len);
+	while (idx.slot[t][h] != KEY_EMPTY)
+		h = (h + 1) % KEY_SLOTS;
+	idx.slot[t][h] = code;
+	idx.klen[t][code & 0x7f][code >> 7] = (uint8_t)len;
+	index_word(t, name, code);
+}
 
 static void build_index(void)
 {
+	memset(idx.slot, KEY_EMPTY, sizeof(idx.slot));
 	for (int t = 0; t < REC_NTYPES; t++) {
 		const struct rec_schema *s = rec_schema((enum rec_type)t);
-		unsigned pos = 0;
 		if (!s)
 			continue;
-		for (unsigned b = 0; b < 27; b++) {
-			idx.start[t][b] = (uint8_t)pos;
-			for (unsigned i = 0; i < s->n; i++) {
-				if (bucket(s->f[i].name[0]) == b) {
-					idx.klen[t][pos] = (uint8_t)strlen(s->f[i].name);
-					idx.order[t][pos++] = (uint8_t)i;
-				}
-				if (s->f[i].lenkey && bucket(s->f[i].lenkey[0]) == b) {
-					idx.klen[t][pos] = (uint8_t)strlen(s->f[i].lenkey);
-					idx.order[t][pos++] = (uint8_t)(i | 0x80);
-				}
-			}
-			idx.count[t][b] = (uint8_t)(pos - idx.start[t][b]);
+		for (unsigned i = 0; i < s->n; i++) {
+			index_key(t, s->f[i].name, (uint8_t)i);
+			if (s->f[i].lenkey)
+				index_key(t, s->f[i].lenkey, (uint8_t)(i | 0x80));
 		}
 	}
 	idx.built = true;
@@ -202,20 +239,37 @@ const struct rec_field *rec_field_find(const struct rec_schema *s, const char *k
 	int t = (int)(s - schemas);
 	if (!idx.built)
 		build_index();
-	if (len == 0)
+	if (len == 0 || len > 255)
 		return NULL;
-	unsigned b = bucket(key[0]);
-	for (unsigned j = idx.start[t][b]; j < (unsigned)idx.start[t][b] + idx.count[t][b]; j++) {
+	for (unsigned h = key_hash(key, len); idx.slot[t][h] != KEY_EMPTY; h = (h + 1) % KEY_SLOTS) {
+		uint8_t e = idx.slot[t][h];
 		/* Keys from the wire may hold NUL bytes: lengths first, then bytes. */
-		if (idx.klen[t][j] != len)
+		if (idx.klen[t][e & 0x7f][e >> 7] != len)
 			continue;
-		uint8_t e = idx.order[t][j];
 		const struct rec_field *f = &s->f[e & 0x7f];
 		const char *name = (e & 0x80) ? f->lenkey : f->name;
-		if (memcmp(name, key, len) == 0) {
+		size_t i = 0;
+		while (i < len && name[i] == key[i])
+			i++;
+		if (i == len) {
 			*is_len = (e & 0x80) != 0;
 			return f;
 		}
 	}
+	return NULL;
+}
+
+const struct rec_field *rec_field_find_word(const struct rec_schema *s, uint64_t word,
+					    unsigned len, bool *is_len)
+{
+	int t = (int)(s - schemas);
+	if (!idx.built)
+		build_index();
+	for (unsigned h = word_hash(word, len); words[t][h].word; h = (h + 1) % WORD_SLOTS)
+		if (words[t][h].word == word && words[t][h].len == len) {
+			uint8_t e = words[t][h].code;
+			*is_len = (e & 0x80) != 0;
+			return &s->f[e & 0x7f];
+		}
 	return NULL;
 }

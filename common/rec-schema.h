@@ -47,11 +47,22 @@ const struct rec_schema *rec_schema(enum rec_type t);
 const struct rec_field *rec_field_find(const struct rec_schema *s, const char *key,
 				       size_t len, bool *is_len);
 
+/* The same for a key of 1 to 8 bytes given as a little-endian word, the
+ * bytes past len zero. */
+const struct rec_field *rec_field_find_word(const struct rec_schema *s, uint64_t word,
+					    unsigned len, bool *is_len);
+
 /* Internal to the record reader and decoders. */
 /* Length of the msgpack value at p: >0 complete, 0 need more bytes, -1 not
  * msgpack (or nested deeper than RR_MAX_DEPTH), -2 larger than RR_MAX_RECORD. */
 long rec_scan_value(const uint8_t *p, size_t n);
 #define RR_MAX_DEPTH 32
+/* Decode a record at the start of avail buffered bytes without framing it
+ * first: 0 and the bytes it took in *used when it is complete, well formed
+ * and of known keys only; -1 otherwise (not reported: frame it with
+ * rec_scan_value() and decode with rec_decode_bytes() to find out why). */
+int rec_decode_fast(const uint8_t *p, size_t avail, struct rec *out, msgpack_zone *zone,
+		    size_t *used);
 /* The checks after all keys are read: required fields, prefix/length pairs,
  * host bits. Sets the struct's has bits. */
 int rec_check_fields(const struct rec_schema *s, char *base, uint64_t present,

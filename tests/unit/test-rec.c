@@ -189,6 +189,31 @@ static void test_malformed(void)
 	rw_free(w);
 }
 
+/* The same record read in one pass (clean, known keys) and through the
+ * framing path (type not first, an unknown key, a key of 9 bytes, a key
+ * ending in a NUL byte): the same fields either way. */
+static void test_key_forms(void)
+{
+	struct rec rec;
+	struct rec_reader *r = rr_new(-1, "t");
+	rr_set_quiet(r, true);
+	FEED(r, "\x83\xa4type\xa4""flow\xa4rate\xcd\x03\xe8\xa3len\xcd\x05\xdc");
+	FEED(r, "\x83\xa3len\xcd\x05\xdc\xa4type\xa4""flow\xa4rate\xcd\x03\xe8");
+	FEED(r, "\x84\xa4type\xa4""flow\xa5""extra\x92\x01\x02\xa4rate\xcd\x03\xe8\xa3len\xcd\x05\xdc");
+	FEED(r, "\x84\xa4type\xa4""flow\xa9localpref\x07\xa4rate\xcd\x03\xe8\xa3len\xcd\x05\xdc");
+	/* "len\0" is not "len": that record lacks it, so only rate is there */
+	FEED(r, "\x83\xa4type\xa4""flow\xa4rate\xcd\x03\xe8\xa4len\x00\xcd\x05\xdc");
+	for (int i = 0; i < 5; i++) {
+		CHECK(rr_next(r, &rec) == 1 && rec.type == REC_FLOW);
+		CHECK(rec.u.flow.rate == 1000);
+		CHECK(i == 4 ? !REC_HAS(&rec.u.flow, FLOW_LEN) : rec.u.flow.len == 1500);
+	}
+	CHECK(rec.u.flow.localpref == 0);
+	CHECK(rr_next(r, &rec) == 0);
+	CHECK(rr_stats(r)->records == 5);
+	rr_free(r);
+}
+
 /* A reader that goes away is EPIPE, not SIGPIPE; a full pipe is "would
  * block" with the data kept. */
 static void test_pipe(void)
@@ -277,6 +302,7 @@ int main(void)
 	test_route();
 	test_all_types();
 	test_malformed();
+	test_key_forms();
 	test_pipe();
 	return unit_done();
 }
