@@ -77,6 +77,8 @@ struct bgp_open {
 	bool as4, rr, err, extmsg, gr;
 	uint16_t gr_time;
 	bool gr_restarting;
+	bool gr4, gr6;          /* families listed in the GR capability */
+	bool gr4_fwd, gr6_fwd;  /* ... with forwarding state preserved */
 	bool mp_any;            /* any MP capability at all (else IPv4 implied) */
 };
 

@@ -144,9 +144,67 @@ static void end_table(struct speaker *s, const char *why)
 	learn_output_ready(s);
 }
 
+/* The restarting peer's routes go: a peer down record and an empty
+ * complete state, so that readers drop them now rather than after their
+ * own grace time. */
+static void gr_flush(struct speaker *s, const char *why)
+{
+	log_warn("neighbor %s: graceful restart: %s: its routes withdrawn", s->peername, why);
+	s->gr_stale = false;
+	ev_timer_stop(s->loop, &s->t_gr);
+	if (!out_ok(s))
+		return;
+	write_peer(s, false, why);
+	write_sync(s, SYNC_BEGIN);
+	write_sync(s, SYNC_END);
+	learn_output_ready(s);
+}
+
+void learn_gr_hold(struct speaker *s, const char *reason)
+{
+	s->in_sync = false;
+	s->refresh_wait = false;
+	ev_timer_stop(s->loop, &s->t_eor);
+	s->gr_stale = true;
+	ev_timer_after(s->loop, &s->t_gr, (ar_msec)s->theirs.gr_time * 1000);
+	log_warn("neighbor %s: graceful restart (%s): its routes kept for up to %u s",
+		 s->peername, reason, s->theirs.gr_time);
+}
+
+void learn_gr_expire(struct ev_loop *l, void *arg)
+{
+	struct speaker *s = arg;
+	(void)l;
+	if (s->gr_stale)
+		gr_flush(s, "restart time expired");
+}
+
+/* SIGTERM while the peer restarts: it is down as far as we know. */
+void learn_stop(struct speaker *s)
+{
+	if (!s->gr_stale)
+		return;
+	s->gr_stale = false;
+	if (out_ok(s))
+		write_peer(s, false, "shutting down during the peer's graceful restart");
+}
+
 void learn_up(struct speaker *s)
 {
 	s->refresh_wait = false;
+	if (s->gr_stale) {
+		const struct bgp_open *o = &s->theirs;
+		/* RFC 4724 4.2: back in time; routes of a family whose
+		 * forwarding state was not kept go at once, the rest are
+		 * replaced by the new table, at its End-of-RIB */
+		ev_timer_stop(s->loop, &s->t_gr);
+		s->gr_stale = false;
+		if (!o->gr || (s->ctx.v4 && !o->gr4_fwd) || (s->ctx.v6 && !o->gr6_fwd))
+			gr_flush(s, "back without its forwarding state");
+		else
+			log_info("neighbor %s: graceful restart: back, stale routes replaced at End-of-RIB",
+				 s->peername);
+	}
 	if (!out_ok(s))
 		return;         /* the reopen sends the whole table */
 	begin_table(s);

@@ -108,6 +108,23 @@ static int capa_parse(struct rd *r, struct bgp_open *o)
 			o->gr = true;
 			o->gr_restarting = (u16 & 0x8000) != 0;
 			o->gr_time = u16 & 0x0fff;
+			/* the families whose routes a helper keeps, and whether
+			 * the peer kept their forwarding state (F bit) */
+			while (rd_left(&v) >= 4) {
+				uint8_t fl;
+				rd_u16(&v, &afi);
+				rd_u8(&v, &safi);
+				rd_u8(&v, &fl);
+				if (safi != SAFI_UNICAST)
+					continue;
+				if (afi == AFI_IPV4) {
+					o->gr4 = true;
+					o->gr4_fwd = (fl & 0x80) != 0;
+				} else if (afi == AFI_IPV6) {
+					o->gr6 = true;
+					o->gr6_fwd = (fl & 0x80) != 0;
+				}
+			}
 			break;
 		default:        /* unknown capabilities are ignored (RFC 5492 3) */
 			break;

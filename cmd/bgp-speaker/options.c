@@ -64,7 +64,7 @@ int speaker_set_opt(int opt, const char *v, void *arg)
 	case 'c': case 'N':
 		return 0;       /* handled before the config is read */
 	case 'l':
-		c->active = false;
+		c->passive = true;
 		if (addrport_parse(v, 1179, &c->listen, &c->listen_len) < 0) {
 			log_err("--listen: bad address \"%s\"", v);
 			return -1;
@@ -215,6 +215,8 @@ int speaker_check(struct speaker_cfg *c)
 	}
 	if (!c->peer_as)
 		c->peer_as = c->local_as;       /* iBGP, as sFlow-RT peers */
+	if (!c->active)
+		c->passive = true;      /* passive by default */
 	if (c->md5[0] && !c->active && c->neighbor.af == AR_AF_NONE) {
 		log_err("--md5-password needs --neighbor");
 		return -1;

@@ -112,6 +112,21 @@ static void arm_hold(struct speaker *s)
 }
 
 static void start_retry(struct speaker *s);
+static void side_promote(struct speaker *s);
+
+/* RFC 4724 4.2: the routes of a peer that kept its forwarding state for
+ * every family of the session are kept when the session ends without a
+ * NOTIFICATION (the TCP connection lost or reset, or replaced by the
+ * peer's new one). A capability without families only says the peer
+ * helps others: its routes go as usual. */
+static bool gr_keep(const struct speaker *s, uint8_t code)
+{
+	const struct bgp_open *o = &s->theirs;
+
+	if (!o->gr || o->gr_time == 0 || (s->ctx.v4 && !o->gr4) || (s->ctx.v6 && !o->gr6))
+		return false;
+	return code == 0 ? !s->notif_in : s->gr_replace;
+}
 
 void sess_close(struct speaker *s, uint8_t code, uint8_t sub, const void *data,
 		size_t len, const char *reason)
@@ -143,11 +158,17 @@ void sess_close(struct speaker *s, uint8_t code, uint8_t sub, const void *data,
 	ev_timer_stop(s->loop, &s->t_keepalive);
 	ev_timer_stop(s->loop, &s->t_eor);
 	if (s->st == ST_ESTABLISHED) {
-		learn_down(s, why);
+		if (gr_keep(s, code))
+			learn_gr_hold(s, why);
+		else
+			learn_down(s, why);
 		ribout_session_down(s);
 	}
-	set_state(s, s->cfg.active ? ST_IDLE : ST_ACTIVE);
-	if (s->cfg.active)
+	s->gr_replace = s->notif_in = false;
+	set_state(s, s->cfg.passive ? ST_ACTIVE : ST_IDLE);
+	if (s->fd2 >= 0)
+		side_promote(s);        /* the neighbor's own connection carries on */
+	else if (s->cfg.active)
 		start_retry(s);
 }
 
@@ -194,14 +215,12 @@ static void notif_received(struct speaker *s, struct rd *r)
 	else
 		snprintf(why, sizeof why, "received NOTIFICATION %u/%u %s", n.code, n.sub,
 			 bgp_err_name(n.code, n.sub));
+	s->notif_in = true;
 	sess_close(s, 0, 0, NULL, 0, why);
 }
 
-static void send_open(struct speaker *s)
+static size_t build_open(struct speaker *s, uint8_t *m, size_t cap)
 {
-	uint8_t m[BGP_MAX_LEN];
-	size_t n;
-
 	memset(&s->mine, 0, sizeof s->mine);
 	s->mine.version = 4;
 	s->mine.as = s->cfg.local_as;
@@ -215,11 +234,128 @@ static void send_open(struct speaker *s)
 	s->mine.extmsg = s->cfg.extmsg;
 	s->mine.gr = s->cfg.gr_time > 0;
 	s->mine.gr_time = (uint16_t)s->cfg.gr_time;
-	n = bgp_open_build(m, sizeof m, &s->mine);
-	sess_send(s, m, n);
+	return bgp_open_build(m, cap, &s->mine);
+}
+
+static void send_open(struct speaker *s)
+{
+	uint8_t m[BGP_MAX_LEN];
+
+	sess_send(s, m, build_open(s, m, sizeof m));
 	sess_flush(s);
 	set_state(s, ST_OPENSENT);
 	arm_hold(s);
+}
+
+/* --- connection collision (RFC 4271 6.8) --- */
+
+static void sess_begin(struct speaker *s, int fd, bool outbound);
+static void sess_input(struct speaker *s);
+
+static void side_close(struct speaker *s, uint8_t code, uint8_t sub)
+{
+	if (s->fd2 < 0)
+		return;
+	if (code) {
+		uint8_t m[BGP_HDR_LEN + 2];
+		size_t n = bgp_notif_build(m, sizeof m, code, sub, NULL, 0);
+		if (write(s->fd2, m, n) < 0) {
+			/* nothing to do: the connection is closed anyway */
+		}
+	}
+	ev_fd_del(s->loop, s->fd2);
+	close(s->fd2);
+	s->fd2 = -1;
+	s->ilen2 = 0;
+}
+
+/* The neighbor's connection becomes the session's. Our OPEN went out on it
+ * when it was accepted: OpenSent, with what it brought already read. */
+static void side_promote(struct speaker *s)
+{
+	int fd = s->fd2;
+
+	ev_fd_del(s->loop, fd);
+	s->fd2 = -1;
+	sess_begin(s, fd, false);
+	memcpy(s->ibuf, s->ibuf2, s->ilen2);
+	s->ilen = s->ilen2;
+	s->ilen2 = 0;
+	log_info("neighbor %s: the neighbor's connection carries the session", s->peername);
+	set_state(s, ST_OPENSENT);
+	arm_hold(s);
+	sess_input(s);
+	if (s->fd >= 0)
+		sess_poll(s);
+}
+
+/* Both connections exist and an OPEN told us the neighbor's identifier: the
+ * one initiated by the higher identifier stays, the other is closed with a
+ * Cease, Connection Collision Resolution. s->fd is always ours here (a
+ * second connection is kept only beside our own). Returns true when ours
+ * stays. */
+static bool collision(struct speaker *s, uint32_t id)
+{
+	bool ours = s->cfg.router_id > id;
+
+	log_info("neighbor %s: connection collision: BGP identifier %u.%u.%u.%u against ours "
+		 "%u.%u.%u.%u: the connection %s opened stays", s->peername,
+		 id >> 24, (id >> 16) & 0xff, (id >> 8) & 0xff, id & 0xff,
+		 s->cfg.router_id >> 24, (s->cfg.router_id >> 16) & 0xff,
+		 (s->cfg.router_id >> 8) & 0xff, s->cfg.router_id & 0xff,
+		 ours ? "we" : "the neighbor");
+	if (ours) {
+		side_close(s, ERR_CEASE, ERR_CEASE_COLLISION);
+		return true;
+	}
+	/* sess_close() hands the session to the neighbor's connection */
+	if (s->st == ST_CONNECT)
+		sess_close(s, 0, 0, NULL, 0, "connection collision");
+	else
+		sess_close(s, ERR_CEASE, ERR_CEASE_COLLISION, NULL, 0, "connection collision");
+	return false;
+}
+
+static void on_side(struct ev_loop *l, int fd, short re, void *arg)
+{
+	struct speaker *s = arg;
+	struct bgp_error e;
+	struct bgp_open o;
+	struct rd r;
+	uint16_t mlen;
+	uint8_t type;
+	ssize_t n;
+	(void)l; (void)re;
+
+	n = read(fd, s->ibuf2 + s->ilen2, sizeof s->ibuf2 - s->ilen2);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		log_info("neighbor %s: the second connection closed", s->peername);
+		side_close(s, 0, 0);
+		return;
+	}
+	s->ilen2 += (size_t)n;
+	if (s->ilen2 < BGP_HDR_LEN)
+		return;
+	if (bgp_hdr_parse(s->ibuf2, BGP_MAX_LEN, &mlen, &type, &e) < 0)
+		goto fail;
+	if (s->ilen2 < mlen)
+		return;
+	if (type != BGP_OPEN) {
+		log_warn("neighbor %s: second connection: %s before OPEN", s->peername,
+			 bgp_type_name(type));
+		side_close(s, type == BGP_NOTIFICATION ? 0 : ERR_FSM, 0);
+		return;
+	}
+	r = rd_init(s->ibuf2 + BGP_HDR_LEN, mlen - BGP_HDR_LEN);
+	if (bgp_open_parse(&r, &o, &e) < 0)
+		goto fail;
+	collision(s, o.id);
+	return;
+fail:
+	log_warn("neighbor %s: second connection: %s", s->peername, e.why);
+	side_close(s, e.code, e.sub);
 }
 
 static int open_received(struct speaker *s, struct rd *r)
@@ -241,6 +377,8 @@ static int open_received(struct speaker *s, struct rd *r)
 		sess_close(s, ERR_OPEN, ERR_OPEN_BGPID, NULL, 0, "peer has our router id");
 		return -1;
 	}
+	if (s->fd2 >= 0 && !collision(s, o->id))
+		return -1;
 	s->ctx.as4 = o->as4;
 	s->ctx.peer_as = o->as;
 	s->ctx.ibgp = o->as == s->cfg.local_as;
@@ -274,6 +412,11 @@ static int open_received(struct speaker *s, struct rd *r)
 
 static void established(struct speaker *s)
 {
+	if (s->fd2 >= 0) {
+		log_info("neighbor %s: connection collision: the Established session stays",
+			 s->peername);
+		side_close(s, ERR_CEASE, ERR_CEASE_COLLISION);
+	}
 	set_state(s, ST_ESTABLISHED);
 	arm_hold(s);
 	learn_up(s);
@@ -378,7 +521,6 @@ fsm:
 static void on_sock(struct ev_loop *l, int fd, short re, void *arg)
 {
 	struct speaker *s = arg;
-	size_t off = 0;
 	(void)l;
 
 	if (s->st == ST_CONNECT) {
@@ -410,11 +552,29 @@ static void on_sock(struct ev_loop *l, int fd, short re, void *arg)
 		if (n < 0) {
 			if (errno != EAGAIN && errno != EINTR)
 				sess_close(s, 0, 0, NULL, 0, strerror(errno));
-			if (s->fd < 0)
+			if (s->fd < 0 || s->fd != fd)
 				return;
 			n = 0;
 		}
 		s->ilen += (size_t)n;
+		sess_input(s);
+		if (s->fd != fd)
+			return;         /* closed, or handed to the other connection */
+	}
+	if (s->fd >= 0 && sess_flush(s) < 0) {
+		sess_close(s, 0, 0, NULL, 0, strerror(errno));
+		return;
+	}
+	sess_poll(s);
+}
+
+/* The whole messages in ibuf; the session may be closed on return. */
+static void sess_input(struct speaker *s)
+{
+	size_t off = 0;
+	int fd = s->fd;
+
+	{
 		while (s->ilen - off >= BGP_HDR_LEN) {
 			struct bgp_error e;
 			uint16_t mlen;
@@ -427,7 +587,7 @@ static void on_sock(struct ev_loop *l, int fd, short re, void *arg)
 			}
 			if (s->ilen - off < mlen)
 				break;
-			if (handle(s, s->ibuf + off, mlen, type) < 0)
+			if (handle(s, s->ibuf + off, mlen, type) < 0 || s->fd != fd)
 				return;
 			off += mlen;
 		}
@@ -435,11 +595,6 @@ static void on_sock(struct ev_loop *l, int fd, short re, void *arg)
 		s->ilen -= off;
 		learn_output_ready(s);
 	}
-	if (s->fd >= 0 && sess_flush(s) < 0) {
-		sess_close(s, 0, 0, NULL, 0, strerror(errno));
-		return;
-	}
-	sess_poll(s);
 }
 
 static int set_md5(struct speaker *s, int fd)
@@ -478,13 +633,14 @@ static int set_md5(struct speaker *s, int fd)
 	return 0;
 }
 
-static void sess_begin(struct speaker *s, int fd)
+static void sess_begin(struct speaker *s, int fd, bool outbound)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof ss;
 	int one = 1;
 
 	s->fd = fd;
+	s->outbound = outbound;
 	s->ilen = 0;
 	s->olen = s->ooff = 0;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -513,6 +669,25 @@ static void on_accept(struct ev_loop *l, int lfd, short re, void *arg)
 		close(fd);
 		return;
 	}
+	if (s->fd >= 0 && s->outbound && s->st != ST_ESTABLISHED) {
+		/* we connected too: both go on until an OPEN tells the
+		 * neighbor's identifier (RFC 4271 6.8) */
+		uint8_t m[BGP_MAX_LEN];
+		size_t n = build_open(s, m, sizeof m);
+
+		side_close(s, 0, 0);    /* an older second connection */
+		if (write(fd, m, n) != (ssize_t)n) {
+			log_warn("neighbor %s: second connection: %s", name, strerror(errno));
+			close(fd);
+			return;
+		}
+		s->fd2 = fd;
+		s->ilen2 = 0;
+		ev_fd_add(s->loop, fd, POLLIN, on_side, s);
+		log_info("neighbor %s: connection accepted while ours is in %s: a collision",
+			 name, state_names[s->st]);
+		return;
+	}
 	if (s->fd >= 0) {
 		if (s->st == ST_ESTABLISHED && !s->theirs.gr) {
 			/* RFC 4271 6.8: an Established session wins the collision */
@@ -527,13 +702,14 @@ static void on_accept(struct ev_loop *l, int lfd, short re, void *arg)
 		}
 		/* RFC 4724 4.2: a restarting peer's new connection replaces the
 		 * old session; so does a fresh one during the OPEN exchange */
+		s->gr_replace = s->st == ST_ESTABLISHED;
 		sess_close(s, ERR_CEASE, ERR_CEASE_COLLISION, NULL, 0,
 			   "new connection from the neighbor");
 	}
 	s->peer_addr = a;
 	memcpy(s->peername, name, sizeof name);
 	log_info("neighbor %s: connection accepted", name);
-	sess_begin(s, fd);
+	sess_begin(s, fd, false);
 	send_open(s);
 	sess_poll(s);
 }
@@ -564,7 +740,7 @@ static void do_connect(struct ev_loop *l, void *arg)
 		start_retry(s);
 		return;
 	}
-	sess_begin(s, fd);
+	sess_begin(s, fd, true);
 	set_state(s, ST_CONNECT);
 	ev_timer_after(s->loop, &s->t_hold, (ar_msec)OPEN_HOLD * 1000);
 	sess_poll(s);
@@ -612,7 +788,7 @@ static void on_retry(struct ev_loop *l, void *arg)
 
 int speaker_start(struct speaker *s)
 {
-	s->lfd = s->fd = -1;
+	s->lfd = s->fd = s->fd2 = -1;
 	s->ibuf = malloc(IBUF_SIZE);
 	s->scr = malloc(sizeof *s->scr);
 	s->ro = ribout_new();
@@ -625,6 +801,7 @@ int speaker_start(struct speaker *s)
 	ev_timer_init(&s->t_retry, on_retry, s);
 	ev_timer_init(&s->t_eor, learn_eor_timeout, s);
 	ev_timer_init(&s->t_reopen, learn_reopen_timer, s);
+	ev_timer_init(&s->t_gr, learn_gr_expire, s);
 
 	if (learn_output_open(s) < 0)
 		return -1;
@@ -646,6 +823,13 @@ int speaker_start(struct speaker *s)
 		if (s->cfg.neighbor.af == AR_AF_NONE)
 			s->cfg.neighbor = a;
 		s->st = ST_IDLE;
+		/* --listen too: listen first, so that a neighbor connecting
+		 * while we do meets a listener (and the collision rules) */
+		if (s->cfg.passive) {
+			s->st = ST_ACTIVE;
+			if (listen_start(s) < 0)
+				return -1;
+		}
 		do_connect(s->loop, s);
 		return 0;
 	}
@@ -661,6 +845,8 @@ void speaker_free(struct speaker *s)
 {
 	if (s->lfd >= 0)
 		close(s->lfd);
+	if (s->fd2 >= 0)
+		close(s->fd2);
 	if (s->out_fd > 2)
 		close(s->out_fd);
 	if (s->in_fd > 2)
@@ -687,11 +873,13 @@ void speaker_stop(struct speaker *s)
 		n = 255;
 	d[0] = (uint8_t)n;
 	memcpy(d + 1, msg, n);
+	side_close(s, ERR_CEASE, ERR_CEASE_SHUTDOWN);
 	if (s->fd >= 0 && s->st >= ST_OPENSENT) {
 		sess_close(s, ERR_CEASE, ERR_CEASE_SHUTDOWN, d, n + 1, "shutting down");
 	} else if (s->fd >= 0) {
 		sess_close(s, 0, 0, NULL, 0, "shutting down");
 	}
+	learn_stop(s);
 	if (s->out) {
 		/* a bounded wait for the reader: never hang on a stopped one */
 		for (int i = 0; i < 20 && rw_pending(s->out) > 0; i++) {

@@ -15,6 +15,7 @@ struct speaker_cfg {
 	struct sockaddr_storage listen;
 	unsigned listen_len;
 	bool active;                    /* --connect */
+	bool passive;                   /* --listen, or no --connect */
 	struct sockaddr_storage remote;
 	unsigned remote_len;
 	struct ar_addr neighbor;        /* AR_AF_NONE: any (passive only) */
@@ -49,6 +50,15 @@ struct speaker {
 	char peername[AR_ADDR_STRLEN];
 	struct ar_addr peer_addr, local_addr;
 
+	bool outbound;                  /* fd is a connection we initiated */
+	/* RFC 4271 6.8: the neighbor's own connection while ours is in the
+	 * OPEN exchange; one of the two goes at the first OPEN received */
+	int fd2;
+	uint8_t ibuf2[BGP_MAX_LEN];
+	size_t ilen2;
+	bool gr_replace;                /* closing: a GR peer's new connection */
+	bool notif_in;                  /* closing: the peer sent a NOTIFICATION */
+
 	uint8_t *ibuf;                  /* bytes read from the peer */
 	size_t ilen;
 	uint8_t *obuf;                  /* bytes to send to the peer */
@@ -59,6 +69,7 @@ struct speaker {
 	unsigned hold, keepalive;
 	bool rr, err;                   /* route refresh, enhanced, negotiated */
 	struct ev_timer t_hold, t_keepalive, t_retry, t_eor, t_reopen;
+	struct ev_timer t_gr;           /* the restarting peer's restart time */
 
 	struct bgp_scratch *scr;
 
@@ -70,6 +81,7 @@ struct speaker {
 	bool eor4, eor6;
 	bool refresh_wait;              /* a refresh toward the peer is pending */
 	bool down_reported;
+	bool gr_stale;                  /* peer restarting: its routes kept (RFC 4724) */
 	ar_msec last_update;             /* when the last UPDATE arrived */
 	uint64_t table_routes;          /* routes since our sync begin */
 
@@ -103,6 +115,11 @@ void sess_close(struct speaker *s, uint8_t code, uint8_t sub, const void *data,
 /* learn.c */
 void learn_up(struct speaker *s);
 void learn_down(struct speaker *s, const char *reason);
+/* The session of a graceful-restart peer ended without a NOTIFICATION:
+ * its routes stay until it is back or its restart time is over. */
+void learn_gr_hold(struct speaker *s, const char *reason);
+void learn_gr_expire(struct ev_loop *l, void *arg);
+void learn_stop(struct speaker *s);
 void learn_route(void *arg, const struct ar_prefix *p, const struct bgp_attrs *a);
 void learn_eor(void *arg, int afi);
 void learn_eor_timeout(struct ev_loop *l, void *arg);
