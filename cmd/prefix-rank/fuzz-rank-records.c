@@ -13,20 +13,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static void check(struct pr *pr, int af, size_t max)
 {
 	struct sel_result *s = &pr->prev[af_idx(af)];
-	struct rib_af *ra = &pr->rib.af[af_idx(af)];
+	struct rib *r = &pr->rib;
 	struct pfx *p;
 
 	if (s->n > max)
 		__builtin_trap();
 	/* Every RIB prefix resolves, through its nearest selected ancestor,
 	 * to its own next hop, or to none. */
-	RB_FOREACH(p, pfx_tree, &ra->tree) {
-		struct pfx *a = (p->flags & PFX_SEL) ? p : sel_parent(p, PFX_SEL);
+	for (p = rib_next(r, af, NULL); p; p = rib_next(r, af, p)) {
+		struct pfx *a = (p->flags & PFX_SEL) ? p : sel_parent(r, p, PFX_SEL);
 		if (!a)
 			continue;
 		/* the address range of p not covered by its children resolves to
 		 * p in the RIB and to a in the FIB */
-		if (a != p && !nh_same(pfx_best(a), pfx_best(p))) {
+		if (a != p && !nh_same(pfx_best(r, a), pfx_best(r, p))) {
 			/* p is hidden unless its children tile it completely; the
 			 * fuzzer's tables never do that on purpose: trap. */
 			__builtin_trap();

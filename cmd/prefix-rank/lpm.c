@@ -214,6 +214,47 @@ void lpm_delete(struct lpm *t, const uint8_t *key, unsigned plen, uint32_t id, u
 	}
 }
 
+static void visit_node(const struct lpm *t, int64_t node, unsigned lo, unsigned hi,
+		       void (*fn)(void *, uint32_t), void *ctx)
+{
+	uint32_t last = LPM_NONE;
+
+	for (unsigned i = lo; i < hi; i++) {
+		uint32_t s = *slotp(t, node, i);
+		if (s & LPM_CHILD) {
+			visit_node(t, s & ~LPM_CHILD, 0, 1u << t->stride, fn, ctx);
+			last = LPM_NONE;
+		} else if (s != last) {
+			fn(ctx, s);
+			last = s;
+		}
+	}
+}
+
+void lpm_visit(const struct lpm *t, const uint8_t *key, unsigned plen,
+	       void (*fn)(void *ctx, uint32_t id), void *ctx)
+{
+	uint8_t k[20] = { 0 };
+	unsigned lvl, span, base;
+	int64_t node = -1;
+
+	if (plen > t->maxbits)
+		return;
+	memcpy(k, key, t->maxbits / 8);
+	lvl = level_of(t, plen);
+	for (unsigned l = 0; l < lvl; l++) {
+		uint32_t s = *slotp(t, node, index_at(t, k, l));
+		if (!(s & LPM_CHILD)) {
+			fn(ctx, s);     /* one value covers the whole range */
+			return;
+		}
+		node = s & ~LPM_CHILD;
+	}
+	span = level_end(t, lvl) - plen;
+	base = index_at(t, k, lvl) & ~((1u << span) - 1);
+	visit_node(t, node, base, base + (1u << span), fn, ctx);
+}
+
 uint32_t lpm_lookup(const struct lpm *t, const uint8_t *key)
 {
 	uint8_t k[20] = { 0 };

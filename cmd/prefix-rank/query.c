@@ -166,12 +166,12 @@ static const char *origin_name(unsigned o)
 	return o == ORIGIN_IGP ? "IGP" : o == ORIGIN_EGP ? "EGP" : "INCOMPLETE";
 }
 
-static json_t *pfx_str(const struct pfx *p)
+static json_t *pfx_str(const struct rib *r, const struct pfx *p)
 {
 	char buf[AR_PREFIX_STRLEN];
 	struct ar_prefix pr;
 
-	pfx_prefix(p, &pr);
+	pfx_prefix(r, p, &pr);
 	return json_string(prefix_fmt(&pr, buf, sizeof(buf)));
 }
 
@@ -260,14 +260,14 @@ static json_t *answer_top(struct pr *pr, const struct query *q)
 	json_object_set_new(o, "pushedPrefixesAdded", json_integer((json_int_t)pr->pushed_added));
 	json_object_set_new(o, "pushedPrefixesRemoved", json_integer((json_int_t)pr->pushed_removed));
 	for (size_t i = 0; i < res.n; i++) {
-		const struct pfx *p = res.v[i], *par = sel_parent(p, PFX_QSEL);
+		const struct pfx *p = res.v[i], *par = sel_parent(r, p, PFX_QSEL);
 		json_t *e = json_object();
-		json_object_set_new(e, "prefix", pfx_str(p));
-		path_fields(e, pfx_best(p));
+		json_object_set_new(e, "prefix", pfx_str(r, p));
+		path_fields(e, pfx_best(r, p));
 		json_object_set_new(e, "value", json_real(pfx_rate(r, p, q->dir)));
 		json_object_set_new(e, "pps", json_real(pfx_rate(r, p, q->dir + 1)));
 		if (par)
-			json_object_set_new(e, "parentprefix", pfx_str(par));
+			json_object_set_new(e, "parentprefix", pfx_str(r, par));
 		json_array_append_new(top, e);
 	}
 	json_object_set_new(o, "topPrefixes", top);
@@ -293,26 +293,27 @@ static json_t *answer_prefix(struct pr *pr, const struct query *q)
 		json_object_set_new(o, "prefix", json_null());
 		return o;
 	}
-	json_object_set_new(o, "prefix", pfx_str(p));
-	path_fields(o, pfx_best(p));
+	json_object_set_new(o, "prefix", pfx_str(r, p));
+	path_fields(o, pfx_best(r, p));
 	json_object_set_new(o, "value", json_real(pfx_rate(r, p, R_DBYTES)));
 	json_object_set_new(o, "pps", json_real(pfx_rate(r, p, R_DPKTS)));
 	json_object_set_new(o, "sourceValue", json_real(pfx_rate(r, p, R_SBYTES)));
 	json_object_set_new(o, "sourcePps", json_real(pfx_rate(r, p, R_SPKTS)));
 	json_object_set_new(o, "selected", json_boolean(p->flags & PFX_SEL));
 	if (p->parent)
-		json_object_set_new(o, "parentprefix", pfx_str(p->parent));
-	struct pfx *sp = sel_parent(p, PFX_SEL);
+		json_object_set_new(o, "parentprefix", pfx_str(r, pfx_parent(r, p)));
+	struct pfx *sp = sel_parent(r, p, PFX_SEL);
 	if (sp)
-		json_object_set_new(o, "selectedparent", pfx_str(sp));
+		json_object_set_new(o, "selectedparent", pfx_str(r, sp));
 	routes = json_array();
-	for (const struct rroute *rr = p->routes; rr; rr = rr->next) {
+	const struct rslot *rr;
+	for (unsigned i = 0; (rr = pfx_route_at(r, p, i)); i++) {
 		const struct peer *pe = &r->peers[rr->peer];
 		json_t *e = json_object();
 		json_object_set_new(e, "peer", addr_str(&pe->addr));
-		path_fields(e, rr->path);
-		json_object_set_new(e, "best", json_boolean(rr == p->routes));
-		json_object_set_new(e, "stale", json_boolean(pe->stale && rr->gen != pe->gen));
+		path_fields(e, rib_path(r, rr->path));
+		json_object_set_new(e, "best", json_boolean(i == 0));
+		json_object_set_new(e, "stale", json_boolean(pe->stale && rr->gen != (uint16_t)pe->gen));
 		json_array_append_new(routes, e);
 	}
 	json_object_set_new(o, "routes", routes);
@@ -340,9 +341,11 @@ static json_t *answer_curve(struct pr *pr, const struct query *q)
 		json_object_set_new(o, "error", json_string("out of memory"));
 		return o;
 	}
-	for (size_t i = 0; i < ra->nactive; i++)
-		if (ra->active[i]->rate[q->dir] > 0)
-			v[n++] = ra->active[i]->rate[q->dir] * pr->rib.scale;
+	for (size_t i = 0; i < ra->nactive; i++) {
+		const struct pfx *p = rib_byid(&pr->rib, ra->active[i]);
+		if (p->rate[q->dir] > 0)
+			v[n++] = p->rate[q->dir] * pr->rib.scale;
+	}
 	qsort(v, n, sizeof(*v), dbl_desc);
 	for (size_t i = 0; i < q->max && i < n; i++) {
 		cum += v[i];

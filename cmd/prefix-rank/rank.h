@@ -7,7 +7,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/tree.h>
 
 #include "addr.h"
 #include "rec.h"
@@ -43,6 +42,10 @@ int lpm_insert(struct lpm *t, const uint8_t *key, unsigned plen, uint32_t id);
 void lpm_delete(struct lpm *t, const uint8_t *key, unsigned plen, uint32_t id,
 		uint32_t repl);
 uint32_t lpm_lookup(const struct lpm *t, const uint8_t *key);
+/* Call fn for the leaf slots (0 or an id) the prefix's range spans, runs of
+ * one value once where the layout allows. */
+void lpm_visit(const struct lpm *t, const uint8_t *key, unsigned plen,
+	       void (*fn)(void *ctx, uint32_t id), void *ctx);
 static inline uint32_t lpm_lookup4(const struct lpm *t, uint32_t a)
 {
 	uint32_t s = t->root[a >> 16];
@@ -66,15 +69,21 @@ struct path {
 	uint32_t med, localpref;
 	uint32_t naspath, ncomm, nlcomm;
 	uint32_t hops;                  /* AS path length as best path counts it */
+	uint32_t pid;                   /* its id in rib.pathv */
 	uint32_t v[];                   /* aspath, communities, lcommunities */
 };
 
-/* One peer's route for a prefix. */
-struct rroute {
-	struct rroute *next;
-	struct path *path;
-	uint32_t gen;                   /* peer generation it was learned in */
+/* One peer's route for a prefix (path: an id in rib.pathv). */
+struct rslot {
+	uint32_t path;
+	uint16_t gen;                   /* peer generation it was learned in (mod 2^16) */
 	uint16_t peer;
+};
+
+/* A prefix's routes after its first (best) one: a list in rib.rr. */
+struct rroute {
+	struct rslot s;
+	uint32_t next;                  /* index in rib.rr, 0 = end */
 };
 
 /* Directions and units of the per-prefix rates. */
@@ -86,23 +95,25 @@ enum {
 	PFX_QSEL = 1 << 2,              /* in a query's selected set */
 	PFX_PREV = 1 << 3,              /* selected at the previous tick */
 	PFX_FREE = 1 << 4,
+	PFX_CAND = 1 << 5,              /* in the tick's candidate list */
+	PFX_SEEN = 1 << 6,              /* transient: candidate list dedup */
 };
 
-/* What a tick reads for every prefix with traffic (rates, length, flags)
- * fits in 28 bytes at the front: one cache line whatever the alignment. */
+/* 56 bytes a prefix. Links are ids (0 = none): the prefix tree is kept as
+ * parent / first child / next sibling, so subtree walks need no ordered
+ * index, and exact lookups go through the LPM and the parent chain. The
+ * key is the IPv4 address itself, or an index into rib.keys6. The common
+ * case of one route per prefix costs nothing more than r0. */
 struct pfx {
 	float rate[R_N];                /* forward-scaled: see rate.c */
-	uint8_t plen, af, flags;
-	uint32_t aidx;                  /* index in the active list */
+	struct rslot r0;                /* the best route */
 	uint32_t id;
-	struct pfx *parent;             /* longest covering RIB prefix */
-	struct rroute *routes;          /* best first */
-	uint8_t b[16];
-	RB_ENTRY(pfx) rb;
+	uint32_t aidx;                  /* index in the active list */
+	uint32_t parent, child, sib;    /* longest covering RIB prefix; tree links */
+	uint32_t k;                     /* key: IPv4 address (host order), IPv6 index */
+	uint32_t more;                  /* other peers' routes (rib.rr), 0 = none */
+	uint8_t plen, af, flags;
 };
-
-RB_HEAD(pfx_tree, pfx);
-RB_PROTOTYPE(pfx_tree, pfx, rb, pfx_cmp)
 
 struct peer {
 	struct ar_addr addr;            /* AR_AF_NONE: routes without a peer key */
@@ -114,11 +125,16 @@ struct peer {
 };
 
 struct rib_af {
-	struct pfx_tree tree;
 	struct lpm lpm;
 	size_t n;
-	struct pfx **active;            /* prefixes with a non-zero rate */
+	uint32_t *active;               /* ids of the prefixes with a non-zero rate */
 	size_t nactive, capactive;
+	/* The tick's candidates: every prefix whose destination rate reached
+	 * cand_min (forward-scaled) or that was selected last tick is here
+	 * with PFX_CAND; so a tick ranks these instead of every active one. */
+	uint32_t *cand;
+	size_t ncand, capcand;
+	float cand_min;
 	double total[R_N];              /* all traffic, matched or not (forward-scaled) */
 };
 
@@ -127,10 +143,15 @@ struct rib {
 	struct rib_af af[2];            /* [0] IPv4, [1] IPv6 */
 	struct pfx **chunks;            /* id -> pfx: chunks[id / PFX_CHUNK] */
 	uint32_t nchunks, nextid;
-	struct pfx *freelist;
-	struct rroute *rfree;           /* free rroutes */
-	void **slabs;                   /* rroutes come in slabs of 1024 */
-	size_t nslabs;
+	uint32_t freelist;              /* free prefix ids, chained through parent */
+	uint8_t (*keys6)[16];           /* IPv6 keys */
+	uint32_t nkeys6, capkeys6, free6;
+	struct rroute *rr;              /* second and later routes; [0] unused */
+	uint32_t nrr, caprr, rrfree;
+	struct path **pathv;            /* path id -> path; [0] unused */
+	uint32_t npathv, cappathv;
+	uint32_t *pathfree;             /* released path ids */
+	uint32_t npathfree;
 	/* Called before a prefix leaves the RIB (selections forget it). */
 	void (*on_delete)(void *ctx, struct pfx *p);
 	void *on_delete_ctx;
@@ -159,9 +180,33 @@ static inline struct pfx *rib_byid(const struct rib *r, uint32_t id)
 {
 	return &r->chunks[id / PFX_CHUNK][id % PFX_CHUNK];
 }
+/* The prefix with this id, or NULL for 0. */
+static inline struct pfx *pfx_get(const struct rib *r, uint32_t id)
+{
+	return id ? rib_byid(r, id) : NULL;
+}
+static inline struct pfx *pfx_parent(const struct rib *r, const struct pfx *p)
+{
+	return pfx_get(r, p->parent);
+}
 struct pfx *rib_find(struct rib *r, const struct ar_prefix *p);
 /* The most specific RIB prefix containing the address, or NULL. */
 struct pfx *rib_match(struct rib *r, const struct ar_addr *a);
+/* Every prefix of a family: start with NULL; NULL at the end. */
+struct pfx *rib_next(const struct rib *r, int af, const struct pfx *p);
+/* Pre-order walk of top's subtree (top itself excluded): start with top. */
+static inline struct pfx *pfx_walk_next(const struct rib *r, const struct pfx *top,
+					const struct pfx *q)
+{
+	if (q->child)
+		return rib_byid(r, q->child);
+	while (q != top) {
+		if (q->sib)
+			return rib_byid(r, q->sib);
+		q = rib_byid(r, q->parent);
+	}
+	return NULL;
+}
 int rib_peer(struct rib *r, int input, const struct ar_addr *addr);
 /* A route add or delete from peer index pi. 0, or -1 (no memory / bad). */
 int rib_update(struct rib *r, int pi, const struct rec_route *rt);
@@ -172,15 +217,24 @@ void rib_sync_end(struct rib *r, int pi);
 void rib_peer_down(struct rib *r, int pi, uint64_t now, uint64_t grace_ms);
 /* Sweep peers whose grace ran out; returns how many. */
 int rib_expire(struct rib *r, uint64_t now);
-static inline const struct path *pfx_best(const struct pfx *p)
+static inline const struct path *rib_path(const struct rib *r, uint32_t pid)
 {
-	return p->routes ? p->routes->path : NULL;
+	return pid ? r->pathv[pid] : NULL;
 }
-void pfx_prefix(const struct pfx *p, struct ar_prefix *out);
-struct pfx *pfx_after(struct pfx_tree *t, const struct pfx *q);
+static inline const struct path *pfx_best(const struct rib *r, const struct pfx *p)
+{
+	return rib_path(r, p->r0.path);
+}
+/* p's routes, best first: n-th (0-based) or NULL past the end. */
+const struct rslot *pfx_route_at(const struct rib *r, const struct pfx *p, unsigned n);
+/* The prefix's address bytes (16, zero-padded for IPv4). */
+void pfx_key(const struct rib *r, const struct pfx *p, uint8_t out[16]);
+void pfx_prefix(const struct rib *r, const struct pfx *p, struct ar_prefix *out);
 /* o covers i (o is i or a shorter prefix containing it). */
-bool pfx_covers(const struct pfx *o, const struct pfx *i);
+bool pfx_covers(const struct rib *r, const struct pfx *o, const struct pfx *i);
 size_t rib_paths(const struct rib *r);
+/* Bytes held by the RIB's tables (for the stats). */
+size_t rib_bytes(const struct rib *r);
 
 /* ---- Rates (rate.c) ---- */
 /* One sampled packet: frame length and sampling rate, seen at ms. */
@@ -197,6 +251,8 @@ static inline double pfx_rate(const struct rib *r, const struct pfx *p, int k)
 /* True when every rate of p is below the floor: it can leave the active list. */
 bool rate_faded(const struct rib *r, const struct pfx *p);
 double rate_total(const struct rib *r, int af, int k);
+/* Put p on its family's candidate list (PFX_CAND). */
+void cand_push(struct rib_af *ra, struct pfx *p);
 void rate_forget(struct rib *r, struct pfx *p);
 
 /* ---- Selection (select.c) ---- */
@@ -223,7 +279,7 @@ struct sel_result {
 
 int select_run(struct rib *r, int af, const struct sel_params *sp, struct sel_result *res);
 /* Nearest covering prefix with flag bit set, or NULL. */
-struct pfx *sel_parent(const struct pfx *p, uint8_t bit);
+struct pfx *sel_parent(const struct rib *r, const struct pfx *p, uint8_t bit);
 /* Clear bit on every member of res (queries). */
 void select_clear(struct sel_result *res, uint8_t bit);
 /* Turn the tick's selection into PFX_PREV marks and count churn. */

@@ -33,14 +33,14 @@ static void activate(struct rib *r, struct pfx *p)
 		return;
 	if (ra->nactive == ra->capactive) {
 		size_t cap = ra->capactive ? ra->capactive * 2 : 1024;
-		struct pfx **v = reallocarray(ra->active, cap, sizeof(*v));
+		uint32_t *v = reallocarray(ra->active, cap, sizeof(*v));
 		if (!v)
 			return;         /* the sample is still counted in the total */
 		ra->active = v;
 		ra->capactive = cap;
 	}
 	p->aidx = (uint32_t)ra->nactive;
-	ra->active[ra->nactive++] = p;
+	ra->active[ra->nactive++] = p->id;
 	p->flags |= PFX_ACTIVE;
 }
 
@@ -51,10 +51,26 @@ void rate_forget(struct rib *r, struct pfx *p)
 	if (!(p->flags & PFX_ACTIVE))
 		return;
 	ra->active[p->aidx] = ra->active[--ra->nactive];
-	ra->active[p->aidx]->aidx = p->aidx;
-	p->flags &= (uint8_t)~PFX_ACTIVE;
+	rib_byid(r, ra->active[p->aidx])->aidx = p->aidx;
+	p->flags &= (uint8_t)~(PFX_ACTIVE | PFX_CAND);  /* a stale list entry is skipped */
 	for (int k = 0; k < R_N; k++)
 		p->rate[k] = 0;
+}
+
+void cand_push(struct rib_af *ra, struct pfx *p)
+{
+	if (ra->ncand == ra->capcand) {
+		size_t cap = ra->capcand ? ra->capcand * 2 : 1024;
+		uint32_t *v = reallocarray(ra->cand, cap, sizeof(*v));
+		if (!v) {
+			ra->cand_min = 0;       /* next tick scans everything */
+			return;
+		}
+		ra->cand = v;
+		ra->capcand = cap;
+	}
+	ra->cand[ra->ncand++] = p->id;
+	p->flags |= PFX_CAND;
 }
 
 void rate_flow(struct rib *r, const struct ar_addr *src, const struct ar_addr *dst,
@@ -85,6 +101,8 @@ void rate_flow(struct rib *r, const struct ar_addr *src, const struct ar_addr *d
 		p->rate[R_DBYTES] += (float)b;
 		p->rate[R_DPKTS] += (float)n;
 		activate(r, p);
+		if (!(p->flags & PFX_CAND) && p->rate[R_DBYTES] >= ra->cand_min)
+			cand_push(ra, p);
 	}
 	if (src->af == dst->af && (p = rib_match(r, src))) {
 		p->rate[R_SBYTES] += (float)b;
@@ -115,8 +133,9 @@ void rate_tick(struct rib *r, uint64_t ms)
 		struct rib_af *ra = &r->af[i];
 		for (int k = 0; k < R_N; k++)
 			ra->total[k] *= g;
+		ra->cand_min = (float)(ra->cand_min * g);
 		for (size_t j = 0; j < ra->nactive;) {
-			struct pfx *p = ra->active[j];
+			struct pfx *p = rib_byid(r, ra->active[j]);
 			for (int k = 0; k < R_N; k++)
 				p->rate[k] = (float)(p->rate[k] * g);
 			if (p->rate[R_DBYTES] < RATE_FLOOR && p->rate[R_SBYTES] < RATE_FLOOR &&

@@ -13,22 +13,6 @@ static inline uint64_t be64(const uint8_t *p)
 	return __builtin_bswap64(v);
 }
 
-/* Address order, then length: a prefix comes right before what it covers.
- * Two 64-bit compares: this runs ~20 times per route add. */
-static int pfx_cmp(const struct pfx *a, const struct pfx *b)
-{
-	uint64_t x = be64(a->b), y = be64(b->b);
-	if (x != y)
-		return x < y ? -1 : 1;
-	x = be64(a->b + 8);
-	y = be64(b->b + 8);
-	if (x != y)
-		return x < y ? -1 : 1;
-	return (int)a->plen - (int)b->plen;
-}
-
-RB_GENERATE(pfx_tree, pfx, rb, pfx_cmp)
-
 static unsigned plen_of(void *ctx, uint32_t id)
 {
 	return rib_byid(ctx, id)->plen;
@@ -37,12 +21,11 @@ static unsigned plen_of(void *ctx, uint32_t id)
 int rib_init(struct rib *r, double tau)
 {
 	memset(r, 0, sizeof(*r));
-	for (int i = 0; i < 2; i++) {
-		RB_INIT(&r->af[i].tree);
+	for (int i = 0; i < 2; i++)
 		if (lpm_init(&r->af[i].lpm, i ? 128 : 32, i ? 2 : 8, plen_of, r) < 0)
 			return -1;
-	}
 	r->nextid = 1;                  /* id 0 is "no route" in the LPM */
+	r->nkeys6 = r->nrr = r->npathv = 1;     /* index 0 means none */
 	r->tau = tau;
 	r->scale = 1;
 	r->tcache = UINT64_MAX;
@@ -51,11 +34,24 @@ int rib_init(struct rib *r, double tau)
 	return r->paths ? 0 : -1;
 }
 
-void pfx_prefix(const struct pfx *p, struct ar_prefix *out)
+void pfx_key(const struct rib *r, const struct pfx *p, uint8_t out[16])
+{
+	if (p->af == AR_AF4) {
+		memset(out, 0, 16);
+		out[0] = (uint8_t)(p->k >> 24);
+		out[1] = (uint8_t)(p->k >> 16);
+		out[2] = (uint8_t)(p->k >> 8);
+		out[3] = (uint8_t)p->k;
+	} else {
+		memcpy(out, r->keys6[p->k], 16);
+	}
+}
+
+void pfx_prefix(const struct rib *r, const struct pfx *p, struct ar_prefix *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->a.af = p->af;
-	memcpy(out->a.b, p->b, 16);
+	pfx_key(r, p, out->a.b);
 	out->plen = p->plen;
 }
 
@@ -143,6 +139,27 @@ static struct path *path_get(struct rib *r, const struct rec_route *rt)
 		free(k);
 		return NULL;
 	}
+	if (r->npathfree) {
+		k->pid = r->pathfree[--r->npathfree];
+	} else {
+		if (r->npathv >= r->cappathv) {
+			uint32_t cap = r->cappathv ? r->cappathv * 2 : 1024;
+			struct path **v = reallocarray(r->pathv, cap, sizeof(*v));
+			uint32_t *f = reallocarray(r->pathfree, cap, sizeof(*f));
+			if (f)
+				r->pathfree = f;
+			if (!v || !f) {
+				if (v)
+					r->pathv = v;
+				free(k);
+				return NULL;
+			}
+			r->pathv = v;
+			r->cappathv = cap;
+		}
+		k->pid = r->npathv++;
+	}
+	r->pathv[k->pid] = k;
 	k->refs = 1;
 	k->hnext = r->paths[k->hash & (r->cappaths - 1)];
 	r->paths[k->hash & (r->cappaths - 1)] = k;
@@ -163,6 +180,8 @@ static void path_put(struct rib *r, struct path *p)
 		}
 	}
 	r->npaths--;
+	r->pathv[p->pid] = NULL;
+	r->pathfree[r->npathfree++] = p->pid;   /* room: one per id ever made */
 	free(p);
 }
 
@@ -173,49 +192,113 @@ bool nh_same(const struct path *a, const struct path *b)
 	return !memcmp(&a->nexthop, &b->nexthop, sizeof(a->nexthop));
 }
 
+
 /* ---- Prefix storage: chunks addressed by id, so the LPM holds 31-bit ids ---- */
 
 static struct pfx *pfx_alloc(struct rib *r)
 {
 	struct pfx *p;
+	uint32_t id;
 
 	if (r->freelist) {
-		p = r->freelist;
+		id = r->freelist;
+		p = rib_byid(r, id);
 		r->freelist = p->parent;
-		uint32_t id = p->id;
-		memset(p, 0, sizeof(*p));
-		p->id = id;
-		return p;
-	}
-	uint32_t c = r->nextid / PFX_CHUNK;
-	if (c >= r->nchunks) {
-		struct pfx **v = reallocarray(r->chunks, c + 1, sizeof(*v));
-		if (!v)
+	} else {
+		uint32_t c = r->nextid / PFX_CHUNK;
+		if (r->nextid >= (LPM_CHILD - 1))
 			return NULL;
-		r->chunks = v;
-		v[c] = calloc(PFX_CHUNK, sizeof(struct pfx));
-		if (!v[c])
-			return NULL;
-		r->nchunks = c + 1;
+		if (c >= r->nchunks) {
+			struct pfx **v = reallocarray(r->chunks, c + 1, sizeof(*v));
+			if (!v)
+				return NULL;
+			r->chunks = v;
+			v[c] = calloc(PFX_CHUNK, sizeof(struct pfx));
+			if (!v[c])
+				return NULL;
+			r->nchunks = c + 1;
+		}
+		id = r->nextid++;
+		p = rib_byid(r, id);
 	}
-	if (r->nextid >= (LPM_CHILD - 1))
-		return NULL;
-	p = rib_byid(r, r->nextid);
 	memset(p, 0, sizeof(*p));
-	p->id = r->nextid++;
+	p->id = id;
 	return p;
+}
+
+static void pfx_release(struct rib *r, struct pfx *p)
+{
+	if (p->af == AR_AF6 && p->k) {
+		memcpy(r->keys6[p->k], &r->free6, sizeof(r->free6));
+		r->free6 = p->k;
+	}
+	p->flags = PFX_FREE;
+	p->parent = r->freelist;
+	r->freelist = p->id;
+}
+
+static uint32_t key6_alloc(struct rib *r)
+{
+	uint32_t k;
+
+	if (r->free6) {
+		k = r->free6;
+		memcpy(&r->free6, r->keys6[k], sizeof(r->free6));
+		return k;
+	}
+	if (r->nkeys6 >= r->capkeys6) {
+		uint32_t cap = r->capkeys6 ? r->capkeys6 * 2 : 1024;
+		uint8_t (*v)[16] = reallocarray(r->keys6, cap, 16);
+		if (!v)
+			return 0;
+		r->keys6 = v;
+		r->capkeys6 = cap;
+	}
+	return r->nkeys6++;
+}
+
+struct pfx *rib_next(const struct rib *r, int af, const struct pfx *p)
+{
+	for (uint32_t id = p ? p->id + 1 : 1; id < r->nextid; id++) {
+		struct pfx *q = rib_byid(r, id);
+		if (!(q->flags & PFX_FREE) && q->af == af)
+			return q;
+	}
+	return NULL;
+}
+
+/* The key masked to its length: host bits never tell prefixes apart. */
+static void key_of(const struct ar_prefix *pr, uint8_t k[16])
+{
+	unsigned n = addr_len(&pr->a);
+
+	memset(k, 0, 16);
+	memcpy(k, pr->a.b, n);
+	for (unsigned b = pr->plen; b < n * 8; b++)
+		k[b / 8] &= (uint8_t)~(0x80 >> (b % 8));
+}
+
+/* The longest RIB prefix of length <= plen containing the key's first
+ * address: up the parent chain from the LPM's answer. */
+static struct pfx *cover_of(struct rib *r, struct rib_af *ra, const uint8_t *k, unsigned plen)
+{
+	struct pfx *q = pfx_get(r, lpm_lookup(&ra->lpm, k));
+
+	while (q && q->plen > plen)
+		q = pfx_parent(r, q);
+	return q;
 }
 
 struct pfx *rib_find(struct rib *r, const struct ar_prefix *pr)
 {
-	struct pfx k;
+	uint8_t k[16];
+	struct pfx *q;
 
-	if (pr->a.af != AR_AF4 && pr->a.af != AR_AF6)
+	if ((pr->a.af != AR_AF4 && pr->a.af != AR_AF6) || pr->plen > addr_bits(pr->a.af))
 		return NULL;
-	memset(k.b, 0, 16);
-	memcpy(k.b, pr->a.b, addr_len(&pr->a));
-	k.plen = pr->plen;
-	return RB_FIND(pfx_tree, &r->af[af_idx(pr->a.af)].tree, &k);
+	key_of(pr, k);
+	q = cover_of(r, &r->af[af_idx(pr->a.af)], k, pr->plen);
+	return q && q->plen == pr->plen ? q : NULL;
 }
 
 struct pfx *rib_match(struct rib *r, const struct ar_addr *a)
@@ -232,7 +315,7 @@ struct pfx *rib_match(struct rib *r, const struct ar_addr *a)
 	return id ? rib_byid(r, id) : NULL;
 }
 
-bool pfx_covers(const struct pfx *o, const struct pfx *i)
+bool pfx_covers(const struct rib *r, const struct pfx *o, const struct pfx *i)
 {
 	unsigned n = o->plen;
 	uint64_t d;
@@ -241,65 +324,105 @@ bool pfx_covers(const struct pfx *o, const struct pfx *i)
 		return false;
 	if (n == 0)
 		return true;
-	d = be64(o->b) ^ be64(i->b);
+	if (o->af == AR_AF4)
+		return ((o->k ^ i->k) >> (32 - n)) == 0;
+	const uint8_t *a = r->keys6[o->k], *b = r->keys6[i->k];
+	d = be64(a) ^ be64(b);
 	if (n <= 64)
 		return (d >> (64 - n)) == 0;
 	if (d)
 		return false;
-	d = be64(o->b + 8) ^ be64(i->b + 8);
+	d = be64(a + 8) ^ be64(b + 8);
 	return (d >> (128 - n)) == 0;
 }
 
-/* The first prefix after q and everything q covers, in tree order. Walks
- * over direct children use it to jump over grandchildren: O(children log n)
- * rather than O(descendants). */
-struct pfx *pfx_after(struct pfx_tree *t, const struct pfx *q)
-{
-	struct pfx k;
-	unsigned len = q->af == AR_AF4 ? 4 : 16;
-	int i;
+/* ---- The prefix tree ---- */
 
-	memcpy(k.b, q->b, 16);
-	for (unsigned b = q->plen; b < len * 8; b++)
-		k.b[b / 8] |= (uint8_t)(0x80 >> (b % 8));
-	for (i = (int)len - 1; i >= 0; i--)
-		if (++k.b[i])
-			break;
-	if (i < 0)
-		return NULL;            /* q reaches the end of the address space */
-	k.plen = 0;
-	return RB_NFIND(pfx_tree, t, &k);
+static void child_push(struct pfx *par, struct pfx *c)
+{
+	c->parent = par ? par->id : 0;
+	if (par) {
+		c->sib = par->child;
+		par->child = c->id;
+	} else {
+		c->sib = 0;             /* top-level prefixes are in no list */
+	}
 }
 
-static struct pfx *pfx_insert(struct rib *r, const struct ar_prefix *pr)
+static void child_unlink(struct rib *r, struct pfx *c)
+{
+	struct pfx *par = pfx_parent(r, c);
+	uint32_t *pp;
+
+	if (!par)
+		return;
+	for (pp = &par->child; *pp && *pp != c->id; pp = &rib_byid(r, *pp)->sib)
+		;
+	if (*pp)
+		*pp = c->sib;
+	c->sib = 0;
+}
+
+/* While p is being added: every slot of its range holds the longest prefix
+ * there; those inside p lead up their parent chains to p's future
+ * children (the topmost inside p), whose parent is still p's parent. */
+struct adopt {
+	struct rib *r;
+	struct pfx *p;
+	uint32_t up;                    /* p's parent id */
+	uint32_t last;
+};
+
+static void adopt_one(void *ctx, uint32_t id)
+{
+	struct adopt *a = ctx;
+	struct pfx *c;
+
+	if (!id || id == a->last)
+		return;
+	a->last = id;
+	c = rib_byid(a->r, id);
+	if (c->plen <= a->p->plen)
+		return;                 /* p's parent or above: covers all of p */
+	while (c->parent && c->parent != a->up && c->parent != a->p->id)
+		c = rib_byid(a->r, c->parent);
+	if (c->parent != a->up)
+		return;                 /* adopted already */
+	child_unlink(a->r, c);
+	child_push(a->p, c);
+}
+
+static struct pfx *pfx_insert(struct rib *r, const struct ar_prefix *pr, const uint8_t *k)
 {
 	struct rib_af *ra = &r->af[af_idx(pr->a.af)];
-	struct pfx *p = pfx_alloc(r), *q, *parent;
-	uint32_t id;
+	struct pfx *p = pfx_alloc(r), *parent;
 
 	if (!p)
 		return NULL;
 	p->af = pr->a.af;
-	memcpy(p->b, pr->a.b, addr_len(&pr->a));
 	p->plen = pr->plen;
-	/* The longest covering prefix is on the parent chain of whatever the
-	 * LPM answers for the first address of the new prefix. */
-	id = lpm_lookup(&ra->lpm, p->b);
-	for (q = id ? rib_byid(r, id) : NULL; q && q->plen >= p->plen; q = q->parent)
-		;
-	parent = q;
-	if (lpm_insert(&ra->lpm, p->b, p->plen, p->id) < 0) {
-		p->flags = PFX_FREE;
-		p->parent = r->freelist;
-		r->freelist = p;
+	if (p->af == AR_AF4) {
+		p->k = (uint32_t)k[0] << 24 | (uint32_t)k[1] << 16 | (uint32_t)k[2] << 8 | k[3];
+	} else {
+		if (!(p->k = key6_alloc(r))) {
+			pfx_release(r, p);
+			return NULL;
+		}
+		memcpy(r->keys6[p->k], k, 16);
+	}
+	parent = cover_of(r, ra, k, p->plen);
+	struct adopt ad = { r, p, parent ? parent->id : 0, 0 };
+	lpm_visit(&ra->lpm, k, p->plen, adopt_one, &ad);
+	if (lpm_insert(&ra->lpm, k, p->plen, p->id) < 0) {
+		/* Give the adopted children back. */
+		for (struct pfx *c = pfx_get(r, p->child), *n; c; c = n) {
+			n = pfx_get(r, c->sib);
+			child_push(parent, c);
+		}
+		pfx_release(r, p);
 		return NULL;
 	}
-	p->parent = parent;
-	RB_INSERT(pfx_tree, &ra->tree, p);
-	/* Direct children of the new prefix were children of its parent. */
-	for (q = RB_NEXT(pfx_tree, &ra->tree, p); q && pfx_covers(p, q); q = pfx_after(&ra->tree, q))
-		if (q->parent == parent)
-			q->parent = p;
+	child_push(parent, p);
 	ra->n++;
 	r->added++;
 	return p;
@@ -308,30 +431,31 @@ static struct pfx *pfx_insert(struct rib *r, const struct ar_prefix *pr)
 static void pfx_remove(struct rib *r, struct pfx *p)
 {
 	struct rib_af *ra = &r->af[af_idx(p->af)];
-	struct pfx *q;
+	struct pfx *par = pfx_parent(r, p);
+	uint8_t k[16];
 
 	if (r->on_delete)
 		r->on_delete(r->on_delete_ctx, p);
-	lpm_delete(&ra->lpm, p->b, p->plen, p->id, p->parent ? p->parent->id : 0);
-	for (q = RB_NEXT(pfx_tree, &ra->tree, p); q && pfx_covers(p, q); q = pfx_after(&ra->tree, q))
-		if (q->parent == p)
-			q->parent = p->parent;
-	RB_REMOVE(pfx_tree, &ra->tree, p);
+	pfx_key(r, p, k);
+	lpm_delete(&ra->lpm, k, p->plen, p->id, p->parent);
+	child_unlink(r, p);
+	for (struct pfx *c = pfx_get(r, p->child), *n; c; c = n) {
+		n = pfx_get(r, c->sib);
+		child_push(par, c);
+	}
 	rate_forget(r, p);
 	ra->n--;
 	r->removed++;
-	p->flags = PFX_FREE;
-	p->parent = r->freelist;
-	r->freelist = p;
+	pfx_release(r, p);
 }
 
 /* ---- Routes and best path ---- */
 
 /* BGP's order, as far as one router's view allows: local preference, AS path
  * length, origin, MED, then the lowest peer address as the tie break. */
-static int route_better(const struct rib *r, const struct rroute *a, const struct rroute *b)
+static int route_better(const struct rib *r, const struct rslot *a, const struct rslot *b)
 {
-	const struct path *x = a->path, *y = b->path;
+	const struct path *x = r->pathv[a->path], *y = r->pathv[b->path];
 	if (x->localpref != y->localpref)
 		return x->localpref > y->localpref;
 	if (x->hops != y->hops)
@@ -343,56 +467,52 @@ static int route_better(const struct rib *r, const struct rroute *a, const struc
 	return addr_cmp(&r->peers[a->peer].addr, &r->peers[b->peer].addr) < 0;
 }
 
+const struct rslot *pfx_route_at(const struct rib *r, const struct pfx *p, unsigned n)
+{
+	uint32_t i;
+
+	if (n == 0)
+		return p->r0.path ? &p->r0 : NULL;
+	for (i = p->more; i && --n; i = r->rr[i].next)
+		;
+	return i ? &r->rr[i].s : NULL;
+}
+
+/* The best route into r0 (a swap with the list entry that beats it). */
 static void rebest(const struct rib *r, struct pfx *p)
 {
-	struct rroute **bp = &p->routes, **pp;
+	struct rslot *b = &p->r0, t;
 
-	if (!p->routes || !p->routes->next)
-		return;
-	for (pp = &p->routes->next; *pp; pp = &(*pp)->next)
-		if (route_better(r, *pp, *bp))
-			bp = pp;
-	if (bp != &p->routes) {
-		struct rroute *b = *bp;
-		*bp = b->next;
-		b->next = p->routes;
-		p->routes = b;
+	for (uint32_t i = p->more; i; i = r->rr[i].next)
+		if (route_better(r, &r->rr[i].s, b))
+			b = &r->rr[i].s;
+	if (b != &p->r0) {
+		t = *b;
+		*b = p->r0;
+		p->r0 = t;
 	}
 }
 
-static struct rroute *rroute_alloc(struct rib *r)
+static uint32_t rroute_alloc(struct rib *r)
 {
-	struct rroute *rr;
+	uint32_t i;
 
-	if (!r->rfree) {
-		/* Slabs of 1024: no per-route malloc header. */
-		struct rroute *v = calloc(1024, sizeof(*v));
-		void **sl = reallocarray(r->slabs, r->nslabs + 1, sizeof(*sl));
-		if (!v || !sl) {
-			free(v);
-			if (sl)
-				r->slabs = sl;
-			return NULL;
+	if (r->rrfree) {
+		i = r->rrfree;
+		r->rrfree = r->rr[i].next;
+	} else {
+		if (r->nrr >= r->caprr) {
+			uint32_t cap = r->caprr ? r->caprr * 2 : 1024;
+			struct rroute *v = reallocarray(r->rr, cap, sizeof(*v));
+			if (!v)
+				return 0;
+			r->rr = v;
+			r->caprr = cap;
 		}
-		r->slabs = sl;
-		r->slabs[r->nslabs++] = v;
-		for (int i = 0; i < 1024; i++) {
-			v[i].next = r->rfree;
-			r->rfree = &v[i];
-		}
+		i = r->nrr++;
 	}
-	rr = r->rfree;
-	r->rfree = rr->next;
-	memset(rr, 0, sizeof(*rr));
-	return rr;
-}
-
-static void rroute_free(struct rib *r, struct rroute *rr)
-{
-	path_put(r, rr->path);
-	rr->path = NULL;
-	rr->next = r->rfree;
-	r->rfree = rr;
+	memset(&r->rr[i], 0, sizeof(r->rr[i]));
+	return i;
 }
 
 int rib_peer(struct rib *r, int input, const struct ar_addr *addr)
@@ -417,83 +537,112 @@ int rib_peer(struct rib *r, int input, const struct ar_addr *addr)
 	return (int)r->npeers++;
 }
 
-static void route_unlink(struct rib *r, struct pfx *p, struct rroute **pp)
+/* Drop peer pi's route from p (which may leave the RIB). */
+static void route_drop(struct rib *r, struct pfx *p, uint16_t pi)
 {
-	struct rroute *rr = *pp;
-	*pp = rr->next;
-	r->peers[rr->peer].routes--;
-	rroute_free(r, rr);
-	if (!p->routes)
+	struct rslot *s = NULL;
+	uint32_t *ip, i;
+
+	if (p->r0.path && p->r0.peer == pi) {
+		s = &p->r0;
+		path_put(r, r->pathv[s->path]);
+		if ((i = p->more)) {
+			p->r0 = r->rr[i].s;
+			p->more = r->rr[i].next;
+			r->rr[i].next = r->rrfree;
+			r->rrfree = i;
+		} else {
+			p->r0.path = 0;
+		}
+	} else {
+		for (ip = &p->more; *ip && r->rr[*ip].s.peer != pi; ip = &r->rr[*ip].next)
+			;
+		if (!(i = *ip))
+			return;
+		path_put(r, r->pathv[r->rr[i].s.path]);
+		*ip = r->rr[i].next;
+		r->rr[i].next = r->rrfree;
+		r->rrfree = i;
+	}
+	r->peers[pi].routes--;
+	if (!p->r0.path)
 		pfx_remove(r, p);
 	else
 		rebest(r, p);
 }
 
+static struct rslot *route_of(struct rib *r, struct pfx *p, uint16_t pi)
+{
+	if (p->r0.path && p->r0.peer == pi)
+		return &p->r0;
+	for (uint32_t i = p->more; i; i = r->rr[i].next)
+		if (r->rr[i].s.peer == pi)
+			return &r->rr[i].s;
+	return NULL;
+}
+
 int rib_update(struct rib *r, int pi, const struct rec_route *rt)
 {
 	const struct ar_prefix *pr = &rt->prefix;
-	struct rroute **pp, *rr;
+	struct rslot *s;
 	struct pfx *p;
+	uint8_t k[16];
 
 	if ((pr->a.af != AR_AF4 && pr->a.af != AR_AF6) || pr->plen > addr_bits(pr->a.af))
 		return -1;
-	p = rib_find(r, pr);
+	key_of(pr, k);
+	p = cover_of(r, &r->af[af_idx(pr->a.af)], k, pr->plen);
+	if (p && p->plen != pr->plen)
+		p = NULL;
 	if (rt->op == ROUTE_DEL) {
 		r->route_dels++;
-		if (!p)
-			return 0;
-		for (pp = &p->routes; *pp; pp = &(*pp)->next)
-			if ((*pp)->peer == pi) {
-				route_unlink(r, p, pp);
-				break;
-			}
+		if (p)
+			route_drop(r, p, (uint16_t)pi);
 		return 0;
 	}
 	r->route_adds++;
 	struct path *path = path_get(r, rt);
 	if (!path)
 		return -1;
-	if (!p && !(p = pfx_insert(r, pr))) {
+	if (!p && !(p = pfx_insert(r, pr, k))) {
 		path_put(r, path);
 		return -1;
 	}
-	for (rr = p->routes; rr; rr = rr->next)
-		if (rr->peer == pi)
-			break;
-	if (rr) {
-		path_put(r, rr->path);
+	if ((s = route_of(r, p, (uint16_t)pi))) {
+		path_put(r, r->pathv[s->path]);
+	} else if (!p->r0.path) {
+		s = &p->r0;
+		s->peer = (uint16_t)pi;
+		r->peers[pi].routes++;
 	} else {
-		if (!(rr = rroute_alloc(r))) {
+		uint32_t i = rroute_alloc(r);
+		if (!i) {
 			path_put(r, path);
 			return -1;
 		}
-		rr->peer = (uint16_t)pi;
-		rr->next = p->routes;
-		p->routes = rr;
+		r->rr[i].next = p->more;
+		p->more = i;
+		s = &r->rr[i].s;
+		s->peer = (uint16_t)pi;
 		r->peers[pi].routes++;
 	}
-	rr->path = path;
-	rr->gen = r->peers[pi].gen;
+	s->path = path->pid;
+	s->gen = (uint16_t)r->peers[pi].gen;
 	rebest(r, p);
 	return 0;
 }
 
 void rib_sweep(struct rib *r, int pi)
 {
-	uint32_t gen = r->peers[pi].gen;
+	uint16_t gen = (uint16_t)r->peers[pi].gen;
 
-	for (int i = 0; i < 2; i++) {
-		struct pfx *p, *n;
-		for (p = RB_MIN(pfx_tree, &r->af[i].tree); p; p = n) {
-			struct rroute **pp;
-			n = RB_NEXT(pfx_tree, &r->af[i].tree, p);
-			for (pp = &p->routes; *pp; pp = &(*pp)->next) {
-				if ((*pp)->peer == pi && (*pp)->gen != gen) {
-					route_unlink(r, p, pp);
-					break;  /* one route per peer per prefix */
-				}
-			}
-		}
+	for (uint32_t id = 1; id < r->nextid; id++) {
+		struct pfx *p = rib_byid(r, id);
+		struct rslot *s;
+		if (p->flags & PFX_FREE)
+			continue;
+		if ((s = route_of(r, p, (uint16_t)pi)) && s->gen != gen)
+			route_drop(r, p, (uint16_t)pi);
 	}
 }
 
@@ -543,30 +692,37 @@ int rib_expire(struct rib *r, uint64_t now)
 	return n;
 }
 
+size_t rib_bytes(const struct rib *r)
+{
+	return (size_t)r->nchunks * PFX_CHUNK * sizeof(struct pfx) + (size_t)r->capkeys6 * 16 +
+	       (size_t)r->caprr * sizeof(struct rroute) + lpm_bytes(&r->af[0].lpm) +
+	       lpm_bytes(&r->af[1].lpm);
+}
+
 void rib_free(struct rib *r)
 {
 	for (int i = 0; i < 2; i++) {
 		lpm_free(&r->af[i].lpm);
 		free(r->af[i].active);
+		free(r->af[i].cand);
 	}
-	for (uint32_t c = 0; c < r->nchunks; c++) {
-		for (uint32_t j = 0; j < PFX_CHUNK; j++) {
-			struct pfx *p = &r->chunks[c][j];
-			struct rroute *rr, *n;
-			if (p->flags & PFX_FREE)
-				continue;
-			for (rr = p->routes; rr; rr = n) {
-				n = rr->next;
-				path_put(r, rr->path);
-			}
-		}
+	for (uint32_t id = 1; id < r->nextid; id++) {
+		struct pfx *p = rib_byid(r, id);
+		if (p->flags & PFX_FREE)
+			continue;
+		if (p->r0.path)
+			path_put(r, r->pathv[p->r0.path]);
+		for (uint32_t i = p->more; i; i = r->rr[i].next)
+			path_put(r, r->pathv[r->rr[i].s.path]);
+	}
+	for (uint32_t c = 0; c < r->nchunks; c++)
 		free(r->chunks[c]);
-	}
 	free(r->chunks);
 	free(r->paths);
+	free(r->pathv);
+	free(r->pathfree);
+	free(r->keys6);
+	free(r->rr);
 	free(r->peers);
-	for (size_t i = 0; i < r->nslabs; i++)
-		free(r->slabs[i]);
-	free(r->slabs);
 	memset(r, 0, sizeof(*r));
 }

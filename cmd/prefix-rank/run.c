@@ -21,6 +21,10 @@ static void on_delete(void *ctx, struct pfx *p)
 		pr->gone++;
 		pr->pushed_removed++;
 	}
+	/* Only members of a selection carry these bits (and a full table
+	 * sweep must not scan the lists for every prefix). */
+	if (!(p->flags & (PFX_PREV | PFX_SEL)))
+		return;
 	for (int i = 0; i < 2; i++) {
 		sel_result_drop(&pr->prev[i], p);
 		sel_result_drop(&pr->cur[i], p);

@@ -11,7 +11,15 @@
  * out; otherwise P is left out and its traffic follows the default route.
  * Selected prefixes that resolve to the same next hop as their selected
  * parent are redundant and pruned, which frees their slot. When the FIB is
- * full, newcomers need min_new_pps worth of samples (evidence before churn). */
+ * full, newcomers need min_new_pps worth of samples (evidence before churn).
+ *
+ * A tick does not rank every prefix with traffic: rates only grow between
+ * ticks (forward decay), so a prefix can enter the head of the ranking only
+ * by crossing a threshold, and rate_flow() lists it then (the candidate
+ * list). The threshold follows the rank 3 * capacity + 1024 of each tick.
+ * Whenever the choice would look past the candidates that are surely ahead
+ * of every unlisted prefix, the tick falls back to ranking all of them, so
+ * the outcome is the same as a full ranking. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,20 +28,72 @@
 struct cand {
 	struct pfx *p;
 	double score;
+	uint64_t tie;                   /* length, then the address's top bits */
 };
 
 static int cand_cmp(const void *x, const void *y)
 {
 	const struct cand *a = x, *b = y;
-	int c;
 
 	if (a->score != b->score)
 		return a->score > b->score ? -1 : 1;
 	/* Equal scores: shorter prefix, then lower address, so runs repeat. */
-	if (a->p->plen != b->p->plen)
-		return (int)a->p->plen - (int)b->p->plen;
-	c = memcmp(a->p->b, b->p->b, 16);
-	return c;
+	if (a->tie != b->tie)
+		return a->tie < b->tie ? -1 : 1;
+	return a->p->id < b->p->id ? -1 : a->p->id > b->p->id;
+}
+
+static uint64_t tie_of(const struct rib *r, const struct pfx *p)
+{
+	if (p->af == AR_AF4)
+		return (uint64_t)p->plen << 56 | (uint64_t)p->k << 16;
+	const uint8_t *b = r->keys6[p->k];
+	uint64_t v = 0;
+	for (int i = 0; i < 7; i++)
+		v = v << 8 | b[i];
+	return (uint64_t)p->plen << 56 | v;
+}
+
+/* Address order (then length): what a walk of an ordered tree gives. */
+struct ord {
+	uint64_t hi, lo;
+	unsigned plen;
+	struct pfx *p;
+};
+
+static int ord_cmp(const void *x, const void *y)
+{
+	const struct ord *a = x, *b = y;
+
+	if (a->hi != b->hi)
+		return a->hi < b->hi ? -1 : 1;
+	if (a->lo != b->lo)
+		return a->lo < b->lo ? -1 : 1;
+	return (int)a->plen - (int)b->plen;
+}
+
+/* Sibling lists are in no order: put v[0..n) in address order, so output
+ * repeats from run to run whatever order the routes came in. */
+static void addr_sort(const struct rib *r, struct pfx **v, size_t n)
+{
+	struct ord *o;
+
+	if (n < 2 || !(o = calloc(n, sizeof(*o))))
+		return;
+	for (size_t i = 0; i < n; i++) {
+		uint8_t k[16];
+		pfx_key(r, v[i], k);
+		for (int j = 0; j < 8; j++) {
+			o[i].hi = o[i].hi << 8 | k[j];
+			o[i].lo = o[i].lo << 8 | k[8 + j];
+		}
+		o[i].plen = v[i]->plen;
+		o[i].p = v[i];
+	}
+	qsort(o, n, sizeof(*o), ord_cmp);
+	for (size_t i = 0; i < n; i++)
+		v[i] = o[i].p;
+	free(o);
 }
 
 /* Move the k best candidates to the front (in no order): quickselect. */
@@ -68,9 +128,9 @@ static void cand_partition(struct cand *c, size_t n, size_t k)
 	}
 }
 
-struct pfx *sel_parent(const struct pfx *p, uint8_t bit)
+struct pfx *sel_parent(const struct rib *r, const struct pfx *p, uint8_t bit)
 {
-	for (struct pfx *q = p->parent; q; q = q->parent)
+	for (struct pfx *q = pfx_parent(r, p); q; q = pfx_parent(r, q))
 		if (q->flags & bit)
 			return q;
 	return NULL;
@@ -94,7 +154,7 @@ static int res_push(struct sel_result *res, struct pfx *p)
  * subtree. Returns -1 only when memory runs out while applying. */
 /* *gain: the traffic that taking p newly brings into the FIB (p's own and
  * that of its subtree not yet under a selected prefix), at scale. */
-static int walk(struct rib_af *ra, struct pfx *p, const struct sel_params *sp, bool apply,
+static int walk(const struct rib *r, struct pfx *p, const struct sel_params *sp, bool apply,
 		size_t *adds, size_t *dels, struct sel_result *res, double scale, double *gain)
 {
 	struct {
@@ -105,17 +165,16 @@ static int walk(struct rib_af *ra, struct pfx *p, const struct sel_params *sp, b
 	int top = 0;
 	struct pfx *q;
 
-	(void)ra;                       /* RB_NEXT does not need the head */
 	*adds = *dels = 0;
 	*gain = p->rate[sp->dir] * scale;
 	st[0].q = p;
-	st[0].eff = pfx_best(p);
+	st[0].eff = pfx_best(r, p);
 	st[0].covered = false;
-	for (q = RB_NEXT(pfx_tree, &ra->tree, p); q && pfx_covers(p, q);
-	     q = RB_NEXT(pfx_tree, &ra->tree, q)) {
-		const struct path *pe, *qb = pfx_best(q), *eff;
+	/* Pre-order over the prefix tree: q's parent is on the stack. */
+	for (q = pfx_walk_next(r, p, p); q; q = pfx_walk_next(r, p, q)) {
+		const struct path *pe, *qb = pfx_best(r, q), *eff;
 		bool cov;
-		while (top > 0 && !pfx_covers(st[top].q, q))
+		while (top > 0 && st[top].q->id != q->parent)
 			top--;
 		pe = st[top].eff;
 		cov = st[top].covered || (q->flags & sp->bit);
@@ -151,23 +210,58 @@ static int walk(struct rib_af *ra, struct pfx *p, const struct sel_params *sp, b
 	return 0;
 }
 
-int select_run(struct rib *r, int af, const struct sel_params *sp, struct sel_result *res)
-{
-	struct rib_af *ra = &r->af[af_idx(af)];
-	struct cand *c;
-	size_t nc = 0, count = 0, j;
+/* The smallest positive threshold: no prefix with traffic is below it. */
+#define CAND_ALL 1e-30f
 
-	res->n = res->covered = res->closure = 0;
-	res->value_sel = 0;
-	res->value_total = ra->total[sp->dir] * r->scale;
-	c = calloc(ra->nactive ? ra->nactive : 1, sizeof(*c));
-	if (!c)
-		return -1;
+/* How many candidates to keep ranked exactly at each tick. */
+static size_t cand_depth(const struct sel_params *sp)
+{
+	return 3 * sp->max + 1024;
+}
+
+/* The tick's candidates: the list, compacted (faded, removed, duplicate and
+ * below-threshold entries leave it). */
+static size_t scan_list(struct rib *r, struct rib_af *ra, const struct sel_params *sp,
+			struct cand *c)
+{
+	size_t nc = 0, j = 0;
+
+	for (size_t i = 0; i < ra->ncand; i++) {
+		struct pfx *p = rib_byid(r, ra->cand[i]);
+		if (i + 16 < ra->ncand)
+			__builtin_prefetch(rib_byid(r, ra->cand[i + 16]));
+		if (!(p->flags & PFX_CAND) || (p->flags & (PFX_SEEN | PFX_FREE)))
+			continue;
+		if (p->rate[sp->dir] < ra->cand_min && !(p->flags & (PFX_PREV | PFX_SEL))) {
+			p->flags &= (uint8_t)~PFX_CAND;
+			continue;
+		}
+		p->flags |= PFX_SEEN;
+		ra->cand[j++] = p->id;
+		double v = p->rate[sp->dir] * r->scale;
+		if (v <= 0 || v < sp->min_value || p->plen < sp->min_prefix)
+			continue;
+		c[nc].p = p;
+		c[nc].score = (p->flags & PFX_PREV) ? v * (1 + sp->hysteresis) : v;
+		c[nc].tie = tie_of(r, p);
+		nc++;
+	}
+	ra->ncand = j;
+	for (size_t i = 0; i < j; i++)
+		rib_byid(r, ra->cand[i])->flags &= (uint8_t)~PFX_SEEN;
+	return nc;
+}
+
+static size_t scan_all(struct rib *r, struct rib_af *ra, const struct sel_params *sp,
+		       struct cand *c)
+{
+	size_t nc = 0;
+
 	for (size_t i = 0; i < ra->nactive; i++) {
-		struct pfx *p = ra->active[i];
+		struct pfx *p = rib_byid(r, ra->active[i]);
 		/* The prefixes are all over memory: ask for them ahead. */
 		if (i + 16 < ra->nactive)
-			__builtin_prefetch(ra->active[i + 16]);
+			__builtin_prefetch(rib_byid(r, ra->active[i + 16]));
 		double v = p->rate[sp->dir] * r->scale;
 		if (rate_faded(r, p) && !(p->flags & (PFX_SEL | PFX_QSEL | PFX_PREV))) {
 			rate_forget(r, p);      /* swaps the last one into slot i */
@@ -178,8 +272,57 @@ int select_run(struct rib *r, int af, const struct sel_params *sp, struct sel_re
 			continue;       /* (a prefix in the RIB always has a route) */
 		c[nc].p = p;
 		c[nc].score = (p->flags & PFX_PREV) && sp->bit == PFX_SEL ? v * (1 + sp->hysteresis) : v;
+		c[nc].tie = tie_of(r, p);
 		nc++;
 	}
+	return nc;
+}
+
+/* After a full ranking: the new threshold, and the list rebuilt to hold
+ * every prefix at or above it and every incumbent. */
+static void list_rebuild(struct rib *r, struct rib_af *ra, float min)
+{
+	for (size_t i = 0; i < ra->ncand; i++)
+		rib_byid(r, ra->cand[i])->flags &= (uint8_t)~PFX_CAND;
+	ra->ncand = 0;
+	ra->cand_min = min > 0 ? min : CAND_ALL;
+	for (size_t i = 0; i < ra->nactive; i++) {
+		struct pfx *p = rib_byid(r, ra->active[i]);
+		if ((p->rate[R_DBYTES] >= ra->cand_min) ||
+		    (p->flags & (PFX_PREV | PFX_SEL)))
+			cand_push(ra, p);
+	}
+}
+
+int select_run(struct rib *r, int af, const struct sel_params *sp, struct sel_result *res)
+{
+	struct rib_af *ra = &r->af[af_idx(af)];
+	struct cand *c;
+	size_t nc, count, j, nsafe;
+	bool tick = sp->bit == PFX_SEL && sp->dir == R_DBYTES;
+	bool full = !tick || ra->cand_min <= 0, complete;
+	double safe_v;
+
+again:
+	count = 0;
+	res->n = res->covered = res->closure = 0;
+	res->value_sel = 0;
+	res->value_total = ra->total[sp->dir] * r->scale;
+	if (full) {
+		c = calloc(ra->nactive ? ra->nactive : 1, sizeof(*c));
+		if (!c)
+			return -1;
+		nc = scan_all(r, ra, sp, c);
+		safe_v = 0;
+	} else {
+		c = calloc(ra->ncand ? ra->ncand : 1, sizeof(*c));
+		if (!c)
+			return -1;
+		nc = scan_list(r, ra, sp, c);
+		safe_v = (double)ra->cand_min * r->scale;
+	}
+	/* A threshold of CAND_ALL lists every prefix with traffic. */
+	complete = full || ra->cand_min <= CAND_ALL;
 	/* Evidence before churn: when there are more candidates than room, a
 	 * newcomer needs min_new_pps worth of samples to displace anyone; a
 	 * single sample of a far-tail prefix is mostly noise. */
@@ -191,8 +334,8 @@ int select_run(struct rib *r, int af, const struct sel_params *sp, struct sel_re
 		nc = k;
 	}
 	/* Only the head of the ranking is usually needed: sort the best
-	 * 2 * max + 1024 first, and the rest only if the loop gets there. */
-	size_t sorted = 2 * sp->max + 1024;
+	 * cand_depth() first, and the rest only if the loop gets there. */
+	size_t sorted = cand_depth(sp);
 	if (sorted >= nc) {
 		sorted = nc;
 		qsort(c, nc, sizeof(*c), cand_cmp);
@@ -200,10 +343,20 @@ int select_run(struct rib *r, int af, const struct sel_params *sp, struct sel_re
 		cand_partition(c, nc, sorted);
 		qsort(c, sorted, sizeof(*c), cand_cmp);
 	}
+	/* Candidates ranked ahead of every prefix not on the list. */
+	for (nsafe = 0; !complete && nsafe < sorted && c[nsafe].score >= safe_v; nsafe++)
+		;
 	for (size_t i = 0; i < nc && count < sp->max; i++) {
 		struct pfx *p = c[i].p, *a;
 		size_t adds = 0, dels = 0;
 
+		if (!complete && i + (sp->max - count) >= nsafe) {
+			/* The choice may reach past the list: rank everything. */
+			select_clear(res, sp->bit);
+			free(c);
+			full = true;
+			goto again;
+		}
 		if (i == sorted) {
 			qsort(c + sorted, nc - sorted, sizeof(*c), cand_cmp);
 			sorted = nc;
@@ -211,12 +364,12 @@ int select_run(struct rib *r, int af, const struct sel_params *sp, struct sel_re
 
 		if (p->flags & sp->bit)
 			continue;               /* already taken as part of a closure */
-		a = sel_parent(p, sp->bit);
-		if (a && sp->prune && nh_same(pfx_best(a), pfx_best(p)))
+		a = sel_parent(r, p, sp->bit);
+		if (a && sp->prune && nh_same(pfx_best(r, a), pfx_best(r, p)))
 			continue;               /* covered: the parent forwards it the same way */
 		if (sp->closure) {
 			double gain, alt = 0;
-			walk(ra, p, sp, false, &adds, &dels, res, r->scale, &gain);
+			walk(r, p, sp, false, &adds, &dels, res, r->scale, &gain);
 			if (count + 1 + adds - dels > sp->max)
 				continue;       /* it would not fit with what it must not hide */
 			/* Taking p with its more-specifics costs 1 + adds - dels slots;
@@ -225,7 +378,7 @@ int select_run(struct rib *r, int af, const struct sel_params *sp, struct sel_re
 			 * between room - cost and room among the rest). */
 			size_t room = sp->max - count, cost = 1 + adds - dels;
 			for (size_t k = i + 1 + room - cost; adds && k <= i + room && k < sorted; k++)
-				if (!(c[k].p->flags & sp->bit) && !pfx_covers(p, c[k].p))
+				if (!(c[k].p->flags & sp->bit) && !pfx_covers(r, p, c[k].p))
 					alt += c[k].p->rate[sp->dir] * r->scale;
 			if (adds && gain < alt)
 				continue;
@@ -235,10 +388,22 @@ int select_run(struct rib *r, int af, const struct sel_params *sp, struct sel_re
 		p->flags |= sp->bit;
 		if (sp->closure) {
 			double gain;
-			if (walk(ra, p, sp, true, &adds, &dels, res, r->scale, &gain) < 0)
+			size_t n0 = res->n;
+			if (walk(r, p, sp, true, &adds, &dels, res, r->scale, &gain) < 0)
 				goto fail;
+			addr_sort(r, res->v + n0, res->n - n0);
 		}
 		count += 1 + adds - dels;
+	}
+	if (tick) {
+		/* The next threshold: the rate at depth cand_depth(), never lower
+		 * than the last one unless everything was just ranked. */
+		size_t d = cand_depth(sp);
+		float min = d <= sorted && d <= nc ? c[d - 1].p->rate[sp->dir] : 0;
+		if (full)
+			list_rebuild(r, ra, min);
+		else if (min > ra->cand_min)
+			ra->cand_min = min;
 	}
 	free(c);
 	/* Pruned members lost their bit: compact the list. */
@@ -252,11 +417,10 @@ int select_run(struct rib *r, int af, const struct sel_params *sp, struct sel_re
 	 * thousand short walks rather than a pass over every active prefix. */
 	for (size_t i = 0; i < res->n; i++) {
 		struct pfx *s = res->v[i], *q;
-		if (sel_parent(s, sp->bit))
+		if (sel_parent(r, s, sp->bit))
 			continue;       /* counted in its selected ancestor's walk */
 		res->value_sel += s->rate[sp->dir] * r->scale;
-		for (q = RB_NEXT(pfx_tree, &ra->tree, s); q && pfx_covers(s, q);
-		     q = RB_NEXT(pfx_tree, &ra->tree, q)) {
+		for (q = pfx_walk_next(r, s, s); q; q = pfx_walk_next(r, s, q)) {
 			double v = q->rate[sp->dir] * r->scale;
 			if (!(q->flags & PFX_ACTIVE) || v <= 0)
 				continue;
@@ -279,7 +443,6 @@ void select_clear(struct sel_result *res, uint8_t bit)
 
 void select_commit(struct rib *r, struct sel_result *prev, struct sel_result *cur)
 {
-	(void)r;
 	cur->adds = cur->dels = 0;
 	for (size_t i = 0; i < cur->n; i++)
 		if (!(cur->v[i]->flags & PFX_PREV))
@@ -289,8 +452,13 @@ void select_commit(struct rib *r, struct sel_result *prev, struct sel_result *cu
 			cur->dels++;
 		prev->v[i]->flags &= (uint8_t)~PFX_PREV;
 	}
-	for (size_t i = 0; i < cur->n; i++)
-		cur->v[i]->flags |= PFX_PREV;
+	for (size_t i = 0; i < cur->n; i++) {
+		struct pfx *p = cur->v[i];
+		p->flags |= PFX_PREV;
+		/* Incumbents rank with a bonus: the list must hold them all. */
+		if (!(p->flags & PFX_CAND))
+			cand_push(&r->af[af_idx(p->af)], p);
+	}
 }
 
 void sel_result_drop(struct sel_result *res, struct pfx *p)

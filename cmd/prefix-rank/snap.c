@@ -9,13 +9,13 @@
 
 void pfx_route(const struct rib *r, const struct pfx *p, struct rec_route *rt)
 {
-	const struct rroute *b = p->routes;
-	const struct path *pa = b->path;
+	const struct rslot *b = &p->r0;
+	const struct path *pa = rib_path(r, b->path);
 
 	memset(rt, 0, sizeof(*rt));
 	rt->op = ROUTE_ADD;
 	REC_SET(rt, ROUTE_OP);
-	pfx_prefix(p, &rt->prefix);
+	pfx_prefix(r, p, &rt->prefix);
 	REC_SET(rt, ROUTE_PREFIX);
 	if (pa->nexthop.af != AR_AF_NONE) {
 		rt->nexthop = pa->nexthop;
@@ -68,8 +68,8 @@ void snapshot_write(struct pr *pr)
 			REC_SET(&rt, ROUTE_VALUE);
 			rt.pps = pfx_rate(r, p, R_DPKTS);
 			REC_SET(&rt, ROUTE_PPS);
-			if ((par = sel_parent(p, PFX_SEL))) {
-				pfx_prefix(par, &rt.parent);
+			if ((par = sel_parent(r, p, PFX_SEL))) {
+				pfx_prefix(r, par, &rt.parent);
 				REC_SET(&rt, ROUTE_PARENT);
 			}
 			rw_route(w, &rt);

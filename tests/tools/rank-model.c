@@ -239,8 +239,7 @@ int main(int argc, char **argv)
 			best += tv[k];
 		double ours = 0, arm = 0;
 		for (size_t i = 0; i < prev.n; i++) {
-			uint32_t idx = (uint32_t)((((uint32_t)prev.v[i]->b[0] << 24 | (uint32_t)prev.v[i]->b[1] << 16 |
-						  (uint32_t)prev.v[i]->b[2] << 8) - 0x10000000u) / 256);
+			uint32_t idx = (prev.v[i]->k - 0x10000000u) / 256;
 			ours += truth[idx];
 		}
 		for (unsigned long i = 0; i < np; i++)

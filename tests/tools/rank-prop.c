@@ -146,25 +146,42 @@ static void check_lpm(struct rib *r, int af)
 		struct pfx *got = rib_match(r, &bnd[i]);
 		struct ar_prefix gp;
 		if (got)
-			pfx_prefix(got, &gp);
+			pfx_prefix(r, got, &gp);
 		CHECK((want < 0 && !got) || (want >= 0 && got && !prefix_cmp(&gp, &m[want].p)),
 		      "lpm af %d boundary %zu: want %d", af, i, want);
 	}
 	/* Parent links: the longest strictly covering prefix. */
 	struct pfx *p;
-	RB_FOREACH(p, pfx_tree, &r->af[af_idx(af)].tree) {
+	size_t nlive = 0, nrib = 0;
+	for (int i = 0; i < nm; i++)
+		nlive += m[i].live && m[i].p.a.af == af;
+	for (p = rib_next(r, af, NULL); p; p = rib_next(r, af, p)) {
 		struct ar_prefix pp, qp;
 		int best = -1;
-		pfx_prefix(p, &pp);
+		nrib++;
+		pfx_prefix(r, p, &pp);
 		for (int i = 0; i < nm; i++)
 			if (m[i].live && m[i].p.a.af == af && m[i].p.plen < pp.plen &&
 			    prefix_covers(&m[i].p, &pp) && (best < 0 || m[i].p.plen > m[best].p.plen))
 				best = i;
 		if (p->parent)
-			pfx_prefix(p->parent, &qp);
+			pfx_prefix(r, pfx_parent(r, p), &qp);
 		CHECK((best < 0 && !p->parent) || (best >= 0 && p->parent && !prefix_cmp(&qp, &m[best].p)),
 		      "parent link af %d", af);
+		/* The tree links agree with the parent links. */
+		size_t nc = 0;
+		for (struct pfx *c = pfx_get(r, p->child); c; c = pfx_get(r, c->sib), nc++)
+			CHECK(c->parent == p->id, "child list af %d", af);
+		if (p->parent) {
+			bool found = false;
+			for (struct pfx *c = pfx_get(r, pfx_parent(r, p)->child); c; c = pfx_get(r, c->sib))
+				found |= c == p;
+			CHECK(found, "prefix missing from its parent's children af %d", af);
+		}
+		CHECK(rib_find(r, &pp) == p, "exact lookup af %d", af);
 	}
+	CHECK(nrib == nlive && nrib == r->af[af_idx(af)].n, "rib size af %d: %zu, model %zu",
+	      af, nrib, nlive);
 }
 
 static void check_select(struct rib *r, int af, const struct sel_params *sp, struct sel_result *res)
@@ -174,12 +191,9 @@ static void check_select(struct rib *r, int af, const struct sel_params *sp, str
 
 	for (size_t i = 0; i < res->n; i++)
 		CHECK(res->v[i]->flags & sp->bit, "member without its bit");
-	for (int i = 0; i < 2; i++)
-		for (size_t j = 0; j < r->af[i].nactive; j++)
-			(void)0;
 	/* Count flagged prefixes independently of res. */
 	struct pfx *p;
-	RB_FOREACH(p, pfx_tree, &r->af[af_idx(af)].tree)
+	for (p = rib_next(r, af, NULL); p; p = rib_next(r, af, p))
 		if (p->flags & sp->bit)
 			n++;
 	CHECK(n == res->n, "selected count %zu != list %zu", n, res->n);
@@ -187,19 +201,19 @@ static void check_select(struct rib *r, int af, const struct sel_params *sp, str
 	for (size_t i = 0; i < nb; i++) {
 		struct pfx *rp = rib_match(r, &bnd[i]), *sel = NULL;
 		/* Longest selected prefix containing the address. */
-		for (struct pfx *q = rp; q; q = q->parent)
+		for (struct pfx *q = rp; q; q = pfx_parent(r, q))
 			if (q->flags & sp->bit) {
 				sel = q;
 				break;
 			}
 		if (!sel)
 			continue;       /* misses: the default route takes it */
-		CHECK(nh_same(pfx_best(sel), pfx_best(rp)), "hiding: af %d boundary %zu", af, i);
+		CHECK(nh_same(pfx_best(r, sel), pfx_best(r, rp)), "hiding: af %d boundary %zu", af, i);
 	}
 	if (sp->prune)
 		for (size_t i = 0; i < res->n; i++) {
-			struct pfx *a = sel_parent(res->v[i], sp->bit);
-			CHECK(!a || !nh_same(pfx_best(a), pfx_best(res->v[i])), "redundant member");
+			struct pfx *a = sel_parent(r, res->v[i], sp->bit);
+			CHECK(!a || !nh_same(pfx_best(r, a), pfx_best(r, res->v[i])), "redundant member");
 		}
 }
 
@@ -257,7 +271,7 @@ static void round_one(int af)
 		struct pfx *p = rib_find(&r, &m[i].p);
 		struct ar_addr want;
 		nh_addr(&want, af, m[i].nh);
-		CHECK(p && !addr_cmp(&pfx_best(p)->nexthop, &want), "best path");
+		CHECK(p && !addr_cmp(&pfx_best(&r, p)->nexthop, &want), "best path");
 	}
 	/* Traffic: skewed over the live prefixes; several ticks with selection. */
 	for (int tick = 0; tick < 6; tick++) {
@@ -333,7 +347,7 @@ static void round_one(int af)
 	for (int i = 0; i < nm; i++) {
 		struct pfx *p = m[i].live ? rib_find(&r, &m[i].p) : NULL;
 		if (m[i].live)
-			CHECK(p && !p->routes->next, "sweep kept one route");
+			CHECK(p && !pfx_route_at(&r, p, 1), "sweep kept one route");
 		else
 			CHECK(!rib_find(&r, &m[i].p), "swept prefix still there");
 	}
