@@ -1,228 +1,332 @@
 /* Multibit trie for longest-prefix match; see rank.h for the layout.
  * Adds and deletes touch only the slots of the prefix's own range, so the
- * table stays usable while the RIB changes (no rebuild). Nodes that become
- * uniform after a delete are folded back into their parent slot. */
+ * table stays usable while the RIB changes (no rebuild). A node changes by
+ * being expanded to its 256 slots, edited and compressed again in place
+ * (its index, which the parent holds, stays). Nodes that become uniform
+ * after a delete are folded back into their parent slot. */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "rank.h"
 
-static inline uint32_t *slotp(const struct lpm *t, int64_t node, unsigned idx)
+#define NSLOT (1u << LPM_STRIDE)
+
+static size_t node_size(unsigned cap)
 {
-	if (node < 0)
-		return &t->root[idx];
-	return &t->nodes[((size_t)node << t->stride) + idx];
+	return sizeof(struct lnode) + (size_t)cap * sizeof(uint32_t);
 }
 
-/* w bits of the key starting at bit off; k is padded to 20 bytes. */
-static inline unsigned kbits(const uint8_t *k, unsigned off, unsigned w)
+static void expand(const struct lnode *n, uint32_t *out)
 {
-	uint32_t v = (uint32_t)k[off >> 3] << 16 | (uint32_t)k[(off >> 3) + 1] << 8 |
-		     k[(off >> 3) + 2];
-	return (v >> (24 - (off & 7) - w)) & ((1u << w) - 1);
+	unsigned r = 0;
+
+	for (unsigned i = 0; i < NSLOT; i++) {
+		r += (n->bm[i >> 5] >> (i & 31)) & 1;
+		out[i] = n->v[r - 1];
+	}
 }
 
-static unsigned level_of(const struct lpm *t, unsigned plen)
+/* Compress in[] into node idx, resizing it when the runs do not fit (or
+ * leave much room). -1: no memory to grow (the node is unchanged). */
+static int store(struct lpm *t, uint32_t idx, const uint32_t *in)
+{
+	struct lnode *n = t->np[idx];
+	unsigned runs = 1, r = 0;
+
+	for (unsigned i = 1; i < NSLOT; i++)
+		runs += in[i] != in[i - 1];
+	if (runs > n->cap || n->cap > 2 * runs + 8) {
+		unsigned cap = (runs + 3) & ~3u, old = n->cap;
+		struct lnode *m = realloc(n, node_size(cap));
+		if (m) {
+			t->bytes = t->bytes - node_size(old) + node_size(cap);
+			n = m;
+			n->cap = (uint16_t)cap;
+			t->np[idx] = n;
+		} else if (runs > old) {
+			return -1;
+		}
+	}
+	memset(n->bm, 0, sizeof(n->bm));
+	for (unsigned i = 0; i < NSLOT; i++) {
+		if ((i & 31) == 0)
+			n->base[i >> 5] = (uint8_t)r;
+		if (i == 0 || in[i] != in[i - 1]) {
+			n->bm[i >> 5] |= 1u << (i & 31);
+			n->v[r++] = in[i];
+		}
+	}
+	n->n = (uint16_t)runs;
+	return 0;
+}
+
+static int64_t node_new(struct lpm *t, uint32_t fill)
+{
+	uint32_t idx, buf[NSLOT];
+	struct lnode *n;
+
+	if (t->nfree) {
+		idx = t->freeidx[--t->nfree];
+	} else {
+		if (t->nnodes == t->capnodes) {
+			uint32_t cap = t->capnodes ? t->capnodes * 2 : 1024;
+			struct lnode **v;
+			uint32_t *f;
+			if (cap > (LPM_CHILD >> 1))
+				return -1;
+			if (!(v = reallocarray(t->np, cap, sizeof(*v))))
+				return -1;
+			t->np = v;
+			if (!(f = reallocarray(t->freeidx, cap, sizeof(*f))))
+				return -1;
+			t->freeidx = f;
+			t->capnodes = cap;
+		}
+		idx = t->nnodes++;
+	}
+	if (!(n = calloc(1, node_size(4)))) {
+		t->freeidx[t->nfree++] = idx;
+		return -1;
+	}
+	n->cap = 4;
+	t->np[idx] = n;
+	t->bytes += node_size(4);
+	for (unsigned i = 0; i < NSLOT; i++)
+		buf[i] = fill;
+	store(t, idx, buf);             /* one run: fits */
+	return idx;
+}
+
+static void node_free(struct lpm *t, uint32_t idx)
+{
+	t->bytes -= node_size(t->np[idx]->cap);
+	free(t->np[idx]);
+	t->np[idx] = NULL;
+	t->freeidx[t->nfree++] = idx;
+}
+
+static unsigned level_of(unsigned plen)
 {
 	if (plen <= LPM_ROOT_BITS)
 		return 0;
-	return (plen - LPM_ROOT_BITS + t->stride - 1) / t->stride;
+	return (plen - LPM_ROOT_BITS + LPM_STRIDE - 1) / LPM_STRIDE;
 }
 
-static unsigned level_end(const struct lpm *t, unsigned lvl)
+static unsigned level_end(unsigned lvl)
 {
-	return LPM_ROOT_BITS + lvl * t->stride;
+	return LPM_ROOT_BITS + lvl * LPM_STRIDE;
 }
 
-static unsigned index_at(const struct lpm *t, const uint8_t *k, unsigned lvl)
+/* k is the key padded to 17 bytes; levels below the root are whole bytes. */
+static unsigned index_at(const uint8_t *k, unsigned lvl)
 {
 	if (lvl == 0)
-		return kbits(k, 0, LPM_ROOT_BITS);
-	return kbits(k, LPM_ROOT_BITS + (lvl - 1) * t->stride, t->stride);
+		return (unsigned)k[0] << 8 | k[1];
+	return k[1 + lvl];
+}
+
+static uint32_t get(const struct lpm *t, int64_t node, unsigned i)
+{
+	return node < 0 ? t->root[i] : lnode_get(t->np[node], i);
+}
+
+static int set(struct lpm *t, int64_t node, unsigned i, uint32_t v)
+{
+	uint32_t buf[NSLOT];
+
+	if (node < 0) {
+		t->root[i] = v;
+		return 0;
+	}
+	expand(t->np[node], buf);
+	buf[i] = v;
+	return store(t, (uint32_t)node, buf);
 }
 
 int lpm_init(struct lpm *t, unsigned maxbits, unsigned stride,
 	     unsigned (*plen_of)(void *, uint32_t), void *ctx)
 {
 	memset(t, 0, sizeof(*t));
+	if (stride != LPM_STRIDE || maxbits % 8 || maxbits > 128)
+		return -1;
 	t->maxbits = maxbits;
-	t->stride = stride;
 	t->plen_of = plen_of;
 	t->ctx = ctx;
-	t->freelist = LPM_NONE;
 	t->root = calloc((size_t)1 << LPM_ROOT_BITS, sizeof(uint32_t));
 	return t->root ? 0 : -1;
 }
 
 void lpm_free(struct lpm *t)
 {
+	for (uint32_t i = 0; i < t->nnodes; i++)
+		free(t->np[i]);
+	free(t->np);
+	free(t->freeidx);
 	free(t->root);
-	free(t->nodes);
 	memset(t, 0, sizeof(*t));
 }
 
 size_t lpm_bytes(const struct lpm *t)
 {
-	return ((size_t)1 << LPM_ROOT_BITS) * 4 + ((size_t)t->capnodes << t->stride) * 4;
+	return ((size_t)1 << LPM_ROOT_BITS) * 4 + t->bytes +
+	       (size_t)t->capnodes * (sizeof(*t->np) + sizeof(*t->freeidx));
 }
 
-/* Folded nodes are chained through their slot 0 for reuse. */
-static void node_free(struct lpm *t, int64_t n)
+/* id into slots [lo, hi) of node idx (-1: the root) and all below, where
+ * it is longer than what is there. */
+static int apply(struct lpm *t, int64_t idx, unsigned lo, unsigned hi, uint32_t id, unsigned plen)
 {
-	*slotp(t, n, 0) = t->freelist;
-	t->freelist = (uint32_t)n;
-	t->nfree++;
-}
+	uint32_t buf[NSLOT], *v, last = LPM_NONE;
+	bool win = false;
 
-static int64_t node_new(struct lpm *t, uint32_t fill)
-{
-	size_t ns = (size_t)1 << t->stride;
-	uint32_t n;
-
-	if (t->freelist != LPM_NONE) {
-		n = t->freelist;
-		t->freelist = *slotp(t, n, 0);
-		t->nfree--;
-		for (size_t i = 0; i < ns; i++)
-			t->nodes[((size_t)n << t->stride) + i] = fill;
-		return n;
+	if (idx < 0) {
+		v = t->root;
+	} else {
+		expand(t->np[idx], buf);
+		v = buf;
 	}
-	if (t->nnodes == t->capnodes) {
-		uint32_t cap = t->capnodes ? t->capnodes * 2 : 1024;
-		uint32_t *v;
-		if (cap > (LPM_CHILD >> 1))
-			return -1;
-		v = reallocarray(t->nodes, (size_t)cap << t->stride, sizeof(uint32_t));
-		if (!v)
-			return -1;
-		t->nodes = v;
-		t->capnodes = cap;
+	for (unsigned i = lo; i < hi; i++) {
+		uint32_t s = v[i];
+		if (s & LPM_CHILD) {
+			if (apply(t, s & ~LPM_CHILD, 0, NSLOT, id, plen) < 0)
+				return -1;
+			continue;
+		}
+		if (s != last) {
+			last = s;
+			win = s == 0 || s == id || t->plen_of(t->ctx, s) <= plen;
+		}
+		if (win)
+			v[i] = id;
 	}
-	n = t->nnodes++;
-	for (size_t i = 0; i < ns; i++)
-		t->nodes[((size_t)n << t->stride) + i] = fill;
-	return n;
-}
-
-static void set_slot(struct lpm *t, int64_t node, unsigned idx, uint32_t id, unsigned plen)
-{
-	uint32_t *sp = slotp(t, node, idx), s = *sp;
-
-	if (s & LPM_CHILD) {
-		int64_t c = s & ~LPM_CHILD;
-		for (unsigned j = 0; j < (1u << t->stride); j++)
-			set_slot(t, c, j, id, plen);
-	} else if (s == 0 || s == id || t->plen_of(t->ctx, s) <= plen) {
-		*sp = id;
-	}
+	return idx < 0 ? 0 : store(t, (uint32_t)idx, buf);
 }
 
 int lpm_insert(struct lpm *t, const uint8_t *key, unsigned plen, uint32_t id)
 {
-	uint8_t k[20] = { 0 };
-	unsigned lvl, end, span, base;
+	uint8_t k[17] = { 0 };
+	unsigned lvl, span, base;
 	int64_t node = -1;
 
 	if (plen > t->maxbits || id == 0 || (id & LPM_CHILD))
 		return -1;
 	memcpy(k, key, t->maxbits / 8);
-	lvl = level_of(t, plen);
+	lvl = level_of(plen);
 	for (unsigned l = 0; l < lvl; l++) {
-		unsigned idx = index_at(t, k, l);
-		uint32_t s = *slotp(t, node, idx);
-		if (s & LPM_CHILD) {
-			node = s & ~LPM_CHILD;
-			continue;
+		unsigned i = index_at(k, l);
+		uint32_t s = get(t, node, i);
+		if (!(s & LPM_CHILD)) {
+			int64_t n = node_new(t, s);
+			if (n < 0)
+				return -1;
+			if (set(t, node, i, LPM_CHILD | (uint32_t)n) < 0) {
+				node_free(t, (uint32_t)n);
+				return -1;
+			}
+			s = LPM_CHILD | (uint32_t)n;
 		}
-		int64_t n = node_new(t, s);
-		if (n < 0)
-			return -1;
-		*slotp(t, node, idx) = LPM_CHILD | (uint32_t)n;
-		node = n;
+		node = s & ~LPM_CHILD;
 	}
-	end = level_end(t, lvl);
-	span = end - plen;
-	base = index_at(t, k, lvl) & ~((1u << span) - 1);
-	for (unsigned i = base; i < base + (1u << span); i++)
-		set_slot(t, node, i, id, plen);
-	return 0;
+	span = level_end(lvl) - plen;
+	base = index_at(k, lvl) & ~((1u << span) - 1);
+	return apply(t, node, base, base + (1u << span), id, plen);
 }
 
-/* A node whose slots all hold the same leaf can be replaced by that leaf. */
-static bool node_uniform(const struct lpm *t, int64_t n, uint32_t *leaf)
+static bool uniform(const struct lnode *n, uint32_t *leaf)
 {
-	const uint32_t *v = slotp(t, n, 0);
-	for (unsigned j = 0; j < (1u << t->stride); j++)
-		if ((v[j] & LPM_CHILD) || v[j] != v[0])
-			return false;
-	*leaf = v[0];
+	if (n->n != 1 || (n->v[0] & LPM_CHILD))
+		return false;
+	*leaf = n->v[0];
 	return true;
 }
 
-static void replace_slot(struct lpm *t, int64_t node, unsigned idx, uint32_t id, uint32_t repl)
+/* Slots of id in [lo, hi) of node idx and below become repl; nodes that
+ * turn uniform fold into their slot. (Never more runs than before.) */
+static void replace(struct lpm *t, int64_t idx, unsigned lo, unsigned hi, uint32_t id,
+		    uint32_t repl)
 {
-	uint32_t *sp = slotp(t, node, idx), s = *sp, leaf;
+	uint32_t buf[NSLOT], *v, leaf;
+	bool changed = false;
 
-	if (s & LPM_CHILD) {
-		int64_t c = s & ~LPM_CHILD;
-		for (unsigned j = 0; j < (1u << t->stride); j++)
-			replace_slot(t, c, j, id, repl);
-		if (node_uniform(t, c, &leaf)) {
-			*slotp(t, node, idx) = leaf;
-			node_free(t, c);
-		}
-	} else if (s == id) {
-		*sp = repl;
+	if (idx < 0) {
+		v = t->root;
+	} else {
+		expand(t->np[idx], buf);
+		v = buf;
 	}
+	for (unsigned i = lo; i < hi; i++) {
+		uint32_t s = v[i];
+		if (s & LPM_CHILD) {
+			uint32_t c = s & ~LPM_CHILD;
+			replace(t, c, 0, NSLOT, id, repl);
+			if (uniform(t->np[c], &leaf)) {
+				v[i] = leaf;
+				node_free(t, c);
+				changed = true;
+			}
+		} else if (s == id) {
+			v[i] = repl;
+			changed = true;
+		}
+	}
+	if (idx >= 0 && changed)
+		store(t, (uint32_t)idx, buf);
 }
 
 void lpm_delete(struct lpm *t, const uint8_t *key, unsigned plen, uint32_t id, uint32_t repl)
 {
-	uint8_t k[20] = { 0 };
-	int64_t path[130];
-	unsigned pidx[130];
+	uint8_t k[17] = { 0 };
+	int64_t path[20];
+	unsigned pidx[20];
 	unsigned lvl, span, base;
 	int64_t node = -1;
 
 	if (plen > t->maxbits)
 		return;
 	memcpy(k, key, t->maxbits / 8);
-	lvl = level_of(t, plen);
+	lvl = level_of(plen);
 	for (unsigned l = 0; l < lvl; l++) {
-		unsigned idx = index_at(t, k, l);
-		uint32_t s = *slotp(t, node, idx);
+		unsigned idx = index_at(k, l);
+		uint32_t s = get(t, node, idx);
 		if (!(s & LPM_CHILD))
 			return;         /* never inserted */
 		path[l] = node;
 		pidx[l] = idx;
 		node = s & ~LPM_CHILD;
 	}
-	span = level_end(t, lvl) - plen;
-	base = index_at(t, k, lvl) & ~((1u << span) - 1);
-	for (unsigned i = base; i < base + (1u << span); i++)
-		replace_slot(t, node, i, id, repl);
+	span = level_end(lvl) - plen;
+	base = index_at(k, lvl) & ~((1u << span) - 1);
+	replace(t, node, base, base + (1u << span), id, repl);
 	/* Fold the nodes on the way down that became uniform, bottom up. */
 	for (unsigned l = lvl; l-- > 0;) {
 		uint32_t leaf;
-		if (!node_uniform(t, node, &leaf))
+		if (!uniform(t->np[node], &leaf))
 			break;
-		*slotp(t, path[l], pidx[l]) = leaf;
-		node_free(t, node);
+		set(t, path[l], pidx[l], leaf);  /* fewer runs: cannot fail */
+		node_free(t, (uint32_t)node);
 		node = path[l];
 		if (node < 0)
 			break;
 	}
 }
 
-static void visit_node(const struct lpm *t, int64_t node, unsigned lo, unsigned hi,
+static void visit_node(const struct lpm *t, int64_t idx, unsigned lo, unsigned hi,
 		       void (*fn)(void *, uint32_t), void *ctx)
 {
-	uint32_t last = LPM_NONE;
+	uint32_t buf[NSLOT], last = LPM_NONE;
+	const uint32_t *v;
 
+	if (idx < 0) {
+		v = t->root;
+	} else {
+		expand(t->np[idx], buf);
+		v = buf;
+	}
 	for (unsigned i = lo; i < hi; i++) {
-		uint32_t s = *slotp(t, node, i);
+		uint32_t s = v[i];
 		if (s & LPM_CHILD) {
-			visit_node(t, s & ~LPM_CHILD, 0, 1u << t->stride, fn, ctx);
+			visit_node(t, s & ~LPM_CHILD, 0, NSLOT, fn, ctx);
 			last = LPM_NONE;
 		} else if (s != last) {
 			fn(ctx, s);
@@ -234,41 +338,36 @@ static void visit_node(const struct lpm *t, int64_t node, unsigned lo, unsigned 
 void lpm_visit(const struct lpm *t, const uint8_t *key, unsigned plen,
 	       void (*fn)(void *ctx, uint32_t id), void *ctx)
 {
-	uint8_t k[20] = { 0 };
+	uint8_t k[17] = { 0 };
 	unsigned lvl, span, base;
 	int64_t node = -1;
 
 	if (plen > t->maxbits)
 		return;
 	memcpy(k, key, t->maxbits / 8);
-	lvl = level_of(t, plen);
+	lvl = level_of(plen);
 	for (unsigned l = 0; l < lvl; l++) {
-		uint32_t s = *slotp(t, node, index_at(t, k, l));
+		uint32_t s = get(t, node, index_at(k, l));
 		if (!(s & LPM_CHILD)) {
 			fn(ctx, s);     /* one value covers the whole range */
 			return;
 		}
 		node = s & ~LPM_CHILD;
 	}
-	span = level_end(t, lvl) - plen;
-	base = index_at(t, k, lvl) & ~((1u << span) - 1);
+	span = level_end(lvl) - plen;
+	base = index_at(k, lvl) & ~((1u << span) - 1);
 	visit_node(t, node, base, base + (1u << span), fn, ctx);
 }
 
 uint32_t lpm_lookup(const struct lpm *t, const uint8_t *key)
 {
-	uint8_t k[20] = { 0 };
 	uint32_t s;
-	unsigned off = LPM_ROOT_BITS;
 
-	if (t->maxbits == 32 && t->stride == 8)
+	if (t->maxbits == 32)
 		return lpm_lookup4(t, (uint32_t)key[0] << 24 | (uint32_t)key[1] << 16 |
 				   (uint32_t)key[2] << 8 | key[3]);
-	memcpy(k, key, t->maxbits / 8);
-	s = t->root[kbits(k, 0, LPM_ROOT_BITS)];
-	while (s & LPM_CHILD) {
-		s = *slotp(t, s & ~LPM_CHILD, kbits(k, off, t->stride));
-		off += t->stride;
-	}
+	s = t->root[(unsigned)key[0] << 8 | key[1]];
+	for (unsigned off = 2; (s & LPM_CHILD) && off < 16; off++)
+		s = lnode_get(t->np[s & ~LPM_CHILD], key[off]);
 	return s;
 }

@@ -15,24 +15,36 @@
  * A slot holds 0 (no route), a prefix id, or LPM_CHILD|node. Prefixes are
  * expanded into the slots of the level that ends at or after their length;
  * a slot keeps the longest prefix covering it, so lookups never backtrack.
- * IPv4 uses 8-bit strides below the root (16-8-8: at most 3 reads), IPv6
- * 2-bit strides (nodes of 16 bytes: a sparse table of /32../48 prefixes
- * costs about 100 bytes a route; deeper lookups are the price). */
+ * Below the root, 8-bit strides (IPv4 16-8-8: at most 3 steps), each node
+ * stored compressed: a bitmap marks where a run of equal slots starts and
+ * only the runs are kept (a /16 region of a full table holds ~50 runs, not
+ * 256 slots). Slot i is v[base[i / 32] + popcount(bm[i / 32] up to i) - 1].
+ * A change rewrites only the nodes under the prefix's own range. */
 #define LPM_CHILD 0x80000000u
 #define LPM_ROOT_BITS 16
+#define LPM_STRIDE 8
 #define LPM_NONE 0xffffffffu
+
+struct lnode {
+	uint32_t bm[8];                 /* bit i: slot i starts a run */
+	uint8_t base[8];                /* runs before each bitmap word */
+	uint16_t n, cap;                /* runs; room in v */
+	uint32_t v[];
+};
 
 struct lpm {
 	uint32_t *root;                 /* 1 << LPM_ROOT_BITS slots */
-	uint32_t *nodes;                /* node n: nodes[n << stride ...] */
-	uint32_t nnodes, capnodes;
-	uint32_t freelist, nfree;       /* folded nodes, for reuse */
-	unsigned stride, maxbits;
+	struct lnode **np;              /* node index -> node */
+	uint32_t nnodes, capnodes;      /* indexes handed out; room */
+	uint32_t *freeidx, nfree;       /* released indexes */
+	size_t bytes;                   /* held by the nodes */
+	unsigned maxbits;
 	/* Length of the prefix with this id (for "longest wins" on expansion). */
 	unsigned (*plen_of)(void *ctx, uint32_t id);
 	void *ctx;
 };
 
+/* stride: must be LPM_STRIDE (kept for the callers' sake). */
 int lpm_init(struct lpm *t, unsigned maxbits, unsigned stride,
 	     unsigned (*plen_of)(void *, uint32_t), void *ctx);
 void lpm_free(struct lpm *t);
@@ -46,13 +58,30 @@ uint32_t lpm_lookup(const struct lpm *t, const uint8_t *key);
  * one value once where the layout allows. */
 void lpm_visit(const struct lpm *t, const uint8_t *key, unsigned plen,
 	       void (*fn)(void *ctx, uint32_t id), void *ctx);
+
+static inline unsigned lpm_popcount(uint32_t x)
+{
+	/* Portable: the build does not assume a popcnt instruction. */
+	x = x - ((x >> 1) & 0x55555555u);
+	x = (x & 0x33333333u) + ((x >> 2) & 0x33333333u);
+	x = (x + (x >> 4)) & 0x0f0f0f0fu;
+	return (x * 0x01010101u) >> 24;
+}
+
+static inline uint32_t lnode_get(const struct lnode *n, unsigned i)
+{
+	unsigned w = i >> 5;
+	uint32_t m = n->bm[w] & (0xffffffffu >> (31 - (i & 31)));
+	return n->v[n->base[w] + lpm_popcount(m) - 1];
+}
+
 static inline uint32_t lpm_lookup4(const struct lpm *t, uint32_t a)
 {
 	uint32_t s = t->root[a >> 16];
 	if (s & LPM_CHILD) {
-		s = t->nodes[((s & ~LPM_CHILD) << 8) | ((a >> 8) & 0xff)];
+		s = lnode_get(t->np[s & ~LPM_CHILD], (a >> 8) & 0xff);
 		if (s & LPM_CHILD)
-			s = t->nodes[((s & ~LPM_CHILD) << 8) | (a & 0xff)];
+			s = lnode_get(t->np[s & ~LPM_CHILD], a & 0xff);
 	}
 	return s;
 }

@@ -22,7 +22,7 @@ int rib_init(struct rib *r, double tau)
 {
 	memset(r, 0, sizeof(*r));
 	for (int i = 0; i < 2; i++)
-		if (lpm_init(&r->af[i].lpm, i ? 128 : 32, i ? 2 : 8, plen_of, r) < 0)
+		if (lpm_init(&r->af[i].lpm, i ? 128 : 32, LPM_STRIDE, plen_of, r) < 0)
 			return -1;
 	r->nextid = 1;                  /* id 0 is "no route" in the LPM */
 	r->nkeys6 = r->nrr = r->npathv = 1;     /* index 0 means none */

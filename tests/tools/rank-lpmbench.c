@@ -75,8 +75,8 @@ int main(int argc, char **argv)
 	int agree = 1;
 
 	tab = gen_table(n4, n6, 1);
-	lpm_init(&l4, 32, 8, plen_cb, NULL);
-	lpm_init(&l6, 128, 2, plen_cb, NULL);
+	lpm_init(&l4, 32, LPM_STRIDE, plen_cb, NULL);
+	lpm_init(&l6, 128, LPM_STRIDE, plen_cb, NULL);
 	capbt = 1 << 20;
 	bt = calloc(capbt, sizeof(*bt));
 	for (size_t i = 0; i < n4 + n6; i++) {
@@ -119,7 +119,7 @@ int main(int argc, char **argv)
 	printf("ours_lookups_per_s=%.0f binary_lookups_per_s=%.0f lpm4_bytes=%zu lpm6_bytes=%zu "
 	       "lpm4_nodes=%u lpm6_nodes=%u agree=%s checksum=%llu\n",
 	       (double)nl / (t1 - t0), (double)nb / (t2 - t1), lpm_bytes(&l4), lpm_bytes(&l6),
-	       l4.nnodes, l6.nnodes, agree ? "yes" : "no", (unsigned long long)(sum + sum2));
+	       l4.nnodes - l4.nfree, l6.nnodes - l6.nfree, agree ? "yes" : "no", (unsigned long long)(sum + sum2));
 	lpm_free(&l4);
 	lpm_free(&l6);
 	free(bt);
