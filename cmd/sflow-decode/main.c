@@ -55,6 +55,12 @@ static const struct option opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+static const char *config_path;
+/* --agents given on the command line, applied again after a reload */
+static const char *cli_agents[64];
+static size_t ncli_agents;
+static bool parsing_cli;
+
 static int set(int c, const char *v, void *arg)
 {
 	struct sfd_opts *o = arg;
@@ -81,6 +87,13 @@ static int set(int c, const char *v, void *arg)
 		o->port = (unsigned)n;
 		return 0;
 	case 'a':
+		if (parsing_cli) {
+			if (ncli_agents == sizeof(cli_agents) / sizeof(cli_agents[0])) {
+				log_err("--agents: at most %zu on the command line", ncli_agents);
+				return -1;
+			}
+			cli_agents[ncli_agents++] = v;
+		}
 		if (o->agents == NULL && (o->agents = filter_new()) == NULL)
 			return -1;
 		return filter_add(o->agents, v);
@@ -118,10 +131,6 @@ static int set(int c, const char *v, void *arg)
 	return -1;
 }
 
-static const char *config_path;
-static const char *cli_agents[64];
-static size_t ncli_agents;
-
 static int reload(struct agent_filter **agents)
 {
 	struct conf c = { 0 };
@@ -154,41 +163,15 @@ int main(int argc, char **argv)
 	};
 	struct conf conf = { 0 };
 	const char *config = NULL;
-	int c;
 
 	log_init("sflow-decode");
 	config = prog_config_path(argc, argv);
 	config_path = config;
 	prog_config(&conf, config, "sflow", opts, set, &o);
 	conf_free(&conf);       /* set() kept copies of what it needs */
-	while ((c = getopt_long(argc, argv, "l:r:o:p:a:s:qc:nhV", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			break;
-		case 'a':
-			if (ncli_agents < sizeof(cli_agents) / sizeof(cli_agents[0]))
-				cli_agents[ncli_agents++] = optarg;
-			if (set(c, optarg, &o) == -1)
-				return EXIT_USAGE;
-			break;
-		case 'n':
-			o.check = true;
-			break;
-		case 'h':
-			prog_usage(usage, 0);
-		case 'V':
-			prog_version("sflow-decode");
-		case '?':
-			prog_usage(usage, EXIT_USAGE);
-		default:
-			if (set(c, optarg, &o) == -1)
-				return EXIT_USAGE;
-		}
-	}
-	if (optind != argc) {
-		log_err("unexpected argument: %s", argv[optind]);
-		return EXIT_USAGE;
-	}
+	parsing_cli = true;
+	prog_args(argc, argv, "l:r:o:p:a:s:qc:nhV", opts, set, &o, "sflow-decode", usage, &o.check);
+	parsing_cli = false;
 	if ((o.read == NULL) == (o.nlisten == 0)) {
 		log_err("give either --listen or --read");
 		return EXIT_USAGE;
