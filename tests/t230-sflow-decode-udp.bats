@@ -126,6 +126,15 @@ send() { ip netns exec "$NS" sflow-gen "$@" 2>/dev/null; }
 	assert_output "$(printf '2 198.18.0.1\n4 198.19.0.1')"
 }
 
+@test "t230: --agents from the command line still apply after a reload" {
+	printf 'sflow.agents = 198.19.0.0/16\n' > "$T/conf"
+	start -c "$T/conf" -a 198.18.0.0/24 -l 127.0.0.1:6402 -s 0
+	kill -HUP "$PID"
+	wait_for 5 grep -q "reloaded: 2 agent prefixes" "$T/err"
+	kill -TERM "$PID"
+	wait "$PID"
+}
+
 @test "t230: --rcvbuf sets the socket receive buffer" {
 	need_cmd ss
 	start -l 127.0.0.1:6401 -s 0 --rcvbuf 3000000
