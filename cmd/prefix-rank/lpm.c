@@ -19,12 +19,20 @@ static size_t node_size(unsigned cap)
 
 static void expand(const struct lnode *n, uint32_t *out)
 {
-	unsigned r = 0;
+	unsigned r = 0, start = 0;
 
-	for (unsigned i = 0; i < NSLOT; i++) {
-		r += (n->bm[i >> 5] >> (i & 31)) & 1;
-		out[i] = n->v[r - 1];
+	/* Run starts in order: each run fills up to the next start. */
+	for (unsigned w = 0; w < 8; w++) {
+		for (uint32_t b = n->bm[w]; b; b &= b - 1) {
+			unsigned i = w * 32 + (unsigned)__builtin_ctz(b);
+			if (i > 0)
+				for (; start < i; start++)
+					out[start] = n->v[r - 1];
+			r++;
+		}
 	}
+	for (; start < NSLOT; start++)
+		out[start] = n->v[r - 1];
 }
 
 /* Compress in[] into node idx, resizing it when the runs do not fit (or
@@ -48,14 +56,16 @@ static int store(struct lpm *t, uint32_t idx, const uint32_t *in)
 			return -1;
 		}
 	}
-	memset(n->bm, 0, sizeof(n->bm));
-	for (unsigned i = 0; i < NSLOT; i++) {
-		if ((i & 31) == 0)
-			n->base[i >> 5] = (uint8_t)r;
-		if (i == 0 || in[i] != in[i - 1]) {
-			n->bm[i >> 5] |= 1u << (i & 31);
-			n->v[r++] = in[i];
+	for (unsigned w = 0; w < 8; w++) {
+		uint32_t b = 0;
+		n->base[w] = (uint8_t)r;
+		for (unsigned j = 0; j < 32; j++) {
+			unsigned i = w * 32 + j;
+			b |= (uint32_t)(i == 0 || in[i] != in[i - 1]) << j;
 		}
+		n->bm[w] = b;
+		for (; b; b &= b - 1)
+			n->v[r++] = in[w * 32 + (unsigned)__builtin_ctz(b)];
 	}
 	n->n = (uint16_t)runs;
 	return 0;
@@ -315,16 +325,16 @@ static void visit_node(const struct lpm *t, int64_t idx, unsigned lo, unsigned h
 		       void (*fn)(void *, uint32_t), void *ctx)
 {
 	uint32_t buf[NSLOT], last = LPM_NONE;
-	const uint32_t *v;
+	const uint32_t *v = NULL;
 
-	if (idx < 0) {
+	if (idx < 0)
 		v = t->root;
-	} else {
+	else if (hi - lo > 8) {
 		expand(t->np[idx], buf);
 		v = buf;
 	}
 	for (unsigned i = lo; i < hi; i++) {
-		uint32_t s = v[i];
+		uint32_t s = v ? v[i] : lnode_get(t->np[idx], i);
 		if (s & LPM_CHILD) {
 			visit_node(t, s & ~LPM_CHILD, 0, NSLOT, fn, ctx);
 			last = LPM_NONE;

@@ -168,6 +168,17 @@ struct rib_af {
 };
 
 #define PFX_CHUNK 4096
+/* Flow samples wait in batches: all lookups first, with the prefixes
+ * fetched ahead, then the updates (random source addresses make every
+ * sample a cache miss otherwise). */
+#define RATE_BATCH 32
+struct qflow {
+	uint8_t s[16], d[16];
+	uint64_t ms;
+	uint32_t len, rate;
+	uint8_t saf, daf;
+};
+
 struct rib {
 	struct rib_af af[2];            /* [0] IPv4, [1] IPv6 */
 	struct pfx **chunks;            /* id -> pfx: chunks[id / PFX_CHUNK] */
@@ -199,6 +210,9 @@ struct rib {
 	uint64_t route_adds, route_dels;
 	uint64_t flows, matched;
 	double mean_rate;               /* running mean of the sampling rates seen */
+	struct qflow q[RATE_BATCH];
+	unsigned nq;
+	bool inflush;
 };
 
 static inline int af_idx(int af) { return af == AR_AF6; }
@@ -266,9 +280,12 @@ size_t rib_paths(const struct rib *r);
 size_t rib_bytes(const struct rib *r);
 
 /* ---- Rates (rate.c) ---- */
-/* One sampled packet: frame length and sampling rate, seen at ms. */
+/* One sampled packet: frame length and sampling rate, seen at ms. It
+ * counts at the next rate_flush(), which everything that reads rates or
+ * changes the RIB calls first. */
 void rate_flow(struct rib *r, const struct ar_addr *src, const struct ar_addr *dst,
 	       uint32_t len, uint32_t rate, uint64_t ms);
+void rate_flush(struct rib *r);
 /* Set the clock for readers to ms; every 10 time constants also rebase the
  * stored values and drop the rates that faded out. */
 void rate_tick(struct rib *r, uint64_t ms);

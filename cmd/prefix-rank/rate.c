@@ -8,6 +8,7 @@
  * So a sample costs one add, and a prefix without traffic costs nothing. */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "rank.h"
 
@@ -76,39 +77,84 @@ void cand_push(struct rib_af *ra, struct pfx *p)
 void rate_flow(struct rib *r, const struct ar_addr *src, const struct ar_addr *dst,
 	       uint32_t len, uint32_t rate, uint64_t ms)
 {
-	struct rib_af *ra;
-	struct pfx *p;
-	double f, b, n;
+	struct qflow *q;
 
 	if (dst->af != AR_AF4 && dst->af != AR_AF6)
 		return;
-	if ((int64_t)(ms - r->t0) > (int64_t)(RATE_REBASE_TAUS * r->tau * 1000))
-		rate_tick(r, ms);
-	if (rate == 0)
-		rate = 1;
-	r->mean_rate += ((double)rate - r->mean_rate) * (r->flows ? 0.001 : 1.0);
-	f = fwd(r, ms);
-	b = (double)len * rate * f;
-	n = (double)rate * f;
-	ra = &r->af[af_idx(dst->af)];
-	r->flows++;
-	ra->total[R_DBYTES] += b;
-	ra->total[R_DPKTS] += n;
-	ra->total[R_SBYTES] += b;
-	ra->total[R_SPKTS] += n;
-	if ((p = rib_match(r, dst))) {
-		r->matched++;
-		p->rate[R_DBYTES] += (float)b;
-		p->rate[R_DPKTS] += (float)n;
-		activate(r, p);
-		if (!(p->flags & PFX_CAND) && p->rate[R_DBYTES] >= ra->cand_min)
-			cand_push(ra, p);
+	q = &r->q[r->nq];
+	q->daf = dst->af;
+	q->saf = src->af;
+	memcpy(q->d, dst->b, 16);
+	memcpy(q->s, src->b, 16);
+	q->len = len;
+	q->rate = rate;
+	q->ms = ms;
+	if (++r->nq == RATE_BATCH)
+		rate_flush(r);
+}
+
+static inline uint32_t lookup(const struct rib *r, int af, const uint8_t *b)
+{
+	if (af == AR_AF4)
+		return lpm_lookup4(&r->af[0].lpm, (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
+				   (uint32_t)b[2] << 8 | b[3]);
+	return lpm_lookup(&r->af[1].lpm, b);
+}
+
+void rate_flush(struct rib *r)
+{
+	uint32_t did[RATE_BATCH], sid[RATE_BATCH];
+	unsigned n = r->nq;
+
+	if (!n || r->inflush)
+		return;
+	r->inflush = true;
+	/* The lookups do not depend on each other: the core overlaps them. */
+	for (unsigned i = 0; i < n; i++) {
+		const struct qflow *q = &r->q[i];
+		did[i] = lookup(r, q->daf, q->d);
+		sid[i] = q->saf == q->daf ? lookup(r, q->saf, q->s) : 0;
+		if (did[i])
+			__builtin_prefetch(rib_byid(r, did[i]), 1);
+		if (sid[i])
+			__builtin_prefetch(rib_byid(r, sid[i]), 1);
 	}
-	if (src->af == dst->af && (p = rib_match(r, src))) {
-		p->rate[R_SBYTES] += (float)b;
-		p->rate[R_SPKTS] += (float)n;
-		activate(r, p);
+	for (unsigned i = 0; i < n; i++) {
+		const struct qflow *q = &r->q[i];
+		struct rib_af *ra = &r->af[af_idx(q->daf)];
+		uint32_t rate = q->rate ? q->rate : 1;
+		struct pfx *p;
+		double f, b, k;
+
+		if ((int64_t)(q->ms - r->t0) > (int64_t)(RATE_REBASE_TAUS * r->tau * 1000))
+			rate_tick(r, q->ms);
+		r->mean_rate += ((double)rate - r->mean_rate) * (r->flows ? 0.001 : 1.0);
+		f = fwd(r, q->ms);
+		b = (double)q->len * rate * f;
+		k = (double)rate * f;
+		r->flows++;
+		ra->total[R_DBYTES] += b;
+		ra->total[R_DPKTS] += k;
+		ra->total[R_SBYTES] += b;
+		ra->total[R_SPKTS] += k;
+		if (did[i]) {
+			p = rib_byid(r, did[i]);
+			r->matched++;
+			p->rate[R_DBYTES] += (float)b;
+			p->rate[R_DPKTS] += (float)k;
+			activate(r, p);
+			if (!(p->flags & PFX_CAND) && p->rate[R_DBYTES] >= ra->cand_min)
+				cand_push(ra, p);
+		}
+		if (sid[i]) {
+			p = rib_byid(r, sid[i]);
+			p->rate[R_SBYTES] += (float)b;
+			p->rate[R_SPKTS] += (float)k;
+			activate(r, p);
+		}
 	}
+	r->nq = 0;
+	r->inflush = false;
 }
 
 bool rate_faded(const struct rib *r, const struct pfx *p)
@@ -124,6 +170,7 @@ bool rate_faded(const struct rib *r, const struct pfx *p)
  * traffic happens once every RATE_REBASE_TAUS time constants. */
 void rate_tick(struct rib *r, uint64_t ms)
 {
+	rate_flush(r);
 	double g = exp(-(double)(int64_t)(ms - r->t0) / 1000.0 / r->tau);
 
 	r->scale = g;

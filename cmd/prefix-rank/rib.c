@@ -371,6 +371,7 @@ struct adopt {
 	struct pfx *p;
 	uint32_t up;                    /* p's parent id */
 	uint32_t last;
+	size_t n;                       /* adopted out of up's child list */
 };
 
 static void adopt_one(void *ctx, uint32_t id)
@@ -388,8 +389,30 @@ static void adopt_one(void *ctx, uint32_t id)
 		c = rib_byid(a->r, c->parent);
 	if (c->parent != a->up)
 		return;                 /* adopted already */
-	child_unlink(a->r, c);
-	child_push(a->p, c);
+	if (!a->up) {
+		child_push(a->p, c);    /* top-level prefixes are in no list */
+	} else {
+		c->parent = a->p->id;   /* moved to p's list after the visit */
+		a->n++;
+	}
+}
+
+/* One pass over the old parent's children for all the adopted ones. */
+static void adopt_finish(struct rib *r, struct adopt *a)
+{
+	uint32_t *pp;
+
+	if (!a->n)
+		return;
+	for (pp = &rib_byid(r, a->up)->child; *pp;) {
+		struct pfx *c = rib_byid(r, *pp);
+		if (c->parent == a->p->id) {
+			*pp = c->sib;
+			child_push(a->p, c);
+		} else {
+			pp = &c->sib;
+		}
+	}
 }
 
 static struct pfx *pfx_insert(struct rib *r, const struct ar_prefix *pr, const uint8_t *k)
@@ -411,8 +434,9 @@ static struct pfx *pfx_insert(struct rib *r, const struct ar_prefix *pr, const u
 		memcpy(r->keys6[p->k], k, 16);
 	}
 	parent = cover_of(r, ra, k, p->plen);
-	struct adopt ad = { r, p, parent ? parent->id : 0, 0 };
+	struct adopt ad = { r, p, parent ? parent->id : 0, 0, 0 };
 	lpm_visit(&ra->lpm, k, p->plen, adopt_one, &ad);
+	adopt_finish(r, &ad);
 	if (lpm_insert(&ra->lpm, k, p->plen, p->id) < 0) {
 		/* Give the adopted children back. */
 		for (struct pfx *c = pfx_get(r, p->child), *n; c; c = n) {
@@ -590,6 +614,7 @@ int rib_update(struct rib *r, int pi, const struct rec_route *rt)
 
 	if ((pr->a.af != AR_AF4 && pr->a.af != AR_AF6) || pr->plen > addr_bits(pr->a.af))
 		return -1;
+	rate_flush(r);          /* samples before the change count as they matched then */
 	key_of(pr, k);
 	p = cover_of(r, &r->af[af_idx(pr->a.af)], k, pr->plen);
 	if (p && p->plen != pr->plen)
@@ -636,6 +661,7 @@ void rib_sweep(struct rib *r, int pi)
 {
 	uint16_t gen = (uint16_t)r->peers[pi].gen;
 
+	rate_flush(r);
 	for (uint32_t id = 1; id < r->nextid; id++) {
 		struct pfx *p = rib_byid(r, id);
 		struct rslot *s;

@@ -303,6 +303,7 @@ int select_run(struct rib *r, int af, const struct sel_params *sp, struct sel_re
 	bool full = !tick || ra->cand_min <= 0, complete;
 	double safe_v;
 
+	rate_flush(r);
 again:
 	count = 0;
 	res->n = res->covered = res->closure = 0;
