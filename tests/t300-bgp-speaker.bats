@@ -348,3 +348,69 @@ protocol bgp from_v6 {
 	netns_track_pid $!
 	wait_for 15 bash -c "ip -n $NS_B -6 route | grep -q '2001:db8:f00::/48'" || fail "$(cat "$T/a6.err"; birdc_ show route all protocol from_v6)"
 }
+
+# bird_gr FILE: the seed's configuration with graceful restart on toward us,
+# and a short recovery wait for the restarted BIRD
+bird_gr() {
+	bird_conf "$1"
+	sed -i "s/neighbor $SPK_A4 port 1179 as 65000;/& graceful restart on; graceful restart time 30;/" "$1"
+	sed -i '1i graceful restart wait 2;' "$1"
+}
+
+@test "graceful restart helper with BIRD: routes kept over its restart, the one not announced again goes at End-of-RIB" {
+	lab_setup
+	gen_upstream 20 0
+	bird_gr "$T/bird.conf"
+	bird_start "$T/bird.conf"
+	speaker_bg learn -r none --family ipv4
+	wait_for 20 rec_has_end "$T/learn.rec" || fail "$(cat "$T/learn.err")"
+	local bpid; bpid=$(cat "$T/bird.pid")
+	# BIRD goes without a NOTIFICATION, keeping its kernel routes
+	birdc_ graceful restart > /dev/null
+	wait_for 5 bash -c "! kill -0 $bpid 2>/dev/null"
+	wait_for 5 grep -q "its routes kept for up to 30 s" "$T/learn.err" || fail "$(cat "$T/learn.err")"
+	# and comes back (-R: recovery) with one route fewer
+	sed -i '/route 10\.0\.5\.0\/24/d' "$T/upstream4.conf"
+	bird_gr "$T/bird.conf"
+	ip netns exec "$NS_B" bird -R -c "$T/bird.conf" -s "$BIRD_SOCK" -P "$T/bird.pid"
+	wait_for 5 test -s "$T/bird.pid" && netns_track_pid "$(cat "$T/bird.pid")"
+	wait_for 20 rec_has_end "$T/learn.rec" 2 || fail "$(cat "$T/learn.err")"
+	run framing "$T/learn.rec"
+	assert_output "peer up
+sync begin
+sync end
+peer up
+sync begin
+sync end"
+	# the reader's mark and sweep at the second sync end drops 10.0.5.0/24
+	rec-json < "$T/learn.rec" | awk '/"phase":"begin"/ {n++} n == 2 && /"op":"add"/' > "$T/second"
+	[ "$(wc -l < "$T/second")" = 20 ]
+	! grep -q '"10.0.5.0/24"' "$T/second"
+	grep -q "graceful restart: back" "$T/learn.err"
+}
+
+@test "output reopened, the peer has no route refresh: the session is reset, the new table follows" {
+	lab_setup
+	gen_upstream 30 0
+	bird_conf "$T/bird.conf"
+	sed -i "s/neighbor $SPK_A4 port 1179 as 65000;/& enable route refresh off;/" "$T/bird.conf"
+	bird_start "$T/bird.conf"
+	mkfifo "$T/out.fifo"
+	speaker_bg learn -r none -o "$T/out.fifo" --family ipv4
+	cat "$T/out.fifo" > "$T/one.rec" &
+	local r1=$!
+	wait_for 20 rec_has_end "$T/one.rec" || fail "$(cat "$T/learn.err")"
+	kill "$r1"; wait "$r1" || true
+	wait_for 5 grep -q "reopening" "$T/learn.err" || fail "$(cat "$T/learn.err")"
+	cat "$T/out.fifo" > "$T/two.rec" &
+	netns_track_pid $!
+	wait_for 20 rec_has_end "$T/two.rec" || fail "$(cat "$T/learn.err")"
+	grep -q "output reopened and the peer has no route refresh (sent NOTIFICATION 6/4" "$T/learn.err"
+	run framing "$T/two.rec"
+	assert_output "peer down
+peer up
+sync begin
+sync end"
+	run rec_count "$T/two.rec" 'select(.type == "route" and .op == "add")'
+	assert_output 31
+}

@@ -3,6 +3,7 @@
 
 load lib/common
 load lib/netns
+source "$TESTS_DIR/tools/bgp-lab.bash"
 
 teardown() { netns_cleanup; }
 
@@ -162,4 +163,163 @@ peer up
 sync begin
 peer down"
 	grep -q '"prefix":"198.18.201.0/24"' "$T/c.jsonl"
+}
+
+# collide RAWPEER-ID: bgp-speaker (id 198.18.0.2) both listens and connects;
+# the raw peer accepts its connection, then opens its own: the OPENs decide
+collide() {
+	netns_add raw > /dev/null
+	NS=$(netns_name raw)
+	ip netns exec "$NS" bgp-speaker --local-as 65000 --router-id 198.18.0.2 \
+		--listen 127.0.0.1:1179 --connect 127.0.0.1:1180 --connect-retry 1 -r none > "$T/c.rec" 2> "$T/c.err" &
+	local spk=$!
+	netns_track_pid "$spk"
+	ip netns exec "$NS" bgp-rawpeer -i "$1" -L 1180 -w 800 127.0.0.1 1179 > "$T/col.out" < /dev/null ||
+		fail "raw peer: $(cat "$T/col.out" "$T/c.err")"
+	kill -TERM "$spk"; wait "$spk" || true
+	rec-json < "$T/c.rec" > "$T/c.jsonl"
+}
+
+@test "collision (RFC 4271 6.8): --listen with --connect; a higher neighbor identifier keeps the neighbor's connection" {
+	need_root
+	netns_init
+	collide 198.18.0.10
+	run cat "$T/col.out"
+	assert_output "out notification 6 7
+out closed
+in established"
+	grep -q "connection collision" "$T/c.err"
+	[ "$(jq -c 'select(.type == "peer" and .state == "up")' "$T/c.jsonl" | wc -l)" = 1 ]
+}
+
+@test "collision (RFC 4271 6.8): a lower neighbor identifier keeps our connection" {
+	need_root
+	netns_init
+	collide 198.18.0.1
+	run cat "$T/col.out"
+	assert_output "in notification 6 7
+out established
+in closed"
+	[ "$(jq -c 'select(.type == "peer" and .state == "up")' "$T/c.jsonl" | wc -l)" = 1 ]
+}
+
+# gr_speaker: bgp-speaker on 127.0.0.1 in a fresh namespace, for the raw peer
+gr_speaker() {
+	netns_add raw > /dev/null
+	NS=$(netns_name raw)
+	ip netns exec "$NS" bgp-speaker --local-as 65000 --router-id 198.18.0.2 --eor-timeout 1 \
+		--listen 127.0.0.1:1179 --neighbor 127.0.0.1 -r none > "$T/c.rec" 2> "$T/c.err" &
+	SPK=$!
+	netns_track_pid "$SPK"
+}
+
+@test "graceful restart helper: a lost session keeps the routes; the restart time over, they go (RFC 4724 4.2)" {
+	need_root
+	netns_init
+	gr_speaker
+	printf 'U||%s %s %s %s|%s\n' "$O" "$A" "$N" "$L" "$P" > "$T/one"
+	# -G 2: restart time 2 s, forwarding state kept; the peer then just
+	# goes (TCP closed, no NOTIFICATION)
+	ip netns exec "$NS" bgp-rawpeer -G 2 -w 300 127.0.0.1 1179 < "$T/one" > /dev/null
+	sleep 1
+	run framing "$T/c.rec"
+	assert_output "peer up
+sync begin"
+	grep -q "graceful restart (connection closed by peer): its routes kept for up to 2 s" "$T/c.err"
+	wait_for 5 bash -c "rec-json < '$T/c.rec' | grep -q '\"phase\":\"end\"'" || fail "$(cat "$T/c.err")"
+	kill -TERM "$SPK"; wait "$SPK" || true
+	run framing "$T/c.rec"
+	assert_output "peer up
+sync begin
+peer down
+sync begin
+sync end"
+	rec-json < "$T/c.rec" | grep -q '"reason":"restart time expired"'
+}
+
+@test "graceful restart helper: the peer back in time; what it does not announce again goes at its End-of-RIB" {
+	need_root
+	netns_init
+	gr_speaker
+	printf 'U||%s %s %s %s|%s %s\n' "$O" "$A" "$N" "$L" "$P" "$Q" > "$T/one"
+	# then End-of-RIB for IPv4 and IPv6
+	printf 'U||%s %s %s %s|%s\nS|200\nU|||\nU||80 0f 03 00 02 01|\n' "$O" "$A" "$N" "$L" "$P" > "$T/two"
+	ip netns exec "$NS" bgp-rawpeer -G 30 -w 300 127.0.0.1 1179 < "$T/one" > /dev/null
+	sleep 0.3
+	ip netns exec "$NS" bgp-rawpeer -G 30 -w 300 127.0.0.1 1179 < "$T/two" > /dev/null
+	sleep 0.3
+	kill -TERM "$SPK"; wait "$SPK" || true
+	run framing "$T/c.rec"
+	# no peer down while it restarted: the second table, complete at its
+	# End-of-RIB, replaces the first (a reader's mark and sweep drops
+	# 198.18.201.0/24); the down at the end is the second session's
+	assert_output "peer up
+sync begin
+peer up
+sync begin
+sync end
+peer down"
+	rec-json < "$T/c.rec" | awk '/"phase":"begin"/ {n++} n == 2 && /"op":"add"/' > "$T/second"
+	grep -q '"198.18.200.0/24"' "$T/second"
+	! grep -q '"198.18.201.0/24"' "$T/second"
+	grep -q "graceful restart: back, stale routes replaced at End-of-RIB" "$T/c.err"
+}
+
+@test "hold time 0 negotiated: no keepalives, no hold timer (RFC 4271 4.2)" {
+	need_root
+	netns_init
+	netns_add raw > /dev/null
+	NS=$(netns_name raw)
+	ip netns exec "$NS" bgp-speaker --local-as 65000 --router-id 198.18.0.2 --hold-time 0 \
+		--listen 127.0.0.1:1179 --neighbor 127.0.0.1 -r none > "$T/c.rec" 2> "$T/c.err" &
+	local spk=$!
+	netns_track_pid "$spk"
+	# the raw peer offers 30 s, we 0: the smaller wins; it then sends one
+	# UPDATE and nothing for 2 s (a table coming in would get a KEEPALIVE
+	# after 1 s of quiet were the hold time not 0)
+	printf 'U||%s %s %s %s|%s\n' "$O" "$A" "$N" "$L" "$P" > "$T/one"
+	ip netns exec "$NS" bgp-rawpeer -k -w 1500 127.0.0.1 1179 < "$T/one" > "$T/one.out"
+	kill -TERM "$spk"; wait "$spk" || true
+	run cat "$T/one.out"
+	assert_output "keepalives 0
+open"
+	[ "$(rec-json < "$T/c.rec" | jq -c 'select(.type == "peer" and .state == "up" and .hold == 0)' | wc -l)" = 1 ]
+	! grep -q "hold timer" "$T/c.err"
+}
+
+@test "output reopened, the peer has route refresh but not enhanced: a plain ROUTE-REFRESH, the table ends when quiet" {
+	need_root
+	netns_init
+	netns_add raw > /dev/null
+	NS=$(netns_name raw)
+	mkfifo "$T/out.fifo"
+	ip netns exec "$NS" bgp-speaker --local-as 65000 --router-id 198.18.0.2 --eor-timeout 1 \
+		--listen 127.0.0.1:1179 --neighbor 127.0.0.1 -r none -o "$T/out.fifo" 2> "$T/c.err" &
+	netns_track_pid $!
+	cat "$T/out.fifo" > "$T/one.rec" &
+	local r1=$!
+	# the route, and again (as a peer answering the refresh would) after
+	# the reader was replaced; an End-of-RIB in between must not end the
+	# new table: after a plain refresh it is not the refresh's end
+	printf 'U||%s %s %s %s|%s\nS|2500\nU|||\nU||%s %s %s %s|%s\n' "$O" "$A" "$N" "$L" "$P" \
+		"$O" "$A" "$N" "$L" "$P" > "$T/one"
+	ip netns exec "$NS" bgp-rawpeer -w 1500 127.0.0.1 1179 < "$T/one" > "$T/one.out" &
+	local peer=$!
+	wait_for 5 rec_has_end "$T/one.rec" || fail "$(cat "$T/c.err")"
+	kill "$r1"; wait "$r1" || true
+	wait_for 5 grep -q "reopening" "$T/c.err" || fail "$(cat "$T/c.err")"
+	cat "$T/out.fifo" > "$T/two.rec" &
+	netns_track_pid $!
+	wait "$peer"
+	wait_for 5 rec_has_end "$T/two.rec" || fail "$(cat "$T/c.err")"
+	grep -qx "route-refresh 1 0" "$T/one.out"
+	grep -qx "route-refresh 2 0" "$T/one.out"
+	grep -q "route refresh sent$" "$T/c.err"
+	[ "$(grep -c "complete table delivered (timeout): 1 routes" "$T/c.err")" = 2 ]
+	run framing "$T/two.rec"
+	assert_output "peer up
+sync begin
+sync end
+peer down"
+	grep -q '"198.18.200.0/24"' <(rec-json < "$T/two.rec")
 }

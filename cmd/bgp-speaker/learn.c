@@ -128,6 +128,7 @@ static void begin_table(struct speaker *s)
 	s->eor4 = !s->ctx.v4;
 	s->eor6 = !s->ctx.v6;
 	ev_timer_after(s->loop, &s->t_eor, eor_quiet_ms(s));
+	sess_nudge(s);
 }
 
 static void end_table(struct speaker *s, const char *why)

@@ -100,6 +100,7 @@ static void send_keepalive(struct speaker *s)
 {
 	uint8_t m[BGP_HDR_LEN];
 	sess_send(s, m, bgp_keepalive_build(m, sizeof m));
+	s->ka_sent = ev_now();
 }
 
 static void arm_hold(struct speaker *s)
@@ -156,6 +157,7 @@ void sess_close(struct speaker *s, uint8_t code, uint8_t sub, const void *data,
 	s->olen = s->ooff = 0;
 	ev_timer_stop(s->loop, &s->t_hold);
 	ev_timer_stop(s->loop, &s->t_keepalive);
+	ev_timer_stop(s->loop, &s->t_nudge);
 	ev_timer_stop(s->loop, &s->t_eor);
 	if (s->st == ST_ESTABLISHED) {
 		if (gr_keep(s, code))
@@ -183,6 +185,35 @@ static void on_hold(struct ev_loop *l, void *arg)
 		return;
 	}
 	sess_close(s, ERR_HOLD, 0, NULL, 0, "hold timer expired");
+}
+
+/* While a table comes in and the peer falls quiet, a KEEPALIVE (at most one
+ * a second, RFC 4271 4.4; none with hold time 0): BIRD 2 can leave the last
+ * part of a large table and its End-of-RIB in its event queue for up to 3 s
+ * until something wakes its event loop up. */
+#define NUDGE_QUIET_MS 50
+
+void sess_nudge(struct speaker *s)
+{
+	if (s->in_sync && s->keepalive && s->fd >= 0)
+		ev_timer_after(s->loop, &s->t_nudge, NUDGE_QUIET_MS);
+}
+
+static void on_nudge(struct ev_loop *l, void *arg)
+{
+	struct speaker *s = arg;
+	ar_msec now = ev_now();
+	(void)l;
+
+	if (!s->in_sync || !s->keepalive || s->fd < 0 || s->st != ST_ESTABLISHED || s->out_paused)
+		return;
+	if (now < s->ka_sent + 1000) {
+		ev_timer_at(s->loop, &s->t_nudge, s->ka_sent + 1000);
+		return;
+	}
+	send_keepalive(s);
+	if (sess_flush(s) < 0)
+		sess_close(s, 0, 0, NULL, 0, strerror(errno));
 }
 
 static void on_keepalive(struct ev_loop *l, void *arg)
@@ -557,6 +588,8 @@ static void on_sock(struct ev_loop *l, int fd, short re, void *arg)
 			n = 0;
 		}
 		s->ilen += (size_t)n;
+		if (n > 0)
+			sess_nudge(s);
 		sess_input(s);
 		if (s->fd != fd)
 			return;         /* closed, or handed to the other connection */
@@ -802,6 +835,7 @@ int speaker_start(struct speaker *s)
 	ev_timer_init(&s->t_eor, learn_eor_timeout, s);
 	ev_timer_init(&s->t_reopen, learn_reopen_timer, s);
 	ev_timer_init(&s->t_gr, learn_gr_expire, s);
+	ev_timer_init(&s->t_nudge, on_nudge, s);
 
 	if (learn_output_open(s) < 0)
 		return -1;

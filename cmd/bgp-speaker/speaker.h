@@ -70,6 +70,8 @@ struct speaker {
 	bool rr, err;                   /* route refresh, enhanced, negotiated */
 	struct ev_timer t_hold, t_keepalive, t_retry, t_eor, t_reopen;
 	struct ev_timer t_gr;           /* the restarting peer's restart time */
+	struct ev_timer t_nudge;        /* the peer quiet while a table comes in */
+	ar_msec ka_sent;                /* our last KEEPALIVE */
 
 	struct bgp_scratch *scr;
 
@@ -107,6 +109,8 @@ void speaker_free(struct speaker *s);
 int sess_send(struct speaker *s, const uint8_t *msg, size_t len);
 /* Room left in the send buffer before the announce side should wait. */
 bool sess_send_busy(const struct speaker *s);
+/* A table is coming in: a KEEPALIVE when the peer falls quiet. */
+void sess_nudge(struct speaker *s);
 /* Recompute what the session socket waits for (input paused, output due). */
 void sess_poll(struct speaker *s);
 void sess_close(struct speaker *s, uint8_t code, uint8_t sub, const void *data,

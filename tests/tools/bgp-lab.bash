@@ -141,6 +141,9 @@ rec_table_norm() {
 # Count records of a kind in a records file: rec_count FILE JQ-FILTER
 rec_count() { rec-json < "$1" | jq -c "$2" | wc -l; }
 
+# framing FILE: the records other than routes, "type state|phase", one a line
+framing() { rec-json < "$1" | jq -r 'select(.type != "route") | .type + " " + (.state // .phase)'; }
+
 # rec_has_end FILE [N]: at least N (1) sync end records in FILE.
 rec_has_end() {
 	[ "$(rec-json < "$1" 2>/dev/null | grep -c '"phase":"end"')" -ge "${2:-1}" ]
