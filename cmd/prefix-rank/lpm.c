@@ -381,3 +381,37 @@ uint32_t lpm_lookup(const struct lpm *t, const uint8_t *key)
 		s = lnode_get(t->np[s & ~LPM_CHILD], key[off]);
 	return s;
 }
+
+/* Lookups of many addresses in passes (root slots, node bitmaps, node
+ * runs), so the cache misses of different addresses overlap instead of
+ * each lookup waiting out its own chain. */
+void lpm_lookup4_many(const struct lpm *t, const uint32_t *a, uint32_t *out, unsigned n)
+{
+	const struct lnode *nd[LPM_MANY];
+
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t s = t->root[a[i] >> 16];
+		nd[i] = NULL;
+		out[i] = s;
+		if (s & LPM_CHILD) {
+			nd[i] = t->np[s & ~LPM_CHILD];
+			__builtin_prefetch(&nd[i]->bm[((a[i] >> 8) & 0xff) >> 5]);
+		}
+	}
+	for (unsigned i = 0; i < n; i++) {
+		if (!nd[i])
+			continue;
+		unsigned x = (a[i] >> 8) & 0xff, w = x >> 5;
+		uint32_t m = nd[i]->bm[w] & (0xffffffffu >> (31 - (x & 31)));
+		out[i] = nd[i]->base[w] + lpm_popcount(m) - 1;
+		__builtin_prefetch(&nd[i]->v[out[i]]);
+	}
+	for (unsigned i = 0; i < n; i++) {
+		if (!nd[i])
+			continue;
+		uint32_t s = nd[i]->v[out[i]];
+		if (s & LPM_CHILD)
+			s = lnode_get(t->np[s & ~LPM_CHILD], a[i] & 0xff);
+		out[i] = s;
+	}
+}

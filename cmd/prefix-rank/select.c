@@ -28,30 +28,28 @@
 struct cand {
 	struct pfx *p;
 	double score;
-	uint64_t tie;                   /* length, then the address's top bits */
 };
+
+/* The IPv6 keys for cand_cmp's rare ties (qsort passes no context; set
+ * before each sort). */
+static const uint8_t (*cmp_keys6)[16];
 
 static int cand_cmp(const void *x, const void *y)
 {
 	const struct cand *a = x, *b = y;
+	const struct pfx *p = a->p, *q = b->p;
+	int c;
 
 	if (a->score != b->score)
 		return a->score > b->score ? -1 : 1;
 	/* Equal scores: shorter prefix, then lower address, so runs repeat. */
-	if (a->tie != b->tie)
-		return a->tie < b->tie ? -1 : 1;
-	return a->p->id < b->p->id ? -1 : a->p->id > b->p->id;
-}
-
-static uint64_t tie_of(const struct rib *r, const struct pfx *p)
-{
-	if (p->af == AR_AF4)
-		return (uint64_t)p->plen << 56 | (uint64_t)p->k << 16;
-	const uint8_t *b = r->keys6[p->k];
-	uint64_t v = 0;
-	for (int i = 0; i < 7; i++)
-		v = v << 8 | b[i];
-	return (uint64_t)p->plen << 56 | v;
+	if (p->plen != q->plen)
+		return (int)p->plen - (int)q->plen;
+	if (p->af == AR_AF4 && p->k != q->k)
+		return p->k < q->k ? -1 : 1;
+	if (p->af == AR_AF6 && (c = memcmp(cmp_keys6[p->k], cmp_keys6[q->k], 16)))
+		return c;
+	return p->id < q->id ? -1 : p->id > q->id;
 }
 
 /* Address order (then length): what a walk of an ordered tree gives. */
@@ -243,7 +241,6 @@ static size_t scan_list(struct rib *r, struct rib_af *ra, const struct sel_param
 			continue;
 		c[nc].p = p;
 		c[nc].score = (p->flags & PFX_PREV) ? v * (1 + sp->hysteresis) : v;
-		c[nc].tie = tie_of(r, p);
 		nc++;
 	}
 	ra->ncand = j;
@@ -272,7 +269,6 @@ static size_t scan_all(struct rib *r, struct rib_af *ra, const struct sel_params
 			continue;       /* (a prefix in the RIB always has a route) */
 		c[nc].p = p;
 		c[nc].score = (p->flags & PFX_PREV) && sp->bit == PFX_SEL ? v * (1 + sp->hysteresis) : v;
-		c[nc].tie = tie_of(r, p);
 		nc++;
 	}
 	return nc;
@@ -334,14 +330,27 @@ again:
 				c[k++] = c[i];
 		nc = k;
 	}
-	/* Only the head of the ranking is usually needed: sort the best
-	 * cand_depth() first, and the rest only if the loop gets there. */
-	size_t sorted = cand_depth(sp);
-	if (sorted >= nc) {
-		sorted = nc;
-		qsort(c, nc, sizeof(*c), cand_cmp);
+	/* Only the head of the ranking is usually needed: the best
+	 * cand_depth() to the front (the next threshold is the lowest of
+	 * them), of these the best 2 * max + 1024 sorted, and the rest sorted
+	 * only if the loop gets there. */
+	size_t depth = cand_depth(sp), sorted = 2 * sp->max + 1024;
+	float depth_min = 0;
+	cmp_keys6 = (const uint8_t (*)[16])r->keys6;
+	if (depth < nc) {
+		cand_partition(c, nc, depth);
+		depth_min = c[0].p->rate[sp->dir];
+		for (size_t i = 1; i < depth; i++)
+			if (c[i].p->rate[sp->dir] < depth_min)
+				depth_min = c[i].p->rate[sp->dir];
 	} else {
-		cand_partition(c, nc, sorted);
+		depth = nc;
+	}
+	if (sorted >= depth) {
+		sorted = depth;
+		qsort(c, depth, sizeof(*c), cand_cmp);
+	} else {
+		cand_partition(c, depth, sorted);
 		qsort(c, sorted, sizeof(*c), cand_cmp);
 	}
 	/* Candidates ranked ahead of every prefix not on the list. */
@@ -359,8 +368,10 @@ again:
 			goto again;
 		}
 		if (i == sorted) {
-			qsort(c + sorted, nc - sorted, sizeof(*c), cand_cmp);
-			sorted = nc;
+			/* up to depth, then the rest */
+			size_t end = sorted < depth ? depth : nc;
+			qsort(c + sorted, end - sorted, sizeof(*c), cand_cmp);
+			sorted = end;
 		}
 
 		if (p->flags & sp->bit)
@@ -399,8 +410,7 @@ again:
 	if (tick) {
 		/* The next threshold: the rate at depth cand_depth(), never lower
 		 * than the last one unless everything was just ranked. */
-		size_t d = cand_depth(sp);
-		float min = d <= sorted && d <= nc ? c[d - 1].p->rate[sp->dir] : 0;
+		float min = depth_min;
 		if (full)
 			list_rebuild(r, ra, min);
 		else if (min > ra->cand_min)
