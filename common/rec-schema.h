@@ -52,6 +52,14 @@ const struct rec_field *rec_field_find(const struct rec_schema *s, const char *k
 const struct rec_field *rec_field_find_word(const struct rec_schema *s, uint64_t word,
 					    unsigned len, bool *is_len);
 
+/* Internal to the record writer: the most bytes rec_encode() may write for
+ * this record, and the encoding itself (returns the bytes written). */
+size_t rec_encode_bound(enum rec_type t, const void *base);
+size_t rec_encode(uint8_t *out, enum rec_type t, const void *base);
+/* The same record through msgpack-c's packer: the reference rec_encode()
+ * must equal byte for byte (the fuzzers check it). */
+int rw_typed_reference(struct rec_writer *w, const struct rec *r);
+
 /* Internal to the record reader and decoders. */
 /* Length of the msgpack value at p: >0 complete, 0 need more bytes, -1 not
  * msgpack (or nested deeper than RR_MAX_DEPTH), -2 larger than RR_MAX_RECORD. */

@@ -277,7 +277,7 @@ static void pack_field(struct rec_writer *w, const struct rec_field *f, const vo
 	}
 }
 
-static int write_typed(struct rec_writer *w, enum rec_type t, const void *base)
+static int write_packed(struct rec_writer *w, enum rec_type t, const void *base)
 {
 	const struct rec_schema *s = rec_schema(t);
 	uint64_t has = *(const uint64_t *)base;
@@ -287,6 +287,40 @@ static int write_typed(struct rec_writer *w, enum rec_type t, const void *base)
 		if ((has >> i) & 1)
 			pack_field(w, &s->f[i], base);
 	return rw_end(w);
+}
+
+/* Room for n more bytes in the buffer (it is msgpack-c's, grown the way
+ * msgpack_sbuffer_write() grows it, so it frees it the same way). */
+static int reserve(struct rec_writer *w, size_t n)
+{
+	msgpack_sbuffer *b = &w->buf;
+	if (b->alloc - b->size >= n)
+		return 0;
+	size_t cap = b->alloc ? b->alloc : MSGPACK_SBUFFER_INIT_SIZE;
+	while (cap - b->size < n)
+		cap *= 2;
+	char *d = realloc(b->data, cap);
+	if (!d)
+		return -1;
+	b->data = d;
+	b->alloc = cap;
+	return 0;
+}
+
+static int write_typed(struct rec_writer *w, enum rec_type t, const void *base)
+{
+	if (reserve(w, rec_encode_bound(t, base)) < 0)
+		return write_packed(w, t, base);        /* let msgpack-c report it */
+	w->buf.size += rec_encode((uint8_t *)w->buf.data + w->buf.size, t, base);
+	return rw_counted(w);
+}
+
+int rw_typed_reference(struct rec_writer *w, const struct rec *r)
+{
+	const struct rec_schema *s = rec_schema(r->type);
+	if (!s)
+		return rw_raw(w, &r->obj);
+	return write_packed(w, r->type, (const char *)r + s->union_off);
 }
 
 int rw_flow(struct rec_writer *w, const struct rec_flow *f) { return write_typed(w, REC_FLOW, f); }

@@ -3,7 +3,8 @@
  * only), one that also unpacks each record with msgpack-c (rec-json's view).
  * They must hand out the same records and count the same errors: what our
  * framing accepts, msgpack-c must accept too.
- * The reader's one-pass decode is checked against framing then decoding.
+ * The reader's one-pass decode is checked against framing then decoding,
+ * and the writer's encoder against msgpack-c's packer.
  * The input is fed in two pieces to exercise partial reads and the
  * end-of-input resync. */
 #include <stdint.h>
@@ -21,6 +22,8 @@ struct seen {
 	size_t len;
 	char *bytes;            /* the typed record re-encoded, NULL for others */
 };
+
+static struct rec_writer *ref;
 
 static size_t collect(struct rec_reader *r, struct rec_writer *w, bool json,
 		      struct seen *out, size_t max)
@@ -40,10 +43,15 @@ static size_t collect(struct rec_reader *r, struct rec_writer *w, bool json,
 		out[n].bytes = NULL;
 		out[n].len = 0;
 		if (rec.type != REC_UNKNOWN && rec.type != REC_STATS) {
-			size_t len;
+			size_t len, rlen;
 			rw_set_fd(w, -1);
+			rw_set_fd(ref, -1);
 			rw_typed(w, &rec);
-			const char *p = rw_data(w, &len);
+			rw_typed_reference(ref, &rec);
+			const char *p = rw_data(w, &len), *rp = rw_data(ref, &rlen);
+			/* the writer's encoder makes msgpack-c's packer's bytes */
+			if (len != rlen || memcmp(p, rp, len) != 0)
+				abort();
 			out[n].bytes = malloc(len);
 			memcpy(out[n].bytes, p, len);
 			out[n].len = len;
@@ -91,6 +99,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	log_set_level(LOG_ERR);
 	check_one_pass(data, size);
+	if (!ref)
+		ref = rw_new(-1);
 	struct rec_reader *slow = rr_new(-1, "fuzz"), *fast = rr_new(-1, "fuzz");
 	struct rec_writer *w = rw_new(-1);
 	rr_set_quiet(slow, true);

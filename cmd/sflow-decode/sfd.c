@@ -7,14 +7,13 @@
 
 #include "log.h"
 #include "prog.h"
-#include "enc.h"
 #include "sfd.h"
 
 static void on_flow(void *arg, const struct rec_flow *f)
 {
 	struct sfd *s = arg;
 
-	fenc_write(s->w, f);
+	rw_flow(s->w, f);
 }
 
 static void on_counter(void *arg, const struct rec_counter *c)
@@ -27,10 +26,6 @@ static void on_counter(void *arg, const struct rec_counter *c)
 int sfd_init(struct sfd *s, const struct sfd_opts *o)
 {
 	memset(s, 0, sizeof(*s));
-	if (fenc_init() == -1) {
-		log_err("flow schema not as expected");
-		return -1;
-	}
 	s->o = o;
 	s->dec.on_flow = on_flow;
 	s->dec.on_counter = o->counters ? on_counter : NULL;
