@@ -212,8 +212,11 @@ static void on_nudge(struct ev_loop *l, void *arg)
 		return;
 	}
 	send_keepalive(s);
-	if (sess_flush(s) < 0)
+	if (sess_flush(s) < 0) {
 		sess_close(s, 0, 0, NULL, 0, strerror(errno));
+		return;
+	}
+	sess_poll(s);
 }
 
 static void on_keepalive(struct ev_loop *l, void *arg)
