@@ -8,7 +8,7 @@
 
 static const char usage[] =
 "usage: bgp-speaker [-hV] [-c FILE] [-N NAME] --local-as AS --router-id ID\n"
-"                   [--listen ADDR[:PORT] | --connect ADDR[:PORT]] [--neighbor ADDR]\n"
+"                   [--listen ADDR[:PORT]] [--connect ADDR[:PORT]] [--neighbor ADDR]\n"
 "                   [--peer-as AS] [--hold-time SEC] [--md5-password KEY]\n"
 "                   [--next-hop-self] [--family ipv4|ipv6|both]\n"
 "                   [--no-extended-messages] [--graceful-restart SEC]\n"
@@ -19,7 +19,8 @@ static const char usage[] =
 "  -c, --config FILE            the bgp.* keys of FILE (command line wins)\n"
 "  -N, --name NAME              also the keys of the instance bgp.NAME.*\n"
 "  -l, --listen ADDR[:PORT]     passive, on ADDR (default [::]:1179)\n"
-"  -C, --connect ADDR[:PORT]    active, to ADDR (port 179 by default)\n"
+"  -C, --connect ADDR[:PORT]    active, to ADDR (port 179 by default); with\n"
+"                               --listen both, a collision resolved (RFC 4271 6.8)\n"
 "  -n, --neighbor ADDR          the only peer address accepted\n"
 "  -a, --local-as AS            our AS (required)\n"
 "  -p, --peer-as AS             the peer's AS (default: the local AS, iBGP)\n"
