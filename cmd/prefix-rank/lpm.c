@@ -17,10 +17,35 @@ static size_t node_size(unsigned cap)
 	return sizeof(struct lnode) + (size_t)cap * sizeof(uint32_t);
 }
 
-static void expand(const struct lnode *n, uint32_t *out)
+static size_t snode_size(unsigned n)
 {
+	return sizeof(struct snode) + (size_t)n * sizeof(uint32_t);
+}
+
+/* What node idx holds in memory. */
+static size_t held(const struct lpm *t, uint32_t idx)
+{
+	uintptr_t p = t->np[idx];
+	if (p & 1)
+		return snode_size(((const struct snode *)(p - 1))->n);
+	return node_size(((const struct lnode *)p)->cap);
+}
+
+static void expand(const struct lpm *t, uint32_t idx, uint32_t *out)
+{
+	uintptr_t p = t->np[idx];
 	unsigned r = 0, start = 0;
 
+	if (p & 1) {
+		const struct snode *n = (const struct snode *)(p - 1);
+		for (unsigned j = 0; j < n->n; j++) {
+			unsigned end = j + 1 < n->n ? n->st[j] : NSLOT;
+			for (; start < end; start++)
+				out[start] = n->v[j];
+		}
+		return;
+	}
+	const struct lnode *n = (const struct lnode *)p;
 	/* Run starts in order: each run fills up to the next start. */
 	for (unsigned w = 0; w < 8; w++) {
 		for (uint32_t b = n->bm[w]; b; b &= b - 1) {
@@ -35,26 +60,44 @@ static void expand(const struct lnode *n, uint32_t *out)
 		out[start] = n->v[r - 1];
 }
 
-/* Compress in[] into node idx, resizing it when the runs do not fit (or
- * leave much room). -1: no memory to grow (the node is unchanged). */
+/* Compress in[] into node idx, in the small form when the runs allow,
+ * resizing it when they do not fit (or leave much room). -1: no memory to
+ * grow (the node is unchanged). */
 static int store(struct lpm *t, uint32_t idx, const uint32_t *in)
 {
-	struct lnode *n = t->np[idx];
+	uintptr_t p = t->np[idx];
 	unsigned runs = 1, r = 0;
+	size_t old = held(t, idx);
 
 	for (unsigned i = 1; i < NSLOT; i++)
 		runs += in[i] != in[i - 1];
-	if (runs > n->cap || n->cap > 2 * runs + 8) {
-		unsigned cap = (runs + 3) & ~3u, old = n->cap;
-		struct lnode *m = realloc(n, node_size(cap));
-		if (m) {
-			t->bytes = t->bytes - node_size(old) + node_size(cap);
-			n = m;
-			n->cap = (uint16_t)cap;
-			t->np[idx] = n;
-		} else if (runs > old) {
-			return -1;
+	if (runs <= LPM_SMALL) {
+		struct snode *n = (struct snode *)(p & ~(uintptr_t)1);
+		if (old != snode_size(runs)) {
+			if (!(n = realloc(n, snode_size(runs))))
+				return -1;
+			t->bytes = t->bytes - old + snode_size(runs);
 		}
+		n->n = (uint8_t)runs;
+		for (unsigned i = 0; i < NSLOT; i++) {
+			if (i > 0 && in[i] != in[i - 1])
+				n->st[r - 1] = (uint8_t)i;
+			if (i == 0 || in[i] != in[i - 1])
+				n->v[r++] = in[i];
+		}
+		t->np[idx] = (uintptr_t)n | 1;
+		return 0;
+	}
+	struct lnode *n = (struct lnode *)(p & ~(uintptr_t)1);
+	unsigned ocap = (p & 1) ? 0 : n->cap;
+	if (runs > ocap || ocap > 2 * runs + 8) {
+		unsigned cap = (runs + 3) & ~3u;
+		struct lnode *m = realloc(n, node_size(cap));
+		if (!m)
+			return -1;
+		t->bytes = t->bytes - old + node_size(cap);
+		n = m;
+		n->cap = (uint16_t)cap;
 	}
 	for (unsigned w = 0; w < 8; w++) {
 		uint32_t b = 0;
@@ -68,20 +111,21 @@ static int store(struct lpm *t, uint32_t idx, const uint32_t *in)
 			n->v[r++] = in[w * 32 + (unsigned)__builtin_ctz(b)];
 	}
 	n->n = (uint16_t)runs;
+	t->np[idx] = (uintptr_t)n;
 	return 0;
 }
 
 static int64_t node_new(struct lpm *t, uint32_t fill)
 {
-	uint32_t idx, buf[NSLOT];
-	struct lnode *n;
+	uint32_t idx;
+	struct snode *n;
 
 	if (t->nfree) {
 		idx = t->freeidx[--t->nfree];
 	} else {
 		if (t->nnodes == t->capnodes) {
 			uint32_t cap = t->capnodes ? t->capnodes * 2 : 1024;
-			struct lnode **v;
+			uintptr_t *v;
 			uint32_t *f;
 			if (cap > (LPM_CHILD >> 1))
 				return -1;
@@ -95,24 +139,22 @@ static int64_t node_new(struct lpm *t, uint32_t fill)
 		}
 		idx = t->nnodes++;
 	}
-	if (!(n = calloc(1, node_size(4)))) {
+	if (!(n = calloc(1, snode_size(1)))) {
 		t->freeidx[t->nfree++] = idx;
 		return -1;
 	}
-	n->cap = 4;
-	t->np[idx] = n;
-	t->bytes += node_size(4);
-	for (unsigned i = 0; i < NSLOT; i++)
-		buf[i] = fill;
-	store(t, idx, buf);             /* one run: fits */
+	n->n = 1;
+	n->v[0] = fill;
+	t->np[idx] = (uintptr_t)n | 1;
+	t->bytes += snode_size(1);
 	return idx;
 }
 
 static void node_free(struct lpm *t, uint32_t idx)
 {
-	t->bytes -= node_size(t->np[idx]->cap);
-	free(t->np[idx]);
-	t->np[idx] = NULL;
+	t->bytes -= held(t, idx);
+	free((void *)(t->np[idx] & ~(uintptr_t)1));
+	t->np[idx] = 0;
 	t->freeidx[t->nfree++] = idx;
 }
 
@@ -138,7 +180,7 @@ static unsigned index_at(const uint8_t *k, unsigned lvl)
 
 static uint32_t get(const struct lpm *t, int64_t node, unsigned i)
 {
-	return node < 0 ? t->root[i] : lnode_get(t->np[node], i);
+	return node < 0 ? t->root[i] : lpm_get(t, (uint32_t)node, i);
 }
 
 static int set(struct lpm *t, int64_t node, unsigned i, uint32_t v)
@@ -149,7 +191,7 @@ static int set(struct lpm *t, int64_t node, unsigned i, uint32_t v)
 		t->root[i] = v;
 		return 0;
 	}
-	expand(t->np[node], buf);
+	expand(t, (uint32_t)node, buf);
 	buf[i] = v;
 	return store(t, (uint32_t)node, buf);
 }
@@ -170,7 +212,7 @@ int lpm_init(struct lpm *t, unsigned maxbits, unsigned stride,
 void lpm_free(struct lpm *t)
 {
 	for (uint32_t i = 0; i < t->nnodes; i++)
-		free(t->np[i]);
+		free((void *)(t->np[i] & ~(uintptr_t)1));
 	free(t->np);
 	free(t->freeidx);
 	free(t->root);
@@ -193,7 +235,7 @@ static int apply(struct lpm *t, int64_t idx, unsigned lo, unsigned hi, uint32_t 
 	if (idx < 0) {
 		v = t->root;
 	} else {
-		expand(t->np[idx], buf);
+		expand(t, (uint32_t)idx, buf);
 		v = buf;
 	}
 	for (unsigned i = lo; i < hi; i++) {
@@ -243,9 +285,13 @@ int lpm_insert(struct lpm *t, const uint8_t *key, unsigned plen, uint32_t id)
 	return apply(t, node, base, base + (1u << span), id, plen);
 }
 
-static bool uniform(const struct lnode *n, uint32_t *leaf)
+static bool uniform(const struct lpm *t, uint32_t idx, uint32_t *leaf)
 {
-	if (n->n != 1 || (n->v[0] & LPM_CHILD))
+	uintptr_t p = t->np[idx];
+	const struct snode *n = (const struct snode *)(p - 1);
+
+	/* One run is always the small form. */
+	if (!(p & 1) || n->n != 1 || (n->v[0] & LPM_CHILD))
 		return false;
 	*leaf = n->v[0];
 	return true;
@@ -262,7 +308,7 @@ static void replace(struct lpm *t, int64_t idx, unsigned lo, unsigned hi, uint32
 	if (idx < 0) {
 		v = t->root;
 	} else {
-		expand(t->np[idx], buf);
+		expand(t, (uint32_t)idx, buf);
 		v = buf;
 	}
 	for (unsigned i = lo; i < hi; i++) {
@@ -270,7 +316,7 @@ static void replace(struct lpm *t, int64_t idx, unsigned lo, unsigned hi, uint32
 		if (s & LPM_CHILD) {
 			uint32_t c = s & ~LPM_CHILD;
 			replace(t, c, 0, NSLOT, id, repl);
-			if (uniform(t->np[c], &leaf)) {
+			if (uniform(t, c, &leaf)) {
 				v[i] = leaf;
 				node_free(t, c);
 				changed = true;
@@ -311,7 +357,7 @@ void lpm_delete(struct lpm *t, const uint8_t *key, unsigned plen, uint32_t id, u
 	/* Fold the nodes on the way down that became uniform, bottom up. */
 	for (unsigned l = lvl; l-- > 0;) {
 		uint32_t leaf;
-		if (!uniform(t->np[node], &leaf))
+		if (!uniform(t, (uint32_t)node, &leaf))
 			break;
 		set(t, path[l], pidx[l], leaf);  /* fewer runs: cannot fail */
 		node_free(t, (uint32_t)node);
@@ -330,11 +376,11 @@ static void visit_node(const struct lpm *t, int64_t idx, unsigned lo, unsigned h
 	if (idx < 0)
 		v = t->root;
 	else if (hi - lo > 8) {
-		expand(t->np[idx], buf);
+		expand(t, (uint32_t)idx, buf);
 		v = buf;
 	}
 	for (unsigned i = lo; i < hi; i++) {
-		uint32_t s = v ? v[i] : lnode_get(t->np[idx], i);
+		uint32_t s = v ? v[i] : lpm_get(t, (uint32_t)idx, i);
 		if (s & LPM_CHILD) {
 			visit_node(t, s & ~LPM_CHILD, 0, NSLOT, fn, ctx);
 			last = LPM_NONE;
@@ -378,7 +424,7 @@ uint32_t lpm_lookup(const struct lpm *t, const uint8_t *key)
 				   (uint32_t)key[2] << 8 | key[3]);
 	s = t->root[(unsigned)key[0] << 8 | key[1]];
 	for (unsigned off = 2; (s & LPM_CHILD) && off < 16; off++)
-		s = lnode_get(t->np[s & ~LPM_CHILD], key[off]);
+		s = lpm_get(t, s & ~LPM_CHILD, key[off]);
 	return s;
 }
 
@@ -394,8 +440,13 @@ void lpm_lookup4_many(const struct lpm *t, const uint32_t *a, uint32_t *out, uns
 		nd[i] = NULL;
 		out[i] = s;
 		if (s & LPM_CHILD) {
-			nd[i] = t->np[s & ~LPM_CHILD];
-			__builtin_prefetch(&nd[i]->bm[((a[i] >> 8) & 0xff) >> 5]);
+			uintptr_t p = t->np[s & ~LPM_CHILD];
+			if (p & 1) {
+				out[i] = snode_get((const struct snode *)(p - 1), (a[i] >> 8) & 0xff);
+			} else {
+				nd[i] = (const struct lnode *)p;
+				__builtin_prefetch(&nd[i]->bm[((a[i] >> 8) & 0xff) >> 5]);
+			}
 		}
 	}
 	for (unsigned i = 0; i < n; i++) {
@@ -407,11 +458,9 @@ void lpm_lookup4_many(const struct lpm *t, const uint32_t *a, uint32_t *out, uns
 		__builtin_prefetch(&nd[i]->v[out[i]]);
 	}
 	for (unsigned i = 0; i < n; i++) {
-		if (!nd[i])
-			continue;
-		uint32_t s = nd[i]->v[out[i]];
+		uint32_t s = nd[i] ? nd[i]->v[out[i]] : out[i];
 		if (s & LPM_CHILD)
-			s = lnode_get(t->np[s & ~LPM_CHILD], a[i] & 0xff);
+			s = lpm_get(t, s & ~LPM_CHILD, a[i] & 0xff);
 		out[i] = s;
 	}
 }

@@ -32,9 +32,16 @@ struct lnode {
 	uint32_t v[];
 };
 
+#define LPM_SMALL 8
+struct snode {
+	uint8_t n;                      /* runs */
+	uint8_t st[LPM_SMALL - 1];      /* st[j - 1]: where run j starts */
+	uint32_t v[];
+};
+
 struct lpm {
 	uint32_t *root;                 /* 1 << LPM_ROOT_BITS slots */
-	struct lnode **np;              /* node index -> node */
+	uintptr_t *np;                  /* node index -> lnode, or snode | 1 */
 	uint32_t nnodes, capnodes;      /* indexes handed out; room */
 	uint32_t *freeidx, nfree;       /* released indexes */
 	size_t bytes;                   /* held by the nodes */
@@ -78,13 +85,30 @@ static inline uint32_t lnode_get(const struct lnode *n, unsigned i)
 /* n (<= LPM_MANY) IPv4 lookups at once, faster than one by one. */
 #define LPM_MANY 64
 void lpm_lookup4_many(const struct lpm *t, const uint32_t *a, uint32_t *out, unsigned n);
+static inline uint32_t snode_get(const struct snode *n, unsigned i)
+{
+	unsigned r = 0;
+	for (unsigned j = 1; j < n->n; j++)
+		r += i >= n->st[j - 1];
+	return n->v[r];
+}
+
+/* Slot i of node idx. */
+static inline uint32_t lpm_get(const struct lpm *t, uint32_t idx, unsigned i)
+{
+	uintptr_t p = t->np[idx];
+	if (p & 1)
+		return snode_get((const struct snode *)(p - 1), i);
+	return lnode_get((const struct lnode *)p, i);
+}
+
 static inline uint32_t lpm_lookup4(const struct lpm *t, uint32_t a)
 {
 	uint32_t s = t->root[a >> 16];
 	if (s & LPM_CHILD) {
-		s = lnode_get(t->np[s & ~LPM_CHILD], (a >> 8) & 0xff);
+		s = lpm_get(t, s & ~LPM_CHILD, (a >> 8) & 0xff);
 		if (s & LPM_CHILD)
-			s = lnode_get(t->np[s & ~LPM_CHILD], a & 0xff);
+			s = lpm_get(t, s & ~LPM_CHILD, a & 0xff);
 	}
 	return s;
 }
