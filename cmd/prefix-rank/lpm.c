@@ -464,3 +464,31 @@ void lpm_lookup4_many(const struct lpm *t, const uint32_t *a, uint32_t *out, uns
 		out[i] = s;
 	}
 }
+
+/* Any family: the same in rounds, one level of every pending lookup per
+ * round, the next nodes fetched ahead. */
+void lpm_lookup_many(const struct lpm *t, const uint8_t *const *key, uint32_t *out, unsigned n)
+{
+	unsigned off = 2;
+	bool more = false;
+
+	for (unsigned i = 0; i < n; i++) {
+		out[i] = t->root[(unsigned)key[i][0] << 8 | key[i][1]];
+		if (out[i] & LPM_CHILD) {
+			__builtin_prefetch((const void *)(t->np[out[i] & ~LPM_CHILD] & ~(uintptr_t)1));
+			more = true;
+		}
+	}
+	for (; more && off < t->maxbits / 8; off++) {
+		more = false;
+		for (unsigned i = 0; i < n; i++) {
+			if (!(out[i] & LPM_CHILD))
+				continue;
+			out[i] = lpm_get(t, out[i] & ~LPM_CHILD, key[i][off]);
+			if (out[i] & LPM_CHILD) {
+				__builtin_prefetch((const void *)(t->np[out[i] & ~LPM_CHILD] & ~(uintptr_t)1));
+				more = true;
+			}
+		}
+	}
+}

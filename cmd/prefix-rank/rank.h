@@ -85,6 +85,7 @@ static inline uint32_t lnode_get(const struct lnode *n, unsigned i)
 /* n (<= LPM_MANY) IPv4 lookups at once, faster than one by one. */
 #define LPM_MANY 64
 void lpm_lookup4_many(const struct lpm *t, const uint32_t *a, uint32_t *out, unsigned n);
+void lpm_lookup_many(const struct lpm *t, const uint8_t *const *key, uint32_t *out, unsigned n);
 static inline uint32_t snode_get(const struct snode *n, unsigned i)
 {
 	unsigned r = 0;

@@ -98,12 +98,6 @@ static inline uint32_t be32(const uint8_t *b)
 	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
 }
 
-static inline uint32_t lookup(const struct rib *r, int af, const uint8_t *b)
-{
-	if (af == AR_AF4)
-		return lpm_lookup4(&r->af[0].lpm, be32(b));
-	return lpm_lookup(&r->af[1].lpm, b);
-}
 
 void rate_flush(struct rib *r)
 {
@@ -115,26 +109,32 @@ void rate_flush(struct rib *r)
 	r->inflush = true;
 	/* IPv4 lookups all together (see lpm_lookup4_many), IPv6 one by one;
 	 * then the prefixes are fetched ahead of the updates. */
-	uint32_t a4[2 * RATE_BATCH], id4[2 * RATE_BATCH];
-	unsigned n4 = 0;
+	uint32_t a4[2 * RATE_BATCH], id4[2 * RATE_BATCH], id6[2 * RATE_BATCH];
+	const uint8_t *k6[2 * RATE_BATCH];
+	unsigned n4 = 0, n6 = 0;
 	for (unsigned i = 0; i < n; i++) {
 		const struct qflow *q = &r->q[i];
 		if (q->daf == AR_AF4) {
 			a4[n4++] = be32(q->d);
 			if (q->saf == AR_AF4)
 				a4[n4++] = be32(q->s);
+		} else {
+			k6[n6++] = q->d;
+			if (q->saf == AR_AF6)
+				k6[n6++] = q->s;
 		}
 	}
 	lpm_lookup4_many(&r->af[0].lpm, a4, id4, n4);
-	n4 = 0;
+	lpm_lookup_many(&r->af[1].lpm, k6, id6, n6);
+	n4 = n6 = 0;
 	for (unsigned i = 0; i < n; i++) {
 		const struct qflow *q = &r->q[i];
 		if (q->daf == AR_AF4) {
 			did[i] = id4[n4++];
 			sid[i] = q->saf == AR_AF4 ? id4[n4++] : 0;
 		} else {
-			did[i] = lookup(r, q->daf, q->d);
-			sid[i] = q->saf == q->daf ? lookup(r, q->saf, q->s) : 0;
+			did[i] = id6[n6++];
+			sid[i] = q->saf == AR_AF6 ? id6[n6++] : 0;
 		}
 		if (did[i])
 			__builtin_prefetch(rib_byid(r, did[i]), 1);

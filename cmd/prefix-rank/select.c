@@ -16,7 +16,7 @@
  * A tick does not rank every prefix with traffic: rates only grow between
  * ticks (forward decay), so a prefix can enter the head of the ranking only
  * by crossing a threshold, and rate_flow() lists it then (the candidate
- * list). The threshold follows the rank 3 * capacity + 1024 of each tick.
+ * list). The threshold follows the rank 2 * capacity + 1024 of each tick.
  * Whenever the choice would look past the candidates that are surely ahead
  * of every unlisted prefix, the tick falls back to ranking all of them, so
  * the outcome is the same as a full ranking. */
@@ -214,7 +214,7 @@ static int walk(const struct rib *r, struct pfx *p, const struct sel_params *sp,
 /* How many candidates to keep ranked exactly at each tick. */
 static size_t cand_depth(const struct sel_params *sp)
 {
-	return 3 * sp->max + 1024;
+	return 2 * sp->max + 1024;
 }
 
 /* The tick's candidates: the list, compacted (faded, removed, duplicate and
