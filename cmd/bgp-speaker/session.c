@@ -211,6 +211,7 @@ static void on_nudge(struct ev_loop *l, void *arg)
 		ev_timer_at(s->loop, &s->t_nudge, s->ka_sent + 1000);
 		return;
 	}
+	log_debug("neighbor %s: quiet during the table: KEEPALIVE", s->peername);
 	send_keepalive(s);
 	if (sess_flush(s) < 0) {
 		sess_close(s, 0, 0, NULL, 0, strerror(errno));
