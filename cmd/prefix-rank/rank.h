@@ -344,7 +344,9 @@ struct sel_params {
 
 struct sel_result {
 	struct pfx **v;                 /* selected, in rank order */
-	size_t n, cap;
+	struct pfx **par;               /* par[i]: v[i]'s nearest selected parent */
+	bool par_ok;                    /* par is up to date */
+	size_t n, cap, parcap;
 	size_t covered;                 /* active prefixes covered by a selected parent */
 	size_t closure;                 /* added to avoid hiding */
 	double value_total, value_sel;  /* traffic; traffic that hits the selection */

@@ -303,6 +303,7 @@ int select_run(struct rib *r, int af, const struct sel_params *sp, struct sel_re
 again:
 	count = 0;
 	res->n = res->covered = res->closure = 0;
+	res->par_ok = false;
 	res->value_sel = 0;
 	res->value_total = ra->total[sp->dir] * r->scale;
 	if (full) {
@@ -398,7 +399,9 @@ again:
 		if (res_push(res, p) < 0)
 			goto fail;
 		p->flags |= sp->bit;
-		if (sp->closure) {
+		/* (The dry run found nothing to change: the same walk again would
+		 * change nothing either.) */
+		if (sp->closure && (adds || dels)) {
 			double gain;
 			size_t n0 = res->n;
 			if (walk(r, p, sp, true, &adds, &dels, res, r->scale, &gain) < 0)
@@ -422,13 +425,24 @@ again:
 		if (res->v[i]->flags & sp->bit)
 			res->v[j++] = res->v[i];
 	res->n = j;
+	/* Each member's selected parent, for the snapshot. */
+	if (res->parcap < res->n) {
+		struct pfx **v = reallocarray(res->par, res->cap, sizeof(*v));
+		if (v) {
+			res->par = v;
+			res->parcap = res->cap;
+		}
+	}
+	res->par_ok = res->parcap >= res->n;
 	/* Traffic that hits the selection: every prefix under a selected one
 	 * resolves correctly (nothing is hidden), so its traffic is covered.
 	 * Walk the subtrees of the outermost selected prefixes only: a few
 	 * thousand short walks rather than a pass over every active prefix. */
 	for (size_t i = 0; i < res->n; i++) {
-		struct pfx *s = res->v[i], *q;
-		if (sel_parent(r, s, sp->bit))
+		struct pfx *s = res->v[i], *q, *a = sel_parent(r, s, sp->bit);
+		if (res->par_ok)
+			res->par[i] = a;
+		if (a)
 			continue;       /* counted in its selected ancestor's walk */
 		res->value_sel += s->rate[sp->dir] * r->scale;
 		for (q = pfx_walk_next(r, s, s); q; q = pfx_walk_next(r, s, q)) {
@@ -478,6 +492,7 @@ void sel_result_drop(struct sel_result *res, struct pfx *p)
 		if (res->v[i] == p) {
 			memmove(&res->v[i], &res->v[i + 1], (res->n - i - 1) * sizeof(res->v[0]));
 			res->n--;
+			res->par_ok = false;    /* p may be someone's parent */
 			return;
 		}
 	}
@@ -486,5 +501,6 @@ void sel_result_drop(struct sel_result *res, struct pfx *p)
 void sel_result_free(struct sel_result *res)
 {
 	free(res->v);
+	free(res->par);
 	memset(res, 0, sizeof(*res));
 }

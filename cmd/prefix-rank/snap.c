@@ -68,7 +68,8 @@ void snapshot_write(struct pr *pr)
 			REC_SET(&rt, ROUTE_VALUE);
 			rt.pps = pfx_rate(r, p, R_DPKTS);
 			REC_SET(&rt, ROUTE_PPS);
-			if ((par = sel_parent(r, p, PFX_SEL))) {
+			par = pr->prev[i].par_ok ? pr->prev[i].par[j] : sel_parent(r, p, PFX_SEL);
+			if (par) {
 				pfx_prefix(r, par, &rt.parent);
 				REC_SET(&rt, ROUTE_PARENT);
 			}
