@@ -208,6 +208,25 @@ static int walk(const struct rib *r, struct pfx *p, const struct sel_params *sp,
 	return 0;
 }
 
+/* Keep c[0, *sorted) in rank order up to at least want: c[0, depth) holds
+ * the best depth candidates, sorted a block at a time; past depth, all. */
+static void sort_upto(struct cand *c, size_t nc, size_t depth, size_t *sorted, size_t want)
+{
+	size_t end;
+
+	if (want <= *sorted)
+		return;
+	if (want > depth) {
+		qsort(c + *sorted, nc - *sorted, sizeof(*c), cand_cmp);
+		*sorted = nc;
+		return;
+	}
+	end = want + 1024 < depth ? want + 1024 : depth;
+	cand_partition(c + *sorted, depth - *sorted, end - *sorted);
+	qsort(c + *sorted, end - *sorted, sizeof(*c), cand_cmp);
+	*sorted = end;
+}
+
 /* The smallest positive threshold: no prefix with traffic is below it. */
 #define CAND_ALL 1e-30f
 
@@ -333,9 +352,8 @@ again:
 	}
 	/* Only the head of the ranking is usually needed: the best
 	 * cand_depth() to the front (the next threshold is the lowest of
-	 * them), of these the best 2 * max + 1024 sorted, and the rest sorted
-	 * only if the loop gets there. */
-	size_t depth = cand_depth(sp), sorted = 2 * sp->max + 1024;
+	 * them), and of these sorted only as far as the loop looks. */
+	size_t depth = cand_depth(sp), sorted = 0, wlim;
 	float depth_min = 0;
 	cmp_keys6 = (const uint8_t (*)[16])r->keys6;
 	if (depth < nc) {
@@ -347,16 +365,14 @@ again:
 	} else {
 		depth = nc;
 	}
-	if (sorted >= depth) {
-		sorted = depth;
-		qsort(c, depth, sizeof(*c), cand_cmp);
-	} else {
-		cand_partition(c, depth, sorted);
-		qsort(c, sorted, sizeof(*c), cand_cmp);
-	}
+	/* The window where the push-out comparison looks ends at depth until
+	 * the loop passes it (then at the end). */
+	wlim = depth;
+	sort_upto(c, nc, depth, &sorted, sp->max + 1024);
 	/* Candidates ranked ahead of every prefix not on the list. */
-	for (nsafe = 0; !complete && nsafe < sorted && c[nsafe].score >= safe_v; nsafe++)
-		;
+	nsafe = 0;
+	for (size_t k = 0; !complete && k < nc; k++)
+		nsafe += c[k].score >= safe_v;
 	for (size_t i = 0; i < nc && count < sp->max; i++) {
 		struct pfx *p = c[i].p, *a;
 		size_t adds = 0, dels = 0;
@@ -368,12 +384,10 @@ again:
 			full = true;
 			goto again;
 		}
-		if (i == sorted) {
-			/* up to depth, then the rest */
-			size_t end = sorted < depth ? depth : nc;
-			qsort(c + sorted, end - sorted, sizeof(*c), cand_cmp);
-			sorted = end;
-		}
+		if (i == wlim)
+			wlim = nc;
+		sort_upto(c, nc, depth, &sorted, i + 1);
+		p = c[i].p;
 
 		if (p->flags & sp->bit)
 			continue;               /* already taken as part of a closure */
@@ -390,7 +404,9 @@ again:
 			 * would push out at the end of the capacity (the ones ranked
 			 * between room - cost and room among the rest). */
 			size_t room = sp->max - count, cost = 1 + adds - dels;
-			for (size_t k = i + 1 + room - cost; adds && k <= i + room && k < sorted; k++)
+			if (adds)
+				sort_upto(c, nc, depth, &sorted, i + room + 1 < wlim ? i + room + 1 : wlim);
+			for (size_t k = i + 1 + room - cost; adds && k <= i + room && k < wlim; k++)
 				if (!(c[k].p->flags & sp->bit) && !pfx_covers(r, p, c[k].p))
 					alt += c[k].p->rate[sp->dir] * r->scale;
 			if (adds && gain < alt)
