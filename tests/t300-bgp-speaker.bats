@@ -354,7 +354,7 @@ protocol bgp from_v6 {
 bird_gr() {
 	bird_conf "$1"
 	sed -i "s/neighbor $SPK_A4 port 1179 as 65000;/& graceful restart on; graceful restart time 30;/" "$1"
-	sed -i '1i graceful restart wait 2;' "$1"
+	sed -i '1i graceful restart wait 1;' "$1"
 }
 
 @test "graceful restart helper with BIRD: routes kept over its restart, the one not announced again goes at End-of-RIB" {
@@ -372,10 +372,13 @@ bird_gr() {
 	# and comes back (-R: recovery) with one route fewer
 	sed -i '/route 10\.0\.5\.0\/24/d' "$T/upstream4.conf"
 	bird_gr "$T/bird.conf"
+	rm -f "$T/bird.pid"
 	ip netns exec "$NS_B" bird -R -c "$T/bird.conf" -s "$BIRD_SOCK" -P "$T/bird.pid"
 	wait_for 5 test -s "$T/bird.pid" && netns_track_pid "$(cat "$T/bird.pid")"
 	wait_for 20 rec_has_end "$T/learn.rec" 2 || fail "$(cat "$T/learn.err")"
-	run framing "$T/learn.rec"
+	framing "$T/learn.rec" > "$T/framing"
+	cat "$T/learn.err" "$T/framing"
+	run cat "$T/framing"
 	assert_output "peer up
 sync begin
 sync end

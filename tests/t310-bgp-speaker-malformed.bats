@@ -165,6 +165,19 @@ peer down"
 	grep -q '"prefix":"198.18.201.0/24"' "$T/c.jsonl"
 }
 
+@test "graceful restart helper: a new connection from a peer that kept its forwarding state: no peer down" {
+	need_root
+	netns_init
+	second_connection "-G 30"
+	grep -qx "notification 6 7" "$T/one.out" || fail "first: $(cat "$T/one.out") $(cat "$T/c.err")"
+	run jq -r 'select(.type != "route") | .type + " " + (.state // .phase)' "$T/c.jsonl"
+	assert_output "peer up
+sync begin
+peer up
+sync begin
+peer down"
+}
+
 # collide RAWPEER-ID: bgp-speaker (id 198.18.0.2) both listens and connects;
 # the raw peer accepts its connection, then opens its own: the OPENs decide
 collide() {
@@ -221,11 +234,11 @@ gr_speaker() {
 	# -G 2: restart time 2 s, forwarding state kept; the peer then just
 	# goes (TCP closed, no NOTIFICATION)
 	ip netns exec "$NS" bgp-rawpeer -G 2 -w 300 127.0.0.1 1179 < "$T/one" > /dev/null
-	sleep 1
+	wait_for 2 grep -q "graceful restart (connection closed by peer): its routes kept for up to 2 s" "$T/c.err" ||
+		fail "$(cat "$T/c.err")"
 	run framing "$T/c.rec"
 	assert_output "peer up
 sync begin"
-	grep -q "graceful restart (connection closed by peer): its routes kept for up to 2 s" "$T/c.err"
 	wait_for 5 bash -c "rec-json < '$T/c.rec' | grep -q '\"phase\":\"end\"'" || fail "$(cat "$T/c.err")"
 	kill -TERM "$SPK"; wait "$SPK" || true
 	run framing "$T/c.rec"
@@ -278,7 +291,7 @@ peer down"
 	# UPDATE and nothing for 2 s (a table coming in would get a KEEPALIVE
 	# after 1 s of quiet were the hold time not 0)
 	printf 'U||%s %s %s %s|%s\n' "$O" "$A" "$N" "$L" "$P" > "$T/one"
-	ip netns exec "$NS" bgp-rawpeer -k -w 1500 127.0.0.1 1179 < "$T/one" > "$T/one.out"
+	ip netns exec "$NS" bgp-rawpeer -k -w 1200 127.0.0.1 1179 < "$T/one" > "$T/one.out"
 	kill -TERM "$spk"; wait "$spk" || true
 	run cat "$T/one.out"
 	assert_output "keepalives 0
