@@ -237,6 +237,59 @@ static int walk(const struct rib *r, struct pfx *p, const struct sel_params *sp,
 	return 0;
 }
 
+static inline void cand_swap(struct cand *a, struct cand *b)
+{
+	struct cand t = *a;
+	*a = *b;
+	*b = t;
+}
+
+/* Quicksort with the comparison inlined (qsort's callback per comparison
+ * was most of a tick's sorting); cand_cmp is a total order, so the result
+ * is the same as any other sort's. */
+static void cand_sort(struct cand *c, size_t n)
+{
+	while (n > 16) {
+		size_t m = n / 2, i = 0, j = n - 1;
+		/* median of three to the middle */
+		if (cand_cmp(&c[m], &c[0]) < 0)
+			cand_swap(&c[m], &c[0]);
+		if (cand_cmp(&c[n - 1], &c[m]) < 0) {
+			cand_swap(&c[n - 1], &c[m]);
+			if (cand_cmp(&c[m], &c[0]) < 0)
+				cand_swap(&c[m], &c[0]);
+		}
+		struct cand piv = c[m];
+		for (;;) {
+			while (cand_cmp(&c[i], &piv) < 0)
+				i++;
+			while (cand_cmp(&piv, &c[j]) < 0)
+				j--;
+			if (i >= j)
+				break;
+			cand_swap(&c[i], &c[j]);
+			i++;
+			j--;
+		}
+		/* [0, j] <= piv <= [j + 1, n): recurse on the smaller side */
+		if (j + 1 < n - j - 1) {
+			cand_sort(c, j + 1);
+			c += j + 1;
+			n -= j + 1;
+		} else {
+			cand_sort(c + j + 1, n - j - 1);
+			n = j + 1;
+		}
+	}
+	for (size_t i = 1; i < n; i++) {
+		struct cand t = c[i];
+		size_t k = i;
+		for (; k > 0 && cand_cmp(&t, &c[k - 1]) < 0; k--)
+			c[k] = c[k - 1];
+		c[k] = t;
+	}
+}
+
 /* Keep c[0, *sorted) in rank order up to at least want: c[0, depth) holds
  * the best depth candidates, sorted a block at a time; past depth, all. */
 static void sort_upto(struct cand *c, size_t nc, size_t depth, size_t *sorted, size_t want)
@@ -246,13 +299,13 @@ static void sort_upto(struct cand *c, size_t nc, size_t depth, size_t *sorted, s
 	if (want <= *sorted)
 		return;
 	if (want > depth) {
-		qsort(c + *sorted, nc - *sorted, sizeof(*c), cand_cmp);
+		cand_sort(c + *sorted, nc - *sorted);
 		*sorted = nc;
 		return;
 	}
 	end = want + 1024 < depth ? want + 1024 : depth;
 	cand_partition(c + *sorted, depth - *sorted, end - *sorted);
-	qsort(c + *sorted, end - *sorted, sizeof(*c), cand_cmp);
+	cand_sort(c + *sorted, end - *sorted);
 	*sorted = end;
 }
 
