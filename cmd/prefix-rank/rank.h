@@ -196,7 +196,8 @@ struct rib_af {
 };
 
 #define PFX_CHUNK 4096
-/* Flow samples wait in batches: all lookups first, with the prefixes
+/* Flow samples wait in batches, one per family (a prefix only ever sees
+ * samples of its family, in order): all lookups first, with the prefixes
  * fetched ahead, then the updates (random source addresses make every
  * sample a cache miss otherwise). */
 #define RATE_BATCH 32
@@ -238,8 +239,8 @@ struct rib {
 	uint64_t route_adds, route_dels;
 	uint64_t flows, matched;
 	double mean_rate;               /* running mean of the sampling rates seen */
-	struct qflow q[RATE_BATCH];
-	unsigned nq;
+	struct qflow q[2][RATE_BATCH];
+	unsigned nq[2];
 	bool inflush;
 };
 

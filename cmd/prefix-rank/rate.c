@@ -74,14 +74,23 @@ void cand_push(struct rib_af *ra, struct pfx *p)
 	p->flags |= PFX_CAND;
 }
 
+static void flush_af(struct rib *r, int af);
+
 void rate_flow(struct rib *r, const struct ar_addr *src, const struct ar_addr *dst,
 	       uint32_t len, uint32_t rate, uint64_t ms)
 {
 	struct qflow *q;
+	int i;
 
 	if (dst->af != AR_AF4 && dst->af != AR_AF6)
 		return;
-	q = &r->q[r->nq];
+	if (rate == 0)
+		rate = 1;
+	/* In arrival order, whatever order the batches run in. */
+	r->mean_rate += ((double)rate - r->mean_rate) * (r->flows ? 0.001 : 1.0);
+	r->flows++;
+	i = af_idx(dst->af);
+	q = &r->q[i][r->nq[i]];
 	q->daf = dst->af;
 	q->saf = src->af;
 	memcpy(q->d, dst->b, 16);
@@ -89,8 +98,8 @@ void rate_flow(struct rib *r, const struct ar_addr *src, const struct ar_addr *d
 	q->len = len;
 	q->rate = rate;
 	q->ms = ms;
-	if (++r->nq == RATE_BATCH)
-		rate_flush(r);
+	if (++r->nq[i] == RATE_BATCH)
+		flush_af(r, i);
 }
 
 static inline uint32_t be32(const uint8_t *b)
@@ -98,63 +107,55 @@ static inline uint32_t be32(const uint8_t *b)
 	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
 }
 
-
-void rate_flush(struct rib *r)
+static void flush_af(struct rib *r, int af)
 {
-	uint32_t did[RATE_BATCH], sid[RATE_BATCH];
-	unsigned n = r->nq;
+	uint32_t did[RATE_BATCH], sid[RATE_BATCH], key[2 * RATE_BATCH], id[2 * RATE_BATCH];
+	const uint8_t *k6[2 * RATE_BATCH];
+	struct rib_af *ra = &r->af[af];
+	int fam = af ? AR_AF6 : AR_AF4;
+	unsigned n = r->nq[af], m = 0;
 
 	if (!n || r->inflush)
 		return;
 	r->inflush = true;
-	/* IPv4 lookups all together (see lpm_lookup4_many), IPv6 one by one;
-	 * then the prefixes are fetched ahead of the updates. */
-	uint32_t a4[2 * RATE_BATCH], id4[2 * RATE_BATCH], id6[2 * RATE_BATCH];
-	const uint8_t *k6[2 * RATE_BATCH];
-	unsigned n4 = 0, n6 = 0;
+	/* The lookups of the batch together (see lpm_lookup4_many), then the
+	 * prefixes are fetched ahead of the updates. */
 	for (unsigned i = 0; i < n; i++) {
-		const struct qflow *q = &r->q[i];
-		if (q->daf == AR_AF4) {
-			a4[n4++] = be32(q->d);
-			if (q->saf == AR_AF4)
-				a4[n4++] = be32(q->s);
-		} else {
-			k6[n6++] = q->d;
-			if (q->saf == AR_AF6)
-				k6[n6++] = q->s;
+		const struct qflow *q = &r->q[af][i];
+		if (af == 0)
+			key[m++] = be32(q->d);
+		else
+			k6[m++] = q->d;
+		if (q->saf == fam) {
+			if (af == 0)
+				key[m++] = be32(q->s);
+			else
+				k6[m++] = q->s;
 		}
 	}
-	lpm_lookup4_many(&r->af[0].lpm, a4, id4, n4);
-	lpm_lookup_many(&r->af[1].lpm, k6, id6, n6);
-	n4 = n6 = 0;
+	if (af == 0)
+		lpm_lookup4_many(&ra->lpm, key, id, m);
+	else
+		lpm_lookup_many(&ra->lpm, k6, id, m);
+	m = 0;
 	for (unsigned i = 0; i < n; i++) {
-		const struct qflow *q = &r->q[i];
-		if (q->daf == AR_AF4) {
-			did[i] = id4[n4++];
-			sid[i] = q->saf == AR_AF4 ? id4[n4++] : 0;
-		} else {
-			did[i] = id6[n6++];
-			sid[i] = q->saf == AR_AF6 ? id6[n6++] : 0;
-		}
+		did[i] = id[m++];
+		sid[i] = r->q[af][i].saf == fam ? id[m++] : 0;
 		if (did[i])
 			__builtin_prefetch(rib_byid(r, did[i]), 1);
 		if (sid[i])
 			__builtin_prefetch(rib_byid(r, sid[i]), 1);
 	}
 	for (unsigned i = 0; i < n; i++) {
-		const struct qflow *q = &r->q[i];
-		struct rib_af *ra = &r->af[af_idx(q->daf)];
-		uint32_t rate = q->rate ? q->rate : 1;
+		const struct qflow *q = &r->q[af][i];
 		struct pfx *p;
 		double f, b, k;
 
 		if ((int64_t)(q->ms - r->t0) > (int64_t)(RATE_REBASE_TAUS * r->tau * 1000))
 			rate_tick(r, q->ms);
-		r->mean_rate += ((double)rate - r->mean_rate) * (r->flows ? 0.001 : 1.0);
 		f = fwd(r, q->ms);
-		b = (double)q->len * rate * f;
-		k = (double)rate * f;
-		r->flows++;
+		b = (double)q->len * q->rate * f;
+		k = (double)q->rate * f;
 		ra->total[R_DBYTES] += b;
 		ra->total[R_DPKTS] += k;
 		ra->total[R_SBYTES] += b;
@@ -175,8 +176,14 @@ void rate_flush(struct rib *r)
 			activate(r, p);
 		}
 	}
-	r->nq = 0;
+	r->nq[af] = 0;
 	r->inflush = false;
+}
+
+void rate_flush(struct rib *r)
+{
+	flush_af(r, 0);
+	flush_af(r, 1);
 }
 
 bool rate_faded(const struct rib *r, const struct pfx *p)
