@@ -22,13 +22,54 @@ static size_t snode_size(unsigned n)
 	return sizeof(struct snode) + (size_t)n * sizeof(uint32_t);
 }
 
-/* What node idx holds in memory. */
-static size_t held(const struct lpm *t, uint32_t idx)
+#define SLAB_BYTES 65536
+
+/* A small node of n runs from its slab list (a new slab when empty). */
+static struct snode *snode_alloc(struct lpm *t, unsigned n)
+{
+	void *it = t->sfree[n];
+	size_t sz = snode_size(n);
+
+	if (!it) {
+		void **v = reallocarray(t->slabs, t->nslabs + 1, sizeof(*v));
+		char *s;
+		if (!v)
+			return NULL;
+		t->slabs = v;
+		if (!(s = malloc(SLAB_BYTES)))
+			return NULL;
+		t->slabs[t->nslabs++] = s;
+		t->bytes += SLAB_BYTES;
+		for (size_t o = 0; o + sz <= SLAB_BYTES; o += sz) {
+			memcpy(s + o, &t->sfree[n], sizeof(void *));
+			t->sfree[n] = s + o;
+		}
+		it = t->sfree[n];
+	}
+	memcpy(&t->sfree[n], it, sizeof(void *));
+	return it;
+}
+
+static void snode_release(struct lpm *t, struct snode *s)
+{
+	unsigned n = s->n;
+
+	memcpy(s, &t->sfree[n], sizeof(void *));
+	t->sfree[n] = s;
+}
+
+/* Give back what node idx holds. */
+static void node_release(struct lpm *t, uint32_t idx)
 {
 	uintptr_t p = t->np[idx];
-	if (p & 1)
-		return snode_size(((const struct snode *)(p - 1))->n);
-	return node_size(((const struct lnode *)p)->cap);
+
+	if (p & 1) {
+		snode_release(t, (struct snode *)(p - 1));
+	} else {
+		t->bytes -= node_size(((struct lnode *)p)->cap);
+		free((void *)p);
+	}
+	t->np[idx] = 0;
 }
 
 static void expand(const struct lpm *t, uint32_t idx, uint32_t *out)
@@ -67,16 +108,16 @@ static int store(struct lpm *t, uint32_t idx, const uint32_t *in)
 {
 	uintptr_t p = t->np[idx];
 	unsigned runs = 1, r = 0;
-	size_t old = held(t, idx);
 
 	for (unsigned i = 1; i < NSLOT; i++)
 		runs += in[i] != in[i - 1];
 	if (runs <= LPM_SMALL) {
-		struct snode *n = (struct snode *)(p & ~(uintptr_t)1);
-		if (old != snode_size(runs)) {
-			if (!(n = realloc(n, snode_size(runs))))
+		struct snode *n = (struct snode *)(p - 1);
+		if (!(p & 1) || n->n != runs) {
+			/* in[] holds everything: a fresh node, the old one back */
+			if (!(n = snode_alloc(t, runs)))
 				return -1;
-			t->bytes = t->bytes - old + snode_size(runs);
+			node_release(t, idx);
 		}
 		n->n = (uint8_t)runs;
 		for (unsigned i = 0; i < NSLOT; i++) {
@@ -88,14 +129,20 @@ static int store(struct lpm *t, uint32_t idx, const uint32_t *in)
 		t->np[idx] = (uintptr_t)n | 1;
 		return 0;
 	}
-	struct lnode *n = (struct lnode *)(p & ~(uintptr_t)1);
-	unsigned ocap = (p & 1) ? 0 : n->cap;
-	if (runs > ocap || ocap > 2 * runs + 8) {
+	struct lnode *n = (struct lnode *)p;
+	if (p & 1) {
 		unsigned cap = (runs + 3) & ~3u;
+		if (!(n = malloc(node_size(cap))))
+			return -1;
+		node_release(t, idx);
+		t->bytes += node_size(cap);
+		n->cap = (uint16_t)cap;
+	} else if (runs > n->cap || n->cap > 2 * runs + 8) {
+		unsigned cap = (runs + 3) & ~3u, old = n->cap;
 		struct lnode *m = realloc(n, node_size(cap));
 		if (!m)
 			return -1;
-		t->bytes = t->bytes - old + node_size(cap);
+		t->bytes = t->bytes - node_size(old) + node_size(cap);
 		n = m;
 		n->cap = (uint16_t)cap;
 	}
@@ -139,22 +186,19 @@ static int64_t node_new(struct lpm *t, uint32_t fill)
 		}
 		idx = t->nnodes++;
 	}
-	if (!(n = calloc(1, snode_size(1)))) {
+	if (!(n = snode_alloc(t, 1))) {
 		t->freeidx[t->nfree++] = idx;
 		return -1;
 	}
 	n->n = 1;
 	n->v[0] = fill;
 	t->np[idx] = (uintptr_t)n | 1;
-	t->bytes += snode_size(1);
 	return idx;
 }
 
 static void node_free(struct lpm *t, uint32_t idx)
 {
-	t->bytes -= held(t, idx);
-	free((void *)(t->np[idx] & ~(uintptr_t)1));
-	t->np[idx] = 0;
+	node_release(t, idx);
 	t->freeidx[t->nfree++] = idx;
 }
 
@@ -212,7 +256,11 @@ int lpm_init(struct lpm *t, unsigned maxbits, unsigned stride,
 void lpm_free(struct lpm *t)
 {
 	for (uint32_t i = 0; i < t->nnodes; i++)
-		free((void *)(t->np[i] & ~(uintptr_t)1));
+		if (!(t->np[i] & 1))
+			free((void *)t->np[i]);
+	for (size_t i = 0; i < t->nslabs; i++)
+		free(t->slabs[i]);
+	free(t->slabs);
 	free(t->np);
 	free(t->freeidx);
 	free(t->root);

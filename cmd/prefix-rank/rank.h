@@ -44,7 +44,12 @@ struct lpm {
 	uintptr_t *np;                  /* node index -> lnode, or snode | 1 */
 	uint32_t nnodes, capnodes;      /* indexes handed out; room */
 	uint32_t *freeidx, nfree;       /* released indexes */
-	size_t bytes;                   /* held by the nodes */
+	size_t bytes;                   /* held by the nodes and slabs */
+	/* Small nodes come from slabs, one free list per run count: no
+	 * allocator header or rounding on 12..40 bytes. */
+	void *sfree[LPM_SMALL + 1];
+	void **slabs;
+	size_t nslabs;
 	unsigned maxbits;
 	/* Length of the prefix with this id (for "longest wins" on expansion). */
 	unsigned (*plen_of)(void *ctx, uint32_t id);

@@ -82,7 +82,7 @@ int main(int argc, char **argv)
 		REC_SET(&f, FLOW_DST); REC_SET(&f, FLOW_PROTO); REC_SET(&f, FLOW_SPORT);
 		REC_SET(&f, FLOW_DPORT); REC_SET(&f, FLOW_TS);
 		for (size_t i = 0; i < count; i++) {
-			bool v6 = n6 && gen_rnd() % 10 == 0;
+			bool v6 = n6 && (n4 == 0 || gen_rnd() % 10 == 0);
 			double *c = v6 ? c6 : c4, u = (double)(gen_rnd() >> 11) / 9007199254740992.0 * (v6 ? H6 : H4);
 			size_t lo = 0, hi = (v6 ? n6 : n4) - 1;
 			while (lo < hi) {
