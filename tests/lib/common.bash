@@ -32,6 +32,13 @@ need_cmd() {
 	done
 }
 
+# A test that mostly waits on timers, or repeats an interop whose code paths
+# other tests already run under the sanitizers, runs once: in the plain
+# build. make check's ASan+UBSan pass skips it, saying why (its time budget).
+plain_build_only() {
+	case ${AR_BUILD:-} in *-asan) skip "plain build only: $1" ;; esac
+}
+
 # JSON Lines -> records file: to_rec IN.jsonl OUT.rec
 to_rec() { rec-json -r < "$1" > "$2"; }
 
