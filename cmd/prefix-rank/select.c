@@ -290,6 +290,49 @@ static void cand_sort(struct cand *c, size_t n)
 	}
 }
 
+/* Radix sort by score, best first (the bits of a positive double order
+ * like the number), equal scores then by cand_cmp: a few linear passes
+ * instead of n log n comparisons. tmp: room for n. */
+#define RADIX_MAX (1u << 18)
+static void cand_radix(struct cand *c, struct cand *tmp, size_t n)
+{
+	uint32_t cnt[2048];
+	struct cand *src = c, *dst = tmp, *t;
+
+	for (unsigned shift = 0; shift < 64; shift += 11) {
+		uint64_t k;
+		size_t sum = 0;
+		memset(cnt, 0, sizeof(cnt));
+		for (size_t i = 0; i < n; i++) {
+			memcpy(&k, &src[i].score, 8);
+			cnt[(~k >> shift) & 2047]++;
+		}
+		memcpy(&k, &src[0].score, 8);
+		if (cnt[(~k >> shift) & 2047] == n)
+			continue;       /* one digit for all: nothing moves */
+		for (unsigned d = 0; d < 2048; d++) {
+			uint32_t x = cnt[d];
+			cnt[d] = (uint32_t)sum;
+			sum += x;
+		}
+		for (size_t i = 0; i < n; i++) {
+			memcpy(&k, &src[i].score, 8);
+			dst[cnt[(~k >> shift) & 2047]++] = src[i];
+		}
+		t = src;
+		src = dst;
+		dst = t;
+	}
+	if (src != c)
+		memcpy(c, src, n * sizeof(*c));
+	for (size_t i = 0, j; i < n; i = j) {
+		for (j = i + 1; j < n && c[j].score == c[i].score; j++)
+			;
+		if (j - i > 1)
+			cand_sort(c + i, j - i);
+	}
+}
+
 /* Keep c[0, *sorted) in rank order up to at least want: c[0, depth) holds
  * the best depth candidates, sorted a block at a time; past depth, all. */
 static void sort_upto(struct cand *c, size_t nc, size_t depth, size_t *sorted, size_t want)
@@ -442,8 +485,15 @@ again:
 	size_t depth = cand_depth(sp), sorted = 0, wlim;
 	float depth_min = 0;
 	cmp_keys6 = (const uint8_t (*)[16])r->keys6;
+	struct cand *tmp = nc > 64 && nc <= RADIX_MAX ? malloc(nc * sizeof(*c)) : NULL;
+	if (tmp) {
+		cand_radix(c, tmp, nc);
+		free(tmp);
+		sorted = nc;
+	}
 	if (depth < nc) {
-		cand_partition(c, nc, depth);
+		if (sorted < nc)
+			cand_partition(c, nc, depth);
 		depth_min = c[0].p->rate[sp->dir];
 		for (size_t i = 1; i < depth; i++)
 			if (c[i].p->rate[sp->dir] < depth_min)
