@@ -390,10 +390,23 @@ static int map_header(struct rd *r, uint32_t *n)
 	return rd_len(r, t, 0xf0, 0x80, 0, 0xde, 0xdf, n) == 0 ? 0 : -1;
 }
 
-/* A key's field; left: bytes readable after the key. A short key with
- * eight bytes readable from its start is looked up as one word. */
-static const struct rec_field *find_key(const struct rec_schema *s, const uint8_t *k,
-					uint32_t kl, size_t left, bool *is_len)
+/* Writers put a type's keys in the same order in every record, so the key
+ * at each position of the last record of that type is remembered and
+ * checked first: one word compare instead of a lookup. A cache only: a miss
+ * looks the key up and remembers it (the programs are single-threaded). */
+#define SEEN_KEYS 32
+static struct seen_key {
+	uint64_t word;
+	const struct rec_field *f;
+	uint8_t len;
+	bool is_len;
+} seen[REC_NTYPES][SEEN_KEYS];
+
+/* A key's field; left: bytes readable after the key; pos: its place in the
+ * map. A short key with eight bytes readable from its start is one word. */
+static const struct rec_field *find_key(const struct rec_schema *s, enum rec_type t,
+					uint32_t pos, const uint8_t *k, uint32_t kl,
+					size_t left, bool *is_len)
 {
 	if (kl >= 1 && kl <= 8 && kl + left >= 8) {
 		uint64_t w;
@@ -401,7 +414,15 @@ static const struct rec_field *find_key(const struct rec_schema *s, const uint8_
 		w = le64toh(w);
 		if (kl < 8)
 			w &= ((uint64_t)1 << (8 * kl)) - 1;
-		return rec_field_find_word(s, w, kl, is_len);
+		struct seen_key *c = pos < SEEN_KEYS ? &seen[t][pos] : NULL;
+		if (c && c->f && c->word == w && c->len == kl) {
+			*is_len = c->is_len;
+			return c->f;
+		}
+		const struct rec_field *f = rec_field_find_word(s, w, kl, is_len);
+		if (c && f)
+			*c = (struct seen_key){ w, f, (uint8_t)kl, *is_len };
+		return f;
 	}
 	return rec_field_find(s, (const char *)k, kl, is_len);
 }
@@ -471,7 +492,7 @@ static int decode(const uint8_t *p, size_t len, struct rec *out, msgpack_zone *z
 		const struct rec_field *f = NULL;
 		struct rd save = r;
 		if (get_str(&r, &k, &kl) == 0)
-			f = find_key(s, k, kl, rd_left(&r), &is_len);
+			f = find_key(s, type, i, k, kl, rd_left(&r), &is_len);
 		else {
 			if (fast)
 				return -1;
