@@ -13,7 +13,7 @@
  * means the framing and this walk disagree: treat as a bad field. */
 static int skip_value(struct rd *r, unsigned depth);
 
-static int rd_len(struct rd *r, uint8_t t, uint8_t fixmask, uint8_t fixbase,
+static inline __attribute__((always_inline)) int rd_len(struct rd *r, uint8_t t, uint8_t fixmask, uint8_t fixbase,
 		  uint8_t t8, uint8_t t16, uint8_t t32, uint32_t *len)
 {
 	uint8_t u8;
@@ -39,7 +39,7 @@ static int rd_len(struct rd *r, uint8_t t, uint8_t fixmask, uint8_t fixbase,
 	return 1;       /* not this kind */
 }
 
-static inline int get_str(struct rd *r, const uint8_t **p, uint32_t *len)
+static inline __attribute__((always_inline)) int get_str(struct rd *r, const uint8_t **p, uint32_t *len)
 {
 	uint8_t t;
 	/* fixstr, the form of every key: no table walk */
@@ -65,7 +65,7 @@ static int get_array(struct rd *r, uint32_t *n)
 	return rd_len(r, t, 0xf0, 0x90, 0, 0xdc, 0xdd, n) == 0 ? 0 : -1;
 }
 
-static int get_uint(struct rd *r, uint64_t max, uint64_t *v)
+static inline __attribute__((always_inline)) int get_uint(struct rd *r, uint64_t max, uint64_t *v)
 {
 	uint8_t t, u8;
 	uint16_t u16;
@@ -152,7 +152,7 @@ static int get_f64(struct rd *r, double *d)
 	return 0;
 }
 
-static int get_bin(struct rd *r, const uint8_t **p, uint32_t *len)
+static inline __attribute__((always_inline)) int get_bin(struct rd *r, const uint8_t **p, uint32_t *len)
 {
 	uint8_t t;
 	if (rd_u8(r, &t) < 0 || (t != 0xc4 && t != 0xc5 && t != 0xc6) ||
