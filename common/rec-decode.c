@@ -233,7 +233,7 @@ static int get_lcomm(struct rd *r, struct u32s *out, msgpack_zone *z)
 	return 0;
 }
 
-/* Same segment form as rec-decode.c's decode_aspath(). */
+/* [1, 2, [3, 4]] -> segments [SEQ 2 1 2] [SET 2 3 4]; at most 255 per segment. */
 static int get_aspath(struct rd *r, struct u32s *out, msgpack_zone *z)
 {
 	uint32_t n;
@@ -520,7 +520,6 @@ static int decode(const uint8_t *p, size_t len, struct rec *out, msgpack_zone *z
 		else
 			present |= bit;
 	}
-	*(uint64_t *)base = present;
 	if (used)
 		*used = len - rd_left(&r);
 	return rec_check_fields(s, base, present, lenbits, bad, badkey);
@@ -572,39 +571,12 @@ const char *aspath_fmt(const struct u32s *p, char *buf, size_t len)
 	return buf;
 }
 
-/* Which fields are required and which are prefixes, as has-bit masks,
- * computed once per schema. */
-static void schema_masks(const struct rec_schema *s, uint64_t *required, uint64_t *prefixes)
-{
-	static struct { const struct rec_schema *s; uint64_t req, pfx; } cache[REC_NTYPES];
-	for (unsigned t = 0; t < REC_NTYPES; t++) {
-		if (cache[t].s == s) {
-			*required = cache[t].req;
-			*prefixes = cache[t].pfx;
-			return;
-		}
-		if (cache[t].s)
-			continue;
-		cache[t].s = s;
-		for (unsigned i = 0; i < s->n; i++) {
-			if (s->f[i].required)
-				cache[t].req |= (uint64_t)1 << i;
-			if (s->f[i].kind == K_PREFIX)
-				cache[t].pfx |= (uint64_t)1 << i;
-		}
-		*required = cache[t].req;
-		*prefixes = cache[t].pfx;
-		return;
-	}
-	*required = *prefixes = ~(uint64_t)0;    /* not reached: forces the full check */
-}
-
 int rec_check_fields(const struct rec_schema *s, char *base, uint64_t present,
 		     uint64_t lenbits, int *bad, const char **badkey)
 {
 	*(uint64_t *)base = present;
 	uint64_t required, prefixes;
-	schema_masks(s, &required, &prefixes);
+	rec_schema_masks(s, &required, &prefixes);
 	/* the usual record: every required field there, no prefix to check */
 	if ((present & required) == required && !(prefixes & (present | lenbits)))
 		return 0;

@@ -158,68 +158,49 @@ const struct rec_schema *rec_schema(enum rec_type t)
 	return &schemas[t];
 }
 
-/* Keys are short and few: an open-addressed table per type, hashed on the
- * length and three bytes, finds a key with one or two short compares and no
- * library call (the reader looks up every key of millions of records). */
+/* Keys are short and few: one open-addressed table per type, hashed by
+ * multiply-shift on the length and the first 8 bytes as a little-endian
+ * word. A key of up to 8 bytes is then one word compare (the reader's hot
+ * path looks up every key of millions of records); a longer one compares
+ * its remaining bytes too. Built once, with what else is derived from the
+ * tables: the masks of required and prefix fields. */
 #define KEY_SLOTS 128u
-#define KEY_EMPTY 0xffu
-struct key_index {
-	uint8_t slot[REC_NTYPES][KEY_SLOTS];    /* field index; 0x80 bit = length key */
-	uint8_t klen[REC_NTYPES][64][2];        /* key lengths: [field][is_len] */
+struct key_slot {
+	uint64_t word;          /* the first 8 bytes, zero-padded */
+	uint8_t len;            /* 0: empty (no key is empty) */
+	uint8_t code;           /* field index; 0x80 bit = length key */
+};
+static struct {
+	struct key_slot slot[REC_NTYPES][KEY_SLOTS];
+	uint64_t required[REC_NTYPES], prefixes[REC_NTYPES];
 	bool built;
-};
-static struct key_index idx;
+} idx;
 
-/* Keys of up to 8 bytes as one little-endian word: found by a multiply-shift
- * hash and one word compare (the reader's hot path). */
-#define WORD_SLOTS 128u
-struct word_slot {
-	uint64_t word;          /* 0: empty (no key is empty) */
-	uint8_t len, code;
-};
-static struct word_slot words[REC_NTYPES][WORD_SLOTS];
-
-static unsigned word_hash(uint64_t w, unsigned len)
+static uint64_t key_word(const char *k, size_t len)
 {
-	return (unsigned)(((w + len) * 0x9e3779b97f4a7c15ull) >> 57);
-}
-
-static void index_word(int t, const char *name, uint8_t code)
-{
-	size_t len = strlen(name);
 	uint64_t w = 0;
-	if (len > 8)
-		return;
-	for (size_t i = 0; i < len; i++)
-		w |= (uint64_t)(uint8_t)name[i] << (8 * i);
-	unsigned h = word_hash(w, (unsigned)len);
-	while (words[t][h].word)
-		h = (h + 1) % WORD_SLOTS;
-	words[t][h] = (struct word_slot){ w, (uint8_t)len, code };
+	for (size_t i = 0; i < len && i < 8; i++)
+		w |= (uint64_t)(uint8_t)k[i] << (8 * i);
+	return w;
 }
 
-static unsigned key_hash(const char *k, size_t len)
+static unsigned key_hash(uint64_t w, size_t len)
 {
-	unsigned h = (unsigned)len * 37u + (uint8_t)k[0] * 11u + (uint8_t)k[len - 1] * 3u;
-	if (len > 2)
-		h += (uint8_t)k[1] * 7u;
-	return h % KEY_SLOTS;
+	return (unsigned)(((w + len) * 0x9e3779b97f4a7c15ull) >> 57) % KEY_SLOTS;
 }
 
 static void index_key(int t, const char *name, uint8_t code)
 {
 	size_t len = strlen(name);
-	unsigned h = key_hash(name, len);
-	while (idx.slot[t][h] != KEY_EMPTY)
+	uint64_t w = key_word(name, len);
+	unsigned h = key_hash(w, len);
+	while (idx.slot[t][h].len)
 		h = (h + 1) % KEY_SLOTS;
-	idx.slot[t][h] = code;
-	idx.klen[t][code & 0x7f][code >> 7] = (uint8_t)len;
-	index_word(t, name, code);
+	idx.slot[t][h] = (struct key_slot){ w, (uint8_t)len, code };
 }
 
 static void build_index(void)
 {
-	memset(idx.slot, KEY_EMPTY, sizeof(idx.slot));
 	for (int t = 0; t < REC_NTYPES; t++) {
 		const struct rec_schema *s = rec_schema((enum rec_type)t);
 		if (!s)
@@ -228,48 +209,56 @@ static void build_index(void)
 			index_key(t, s->f[i].name, (uint8_t)i);
 			if (s->f[i].lenkey)
 				index_key(t, s->f[i].lenkey, (uint8_t)(i | 0x80));
+			if (s->f[i].required)
+				idx.required[t] |= (uint64_t)1 << i;
+			if (s->f[i].kind == K_PREFIX)
+				idx.prefixes[t] |= (uint64_t)1 << i;
 		}
 	}
 	idx.built = true;
 }
 
-const struct rec_field *rec_field_find(const struct rec_schema *s, const char *key,
-				       size_t len, bool *is_len)
+/* The slot of a key given as its word and length; longer keys: rest. */
+static const struct rec_field *find(const struct rec_schema *s, uint64_t w, size_t len,
+				    const char *rest, bool *is_len)
 {
 	int t = (int)(s - schemas);
 	if (!idx.built)
 		build_index();
-	if (len == 0 || len > 255)
-		return NULL;
-	for (unsigned h = key_hash(key, len); idx.slot[t][h] != KEY_EMPTY; h = (h + 1) % KEY_SLOTS) {
-		uint8_t e = idx.slot[t][h];
-		/* Keys from the wire may hold NUL bytes: lengths first, then bytes. */
-		if (idx.klen[t][e & 0x7f][e >> 7] != len)
+	for (unsigned h = key_hash(w, len); idx.slot[t][h].len; h = (h + 1) % KEY_SLOTS) {
+		const struct key_slot *k = &idx.slot[t][h];
+		if (k->word != w || k->len != len)
 			continue;
-		const struct rec_field *f = &s->f[e & 0x7f];
-		const char *name = (e & 0x80) ? f->lenkey : f->name;
-		size_t i = 0;
-		while (i < len && name[i] == key[i])
-			i++;
-		if (i == len) {
-			*is_len = (e & 0x80) != 0;
-			return f;
-		}
+		const struct rec_field *f = &s->f[k->code & 0x7f];
+		const char *name = (k->code & 0x80) ? f->lenkey : f->name;
+		/* keys from the wire may hold NUL bytes: compare bytes, not strings */
+		if (len > 8 && memcmp(name + 8, rest, len - 8) != 0)
+			continue;
+		*is_len = (k->code & 0x80) != 0;
+		return f;
 	}
 	return NULL;
+}
+
+const struct rec_field *rec_field_find(const struct rec_schema *s, const char *key,
+				       size_t len, bool *is_len)
+{
+	if (len == 0 || len > 255)
+		return NULL;
+	return find(s, key_word(key, len), len, len > 8 ? key + 8 : NULL, is_len);
 }
 
 const struct rec_field *rec_field_find_word(const struct rec_schema *s, uint64_t word,
 					    unsigned len, bool *is_len)
 {
+	return find(s, word, len, NULL, is_len);
+}
+
+void rec_schema_masks(const struct rec_schema *s, uint64_t *required, uint64_t *prefixes)
+{
 	int t = (int)(s - schemas);
 	if (!idx.built)
 		build_index();
-	for (unsigned h = word_hash(word, len); words[t][h].word; h = (h + 1) % WORD_SLOTS)
-		if (words[t][h].word == word && words[t][h].len == len) {
-			uint8_t e = words[t][h].code;
-			*is_len = (e & 0x80) != 0;
-			return &s->f[e & 0x7f];
-		}
-	return NULL;
+	*required = idx.required[t];
+	*prefixes = idx.prefixes[t];
 }

@@ -52,6 +52,9 @@ const struct rec_field *rec_field_find(const struct rec_schema *s, const char *k
 const struct rec_field *rec_field_find_word(const struct rec_schema *s, uint64_t word,
 					    unsigned len, bool *is_len);
 
+/* Has-bit masks of a schema's required fields and of its prefix fields. */
+void rec_schema_masks(const struct rec_schema *s, uint64_t *required, uint64_t *prefixes);
+
 /* Internal to the record writer: the most bytes rec_encode() may write for
  * this record, and the encoding itself (returns the bytes written). */
 size_t rec_encode_bound(enum rec_type t, const void *base);
