@@ -273,19 +273,23 @@ size_t lpm_bytes(const struct lpm *t)
 	       (size_t)t->capnodes * (sizeof(*t->np) + sizeof(*t->freeidx));
 }
 
+/* The slots of node idx to read and change: the root's own (-1), or the
+ * node expanded into buf (the caller stores it back). */
+static uint32_t *slots(struct lpm *t, int64_t idx, uint32_t *buf)
+{
+	if (idx < 0)
+		return t->root;
+	expand(t, (uint32_t)idx, buf);
+	return buf;
+}
+
 /* id into slots [lo, hi) of node idx (-1: the root) and all below, where
  * it is longer than what is there. */
 static int apply(struct lpm *t, int64_t idx, unsigned lo, unsigned hi, uint32_t id, unsigned plen)
 {
-	uint32_t buf[NSLOT], *v, last = LPM_NONE;
+	uint32_t buf[NSLOT], *v = slots(t, idx, buf), last = LPM_NONE;
 	bool win = false;
 
-	if (idx < 0) {
-		v = t->root;
-	} else {
-		expand(t, (uint32_t)idx, buf);
-		v = buf;
-	}
 	for (unsigned i = lo; i < hi; i++) {
 		uint32_t s = v[i];
 		if (s & LPM_CHILD) {
@@ -350,15 +354,9 @@ static bool uniform(const struct lpm *t, uint32_t idx, uint32_t *leaf)
 static void replace(struct lpm *t, int64_t idx, unsigned lo, unsigned hi, uint32_t id,
 		    uint32_t repl)
 {
-	uint32_t buf[NSLOT], *v, leaf;
+	uint32_t buf[NSLOT], *v = slots(t, idx, buf), leaf;
 	bool changed = false;
 
-	if (idx < 0) {
-		v = t->root;
-	} else {
-		expand(t, (uint32_t)idx, buf);
-		v = buf;
-	}
 	for (unsigned i = lo; i < hi; i++) {
 		uint32_t s = v[i];
 		if (s & LPM_CHILD) {
