@@ -282,6 +282,14 @@ static void send_open(struct speaker *s)
 	arm_hold(s);
 }
 
+/* A BGP identifier as a dotted quad, for logs. */
+static const char *id_str(uint32_t id, char buf[16])
+{
+	snprintf(buf, 16, "%u.%u.%u.%u", id >> 24, (id >> 16) & 0xff, (id >> 8) & 0xff,
+		 id & 0xff);
+	return buf;
+}
+
 /* --- connection collision (RFC 4271 6.8) --- */
 
 static void sess_begin(struct speaker *s, int fd, bool outbound);
@@ -332,13 +340,11 @@ static void side_promote(struct speaker *s)
 static bool collision(struct speaker *s, uint32_t id)
 {
 	bool ours = s->cfg.router_id > id;
+	char theirs_s[16], ours_s[16];
 
-	log_info("neighbor %s: connection collision: BGP identifier %u.%u.%u.%u against ours "
-		 "%u.%u.%u.%u: the connection %s opened stays", s->peername,
-		 id >> 24, (id >> 16) & 0xff, (id >> 8) & 0xff, id & 0xff,
-		 s->cfg.router_id >> 24, (s->cfg.router_id >> 16) & 0xff,
-		 (s->cfg.router_id >> 8) & 0xff, s->cfg.router_id & 0xff,
-		 ours ? "we" : "the neighbor");
+	log_info("neighbor %s: connection collision: BGP identifier %s against ours %s: "
+		 "the connection %s opened stays", s->peername, id_str(id, theirs_s),
+		 id_str(s->cfg.router_id, ours_s), ours ? "we" : "the neighbor");
 	if (ours) {
 		side_close(s, ERR_CEASE, ERR_CEASE_COLLISION);
 		return true;
@@ -430,9 +436,9 @@ static int open_received(struct speaker *s, struct rd *r)
 	/* RFC 4271 4.2: the smaller hold time, 0 or at least 3 */
 	s->hold = s->cfg.hold_time < o->hold ? s->cfg.hold_time : o->hold;
 	s->keepalive = s->hold / 3;
-	log_info("neighbor %s: OPEN AS %u id %u.%u.%u.%u hold %u%s%s%s%s%s%s", s->peername,
-		 o->as, o->id >> 24, (o->id >> 16) & 0xff, (o->id >> 8) & 0xff, o->id & 0xff,
-		 o->hold, o->as4 ? " as4" : "", s->ctx.v4 ? " ipv4" : "", s->ctx.v6 ? " ipv6" : "",
+	char id_s[16];
+	log_info("neighbor %s: OPEN AS %u id %s hold %u%s%s%s%s%s%s", s->peername,
+		 o->as, id_str(o->id, id_s), o->hold, o->as4 ? " as4" : "", s->ctx.v4 ? " ipv4" : "", s->ctx.v6 ? " ipv6" : "",
 		 o->rr ? (s->err ? " enhanced-refresh" : " refresh") : "",
 		 s->ctx.max_len > BGP_MAX_LEN ? " extended-messages" : "",
 		 o->gr ? " graceful-restart" : "");
@@ -611,27 +617,25 @@ static void sess_input(struct speaker *s)
 	size_t off = 0;
 	int fd = s->fd;
 
-	{
-		while (s->ilen - off >= BGP_HDR_LEN) {
-			struct bgp_error e;
-			uint16_t mlen;
-			uint8_t type;
-			size_t max = s->st == ST_ESTABLISHED ? s->ctx.max_len : BGP_MAX_LEN;
+	while (s->ilen - off >= BGP_HDR_LEN) {
+		struct bgp_error e;
+		uint16_t mlen;
+		uint8_t type;
+		size_t max = s->st == ST_ESTABLISHED ? s->ctx.max_len : BGP_MAX_LEN;
 
-			if (bgp_hdr_parse(s->ibuf + off, max, &mlen, &type, &e) < 0) {
-				sess_close(s, e.code, e.sub, e.data, e.len, e.why);
-				return;
-			}
-			if (s->ilen - off < mlen)
-				break;
-			if (handle(s, s->ibuf + off, mlen, type) < 0 || s->fd != fd)
-				return;
-			off += mlen;
+		if (bgp_hdr_parse(s->ibuf + off, max, &mlen, &type, &e) < 0) {
+			sess_close(s, e.code, e.sub, e.data, e.len, e.why);
+			return;
 		}
-		memmove(s->ibuf, s->ibuf + off, s->ilen - off);
-		s->ilen -= off;
-		learn_output_ready(s);
+		if (s->ilen - off < mlen)
+			break;
+		if (handle(s, s->ibuf + off, mlen, type) < 0 || s->fd != fd)
+			return;
+		off += mlen;
 	}
+	memmove(s->ibuf, s->ibuf + off, s->ilen - off);
+	s->ilen -= off;
+	learn_output_ready(s);
 }
 
 static int set_md5(struct speaker *s, int fd)
