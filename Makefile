@@ -10,6 +10,10 @@
 
 VERSION   := 0.1.0
 PREFIX    ?= /usr/local
+SYSCONFDIR ?= /etc
+# route-push's route protocol number: one no routing suite claims (FRR's
+# rt_protos.d takes 186-198; BIRD 12, zebra 11), named in rt_protos.d
+RT_PROTO  := 77
 DESTDIR   ?=
 B         ?= build
 SAN       ?=
@@ -19,7 +23,7 @@ FUZZ_SECONDS ?= 60
 DEB_PACKAGES := build-essential clang pkg-config libclang-rt-14-dev \
 	libmsgpack-dev libbsd-dev libmnl-dev libpcap-dev libjansson-dev \
 	bats bats-support bats-assert mandoc jq iproute2 procps psmisc \
-	bird2 gobgpd pmacct tshark runit bgpdump tcpdump python3 time
+	bird2 gobgpd pmacct tshark runit bgpdump tcpdump python3 time shellcheck
 
 PKGS      := msgpack libbsd-overlay libmnl libpcap jansson
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -49,7 +53,7 @@ BINS       := $(PROGS:%=$(B)/bin/%)
 prog_src   = $(filter-out cmd/$(1)/fuzz-%.c,$(wildcard cmd/$(1)/*.c))
 prog_obj   = $(patsubst %.c,$(B)/%.o,$(call prog_src,$(1)))
 
-.PHONY: all check check-build unit bats lint-man bench fuzz install deps demo clean update-golden
+.PHONY: all check check-build unit bats lint-man lint-shell bench fuzz install deps demo clean update-golden
 .DEFAULT_GOAL := all
 .SECONDARY:
 
@@ -90,9 +94,14 @@ bats: all
 lint-man:
 	@out=$$(mandoc -Tlint -W warning man/*/* 2>&1); if [ -n "$$out" ]; then echo "$$out"; exit 1; fi; echo "mandoc -Tlint: clean"
 
+# The shell of pipelines/ (the Python helpers of the lab are not shell).
+SHELL_SCRIPTS = $(wildcard pipelines/lab/*.bash) $(shell grep -lE '^\#!.*(ba)?sh' $(wildcard pipelines/* pipelines/lab/*) 2>/dev/null)
+lint-shell:
+	@shellcheck -x $(SHELL_SCRIPTS) && echo "shellcheck: clean ($(words $(SHELL_SCRIPTS)) scripts)"
+
 # Sanitizer reports land in $(B)-asan/san/; any file there fails the run.
 check: deps
-	$(MAKE) lint-man
+	$(MAKE) lint-man lint-shell
 	$(MAKE) -j2 all unit
 	$(MAKE) bats
 	rm -rf $(B)-asan/san && mkdir -p $(B)-asan/san
@@ -139,6 +148,8 @@ install: all
 	if [ -f pipelines/active-route ]; then install -m 755 pipelines/active-route $(DESTDIR)$(PREFIX)/bin/; fi
 	cp -R pipelines/. $(DESTDIR)$(PREFIX)/share/activeroute/
 	rm -f $(DESTDIR)$(PREFIX)/share/activeroute/active-route
+	install -d $(DESTDIR)$(SYSCONFDIR)/iproute2/rt_protos.d
+	printf '%s\tactiveroute\n' $(RT_PROTO) > $(DESTDIR)$(SYSCONFDIR)/iproute2/rt_protos.d/activeroute.conf
 	for s in 1 5 7; do \
 	  install -d $(DESTDIR)$(PREFIX)/share/man/man$$s; \
 	  for m in man/man$$s/*; do if [ -f "$$m" ]; then install -m 644 "$$m" $(DESTDIR)$(PREFIX)/share/man/man$$s/; fi; done; \

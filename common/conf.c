@@ -147,10 +147,10 @@ const char *conf_get(const struct conf *c, const char *key)
 }
 
 int conf_apply(const struct conf *c, const char *ns, const struct option *opts,
-	       conf_set_fn *set, void *arg, unsigned *unknown)
+	       conf_set_fn *set, void *arg)
 {
 	size_t nl = strlen(ns);
-	unsigned unk = 0;
+	int bad = 0;
 
 	for (size_t i = 0; i < c->n; i++) {
 		const struct conf_entry *e = &c->v[i];
@@ -164,19 +164,24 @@ int conf_apply(const struct conf *c, const char *ns, const struct option *opts,
 			if (strcmp(o->name, name) == 0)
 				break;
 		if (!o->name) {
-			fprintf(stderr, "%s:%u: warning: unknown key %s\n", c->path, e->line, e->key);
-			unk++;
+			fprintf(stderr, "%s:%u: unknown key \"%s\": %s has no option --%s\n",
+				c->path, e->line, e->key, log_progname(), name);
+			bad++;
 			continue;
 		}
-		if (set(o->val, o->has_arg == no_argument ? NULL : e->value, arg) < 0) {
+		/* every value reaches the setter, a switch's too ("= no" is no) */
+		int rc = set(o->val, e->value, arg);
+		if (rc == CONF_NOT_A_KEY) {
+			fprintf(stderr, "%s:%u: \"%s\": --%s is given on the command line, not in the config\n",
+				c->path, e->line, e->key, name);
+			bad++;
+		} else if (rc < 0) {
 			fprintf(stderr, "%s:%u: bad value for %s: \"%s\"\n", c->path, e->line,
 				e->key, e->value);
-			return -1;
+			bad++;
 		}
 	}
-	if (unknown)
-		*unknown = unk;
-	return 0;
+	return bad ? -1 : 0;
 }
 
 int conf_apply_shared(const struct conf *c)
@@ -186,7 +191,7 @@ int conf_apply_shared(const struct conf *c)
 		if (strcmp(e->key, "log-level") == 0) {
 			enum log_level lvl;
 			if (log_level_parse(e->value, &lvl) < 0) {
-				fprintf(stderr, "%s:%u: log-level must be error, warning, info or debug\n",
+				fprintf(stderr, "%s:%u: log-level must be error, warn, info or debug\n",
 					c->path, e->line);
 				return -1;
 			}

@@ -31,15 +31,17 @@ void conf_free(struct conf *c);
 const char *conf_get(const struct conf *c, const char *key);
 
 /* Apply the keys "NS.OPT" (NS is e.g. "rank" or "bgp.learn") whose OPT names
- * a long option of opts, calling set(opt->val, value, arg) in file order.
- * A key in the namespace that names no option is warned about with its file
- * and line (and counted in the return value's *unknown); keys of other
- * namespaces are ignored. set() returns 0, or -1 after printing why; the
- * error is then reported as "path:line: bad value for KEY". Returns -1 on
- * the first bad value. */
+ * a long option of opts, calling set(opt->val, value, arg) in file order;
+ * a switch (no_argument) gets its value too, to be read as yes or no. Keys
+ * of other namespaces and instances (NS.NAME.OPT) are left alone. A key of
+ * the namespace that names no option is an error, as is a bad value: set()
+ * returns -1 after printing why (or CONF_NOT_A_KEY for an option of the
+ * command line alone), and the error is reported with the file and line.
+ * Every error is reported; returns 0, or -1 when there was one. */
+#define CONF_NOT_A_KEY (-2)
 typedef int conf_set_fn(int optval, const char *value, void *arg);
 int conf_apply(const struct conf *c, const char *ns, const struct option *opts,
-	       conf_set_fn *set, void *arg, unsigned *unknown);
+	       conf_set_fn *set, void *arg);
 
 /* The shared keys every program honours (log-level). */
 int conf_apply_shared(const struct conf *c);

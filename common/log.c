@@ -21,17 +21,16 @@ const char *log_progname(void) { return progname; }
 void log_set_level(enum log_level lvl) { level = lvl; }
 enum log_level log_get_level(void) { return level; }
 
+/* One spelling for configs and flags: error, warn, info, debug. */
 int log_level_parse(const char *s, enum log_level *lvl)
 {
+	static const char *const spelled[] = { "error", "warn", "info", "debug" };
+
 	for (int i = 0; i <= LOG_DEBUG; i++)
-		if (strcasecmp(s, names[i]) == 0) {
+		if (strcasecmp(s, spelled[i]) == 0) {
 			*lvl = (enum log_level)i;
 			return 0;
 		}
-	if (strcasecmp(s, "warn") == 0) {
-		*lvl = LOG_WARN;
-		return 0;
-	}
 	return -1;
 }
 

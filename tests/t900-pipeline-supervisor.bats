@@ -5,15 +5,14 @@
 # depend on the stages; t950 runs the real ones.
 load lib/common
 
-# A stub stage: --help lists its options; running, it logs its argv, uid and
-# capabilities on stderr, drains the FIFOs it is given, writes a line a
-# tick to stdout, and stops on SIGTERM.
+# A stub stage: --check is the real program's (the config's one judge);
+# running, it logs its argv, uid and capabilities on stderr, drains the
+# FIFOs it is given, writes a line a tick to stdout, and stops on SIGTERM.
 make_stub() {
-	local name=$1 opts=$2
+	local name=$1
 	cat > "$T/bin/$name" <<-EOF
 	#!/bin/bash
-	case "\${1:-}" in --help)
-		echo "usage: $name [-c FILE] $opts"; exit 0 ;; esac
+	for a in "\$@"; do [ "\$a" = --check ] && exec "$AR_BUILD/bin/$name" "\$@"; done
 	[ -e "$T/fail-$name" ] && { echo "$name: error: told to fail" >&2; exit 1; }
 	echo "$name: info: started uid=\$(id -u) \$(grep CapEff /proc/self/status | tr -d '\t') args: \$*" >&2
 	trap 'echo "$name: info: stopping" >&2; exit 0' TERM
@@ -44,10 +43,9 @@ setup() {
 	# the unprivileged stages must reach the config and the run directory
 	chmod o+x "$BATS_RUN_TMPDIR" "$BATS_RUN_TMPDIR/test" 2>/dev/null || true
 	mkdir -p "$T/bin"
-	make_stub sflow-decode '[--listen ADDR[:PORT]] [--agents LIST] [--rcvbuf BYTES] [--counters] [--stats-interval SECONDS] [-r FILE]'
-	make_stub bgp-speaker '--name NAME [--listen ADDR[:PORT]] [--connect ADDR] [--neighbor ADDR] [--local-as AS] [--peer-as AS] [--router-id ID] [--hold-time SECONDS] [--md5-password PW] [--next-hop-self]'
-	make_stub prefix-rank '[--routes PATH] [--flows PATH] [--control PATH] [--max-routes N] [--max-routes6 N] [--min-value BPS] [--min-prefix LEN] [--tick SECONDS] [--time-constant SECONDS] [--grace SECONDS]'
-	make_stub route-push '[--input PATH] [--netlink] [--bgp] [--table T] [--proto N] [--max-routes N] [--max-routes6 N] [--max-withdraw-percent P] [--dry-run]'
+	for p in sflow-decode bgp-speaker prefix-rank route-push; do make_stub "$p"; done
+	# the config is read through the real ar-conf, as the programs read it
+	ln -s "$AR_BUILD/bin/ar-conf" "$T/bin/ar-conf"
 	export AR_BINDIR=$T/bin AR_BACKOFF_MIN_MS=200 AR_BACKOFF_MAX_MS=800 AR_STOP_WAIT_S=3
 	RUN=$T/run
 	cat > "$T/ar.conf" <<-EOF
@@ -55,6 +53,7 @@ setup() {
 	rundir = $RUN
 	log-level = info
 	sflow.listen = 127.0.0.1:16343
+	bgp.router-id = 198.18.0.254
 	bgp.learn.listen = 127.0.0.1
 	bgp.learn.neighbor = 127.0.0.1
 	bgp.learn.local-as = 65000
@@ -139,19 +138,26 @@ all_running() {
 	EOF
 	run active-route -c "$T/bad.conf" check
 	assert_failure 2
+	# the programs' own --check judges keys and values, ar-conf the
+	# namespaces, the supervisor the wiring; each error once, with its line
 	assert_line --partial "bad.conf:2: unknown key \"rank.max-routse\": prefix-rank has no option --max-routse"
-	assert_line --partial "bad.conf:3: bgp.learn.listen: bad address \"198.18.0.300\""
-	assert_line --partial "bad.conf:4: bgp.learn.hold-time: the hold time is 0 or 3..65535"
-	assert_line --partial "bad.conf:5: bgp.learn.local-as: an AS number is 1..4294967295"
+	assert_line --partial "bad.conf:3: bad value for bgp.learn.listen: \"198.18.0.300\""
+	assert_line --partial "bgp-speaker: error: --listen: bad address \"198.18.0.300\""
+	assert_line --partial "bad.conf:4: bad value for bgp.learn.hold-time: \"2\""
+	assert_line --partial "bgp-speaker: error: --hold-time: 0 or at least 3 seconds"
+	assert_line --partial "bad.conf:5: bad value for bgp.learn.local-as: \"0\""
 	assert_line --partial "bad.conf:6: expected \"key = value\""
-	assert_line --partial "bad.conf:7: \"bgp.other.listen\": the bgp instances are learn and announce"
-	assert_line --partial "bad.conf:8: push.max-withdraw-percent: a percentage 0..100"
-	assert_line --partial "bad.conf:9: sflow.agents: bad address or prefix \"198.18.0.0/33\""
+	assert_line --partial "bad.conf:7: \"bgp.other.listen\": bgp has no instance \"other\""
+	assert_line --partial "bad.conf:8: bad value for push.max-withdraw-percent: \"150\""
+	assert_line --partial "bad.conf:9: bad value for sflow.agents"
+	assert_line --partial "prefix length must be 0 to 32"
 	assert_line --partial "bad.conf:10: unknown key \"color\""
-	assert_line --partial "bad.conf:11: \"push.dry-run\" is a switch: yes or no"
+	assert_line --partial "bad.conf:11: bad value for push.dry-run: \"maybe\""
+	assert_line --partial "route-push: error: --dry-run: a switch: yes or no"
 	assert_line --partial "bad.conf:12: \"rank.routes\": --routes is set by active-route itself"
-	assert_line --partial "bad.conf:13: bgp.learn.router-id: a router id is an IPv4 address"
+	assert_line --partial "bad.conf:13: bad value for bgp.learn.router-id"
 	assert_line --partial "bad.conf:15: push.bgp needs an announce session"
+	[ "$(grep -c 'bad.conf:6: expected' <<<"$output")" = 1 ]
 	refute_line --partial "bad.conf:14:"
 	refute_line --partial "bad.conf:1:"
 	[ ! -e "$RUN" ]
@@ -163,7 +169,7 @@ all_running() {
 	run active-route -c "$T/ar.conf" check
 	assert_failure 2
 	assert_output --partial "program route-push (stage route-push) not found"
-	assert_output --regexp "ar.conf:9: bgp.announce.listen: 127.0.0.1:1179 is already the listen address of line 5"
+	assert_output --regexp "ar.conf:10: bgp.announce.listen: 127.0.0.1:1179 is already the listen address of line 6"
 	sed -i '/^sflow.listen/d' "$T/ar.conf"
 	run active-route -c "$T/ar.conf" check
 	assert_failure 2
@@ -292,6 +298,7 @@ all_running() {
 @test "t909 runit refuses a bad config and writes nothing" {
 	echo "bgp.learn.peer-as = none" >> "$T/ar.conf"
 	run active-route -c "$T/ar.conf" runit "$T/sv"
+	assert_output --partial "bad value for bgp.learn.peer-as"
 	assert_failure 2
 	assert_output --partial "not written" || assert_output --partial "nothing written"
 	[ ! -e "$T/sv" ]

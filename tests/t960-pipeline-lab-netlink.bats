@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # The pipeline end to end in the lab (pipelines/lab/lab.bash), second run:
 # route-push --netlink writes the switch's kernel FIB itself (route protocol
-# 196), without BIRD in that path. The same lab as t950 otherwise.
+# 77), without BIRD in that path. The same lab as t950 otherwise.
 load lib/common
 
 setup_file() {
@@ -108,8 +108,8 @@ kill_and_converge() {
 	lab_rib_dump > "$T/rib"
 	for i in 1 2 3; do
 		lab_fib_dump > "$T/fib.$i"
-		n4=$(ip -n "$LAB_SW" route show proto 196 | wc -l)
-		n6=$(ip -n "$LAB_SW" -6 route show proto 196 | wc -l)
+		n4=$(ip -n "$LAB_SW" route show proto 77 | wc -l)
+		n6=$(ip -n "$LAB_SW" -6 route show proto 77 | wc -l)
 		[ "$n4" -le 300 ] || fail "$n4 IPv4 routes over a capacity of 300"
 		[ "$n6" -le 30 ] || fail "$n6 IPv6 routes over a capacity of 30"
 		run "$TOP_DIR/pipelines/lab/nohide" "$T/rib" "$T/fib.$i"
@@ -130,7 +130,7 @@ kill_and_converge() {
 		assert_line --regexp "^$s +[0-9]+ +[0-9]+(s|m[0-9]+s) +[0-9]+ "
 	done
 	assert_line --regexp "^prefix-rank IPv4: RIB [0-9]{5} prefixes, top [0-9]+ carry [0-9]+% of [0-9]+ bytes/s"
-	assert_line --regexp "^route-push: [1-9][0-9]* IPv4 and [0-9]+ IPv6 routes of protocol 196 installed in table main"
+	assert_line --regexp "^route-push: [1-9][0-9]* IPv4 and [0-9]+ IPv6 routes of protocol 77 installed in table main"
 	# the stages' own last stats (--stats files): selection and sFlow input
 	assert_line --regexp "^prefix-rank: RIB [0-9]{5} IPv4 \+ [0-9]+ IPv6, selected [1-9][0-9]* \+ [0-9]+ .*% of traffic, churn [0-9]+ "
 	assert_line --regexp "^sflow-decode: [1-9][0-9]* datagrams, [1-9][0-9]* flow records, 0 malformed, [0-9]+ datagrams lost upstream, [0-9]+ dropped by the kernel"
@@ -140,7 +140,7 @@ kill_and_converge() {
 	plain_build_only "10 s of rates decaying; route removal runs under ASan in t510-t519"
 	ensure_converged
 	kill -TERM $(ip netns pids "$LAB_TR")
-	wait_for 30 bash -c "[ \$(ip -n $LAB_SW route show proto 196 | wc -l) -le 5 ]" ||
+	wait_for 30 bash -c "[ \$(ip -n $LAB_SW route show proto 77 | wc -l) -le 5 ]" ||
 		fail "$(lab_fib_count) routes still in the FIB 30 s after the traffic stopped"
 }
 

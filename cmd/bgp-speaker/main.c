@@ -37,7 +37,7 @@ static const char usage[] =
 "  -r, --input FILE|none        records to announce from FILE (default -)\n"
 "      --output-buffer BYTES    records waiting before the peer is no longer read\n"
 "      --shutdown-message TEXT  sent in the Cease on SIGTERM (RFC 9003)\n"
-"      --log-level LEVEL        err, warn, info (default) or debug\n"
+"      --log-level LEVEL        error, warn, info (default) or debug\n"
 "      --check                  check the options and config, then exit\n"
 "  -h, --help                   this text\n"
 "  -V, --version                print the version\n";
@@ -45,44 +45,18 @@ static const char usage[] =
 int main(int argc, char **argv)
 {
 	struct speaker_opts o = { .check = false };
-	struct conf conf = { 0 };
-	const char *cfgpath = NULL, *name = NULL;
-	char ns[80];
-	int ch;
+	struct prog p = {
+		.name = "bgp-speaker", .ns = "bgp", .usage = usage,
+		.shortopts = speaker_shortopts, .opts = speaker_opts,
+		.set = speaker_set_opt, .arg = &o,
+	};
 
-	log_init("bgp-speaker");
+	log_init(p.name);
 	speaker_defaults(&o.cfg);
-	/* first pass: the config file and instance name, so that the command
-	 * line overrides the file */
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, speaker_shortopts, speaker_opts, NULL)) != -1) {
-		if (ch == 'c')
-			cfgpath = optarg;
-		else if (ch == 'N')
-			name = optarg;
-		else if (ch == 'h')
-			prog_usage(usage, 0);
-		else if (ch == 'V')
-			prog_version("bgp-speaker");
-	}
-	prog_config(&conf, cfgpath, "bgp", speaker_opts, speaker_set_opt, &o);
-	if (name && cfgpath) {
-		snprintf(ns, sizeof ns, "bgp.%s", name);
-		if (conf_apply(&conf, ns, speaker_opts, speaker_set_opt, &o, NULL) < 0)
-			exit(EXIT_USAGE);
-	}
-	opterr = 1;
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, speaker_shortopts, speaker_opts, NULL)) != -1) {
-		if (ch == '?' || speaker_set_opt(ch, optarg, &o) < 0)
-			prog_usage(usage, EXIT_USAGE);
-	}
-	if (optind != argc)
-		prog_usage(usage, EXIT_USAGE);
-	conf_free(&conf);
+	prog_start(&p, argc, argv);
 	if (speaker_check(&o.cfg) < 0)
 		exit(EXIT_USAGE);
-	int rc = o.check ? 0 : speaker_run(&o.cfg);
+	int rc = p.check ? 0 : speaker_run(&o.cfg);
 	speaker_cfg_free(&o.cfg);
 	return rc;
 }

@@ -61,8 +61,6 @@ int speaker_set_opt(int opt, const char *v, void *arg)
 	struct ar_addr a;
 
 	switch (opt) {
-	case 'c': case 'N':
-		return 0;       /* handled before the config is read */
 	case 'l':
 		c->passive = true;
 		if (addrport_parse(v, 1179, &c->listen, &c->listen_len) < 0) {
@@ -84,9 +82,17 @@ int speaker_set_opt(int opt, const char *v, void *arg)
 		}
 		return 0;
 	case 'a':
-		return get_uint("--local-as", v, 0xffffffffULL, &c->local_as);
-	case 'p':
-		return get_uint("--peer-as", v, 0xffffffffULL, &c->peer_as);
+	case 'p': {
+		const char *name = opt == 'a' ? "--local-as" : "--peer-as";
+		uint32_t *as = opt == 'a' ? &c->local_as : &c->peer_as;
+		if (get_uint(name, v, 0xffffffffULL, as) < 0)
+			return -1;
+		if (*as == 0) {
+			log_err("%s: an AS number is 1 to 4294967295 (0 is reserved, RFC 7607)", name);
+			return -1;
+		}
+		return 0;
+	}
 	case 'i':
 		if (addr_parse(v, &a) < 0 || a.af != AR_AF4 || addr_is_zero(&a)) {
 			log_err("--router-id: expected a non-zero IPv4 address, got \"%s\"", v);
@@ -110,8 +116,7 @@ int speaker_set_opt(int opt, const char *v, void *arg)
 		strcpy(c->md5, v);
 		return 0;
 	case OPT_NHSELF:
-		c->next_hop_self = true;
-		return 0;
+		return prog_bool("--next-hop-self", v, &c->next_hop_self);
 	case 'f':
 		if (strcmp(v, "ipv4") == 0) {
 			c->ipv4 = true; c->ipv6 = false;
@@ -124,9 +129,13 @@ int speaker_set_opt(int opt, const char *v, void *arg)
 			return -1;
 		}
 		return 0;
-	case OPT_NOEXT:
-		c->extmsg = false;
+	case OPT_NOEXT: {
+		bool off;
+		if (prog_bool("--no-extended-messages", v, &off) < 0)
+			return -1;
+		c->extmsg = !off;
 		return 0;
+	}
 	case OPT_GR:
 		return get_unsigned("--graceful-restart", v, 4095, &c->gr_time);
 	case OPT_RETRY:
@@ -157,15 +166,6 @@ int speaker_set_opt(int opt, const char *v, void *arg)
 		free(c->shutdown_msg);
 		c->shutdown_msg = strdup(v);
 		return c->shutdown_msg ? 0 : -1;
-	case OPT_LOGLEVEL: {
-		enum log_level lvl;
-		if (log_level_parse(v, &lvl) < 0) {
-			log_err("--log-level: err, warn, info or debug, got \"%s\"", v);
-			return -1;
-		}
-		log_set_level(lvl);
-		return 0;
-	}
 	case OPT_HIWAT:
 		if (get_unsigned("--output-buffer", v, 1u << 30, &c->out_high_water) < 0)
 			return -1;
@@ -173,9 +173,6 @@ int speaker_set_opt(int opt, const char *v, void *arg)
 			log_err("--output-buffer: at least 4096 bytes");
 			return -1;
 		}
-		return 0;
-	case OPT_CHECK:
-		o->check = true;
 		return 0;
 	}
 	return -1;

@@ -65,15 +65,9 @@ static const struct option opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static bool yes(const char *v)
-{
-	return !(v && (!strcmp(v, "no") || !strcmp(v, "0") || !strcmp(v, "false")));
-}
-
 static int set(int c, const char *v, void *arg)
 {
 	struct pr_opts *o = arg;
-	enum log_level lvl;
 
 	switch (c) {
 	case 'r':
@@ -110,8 +104,7 @@ static int set(int c, const char *v, void *arg)
 	case O_MINSAMP:
 		return parse_double("--min-samples", v, 0, 1e6, &o->min_samples);
 	case O_REPLAY:
-		o->replay = yes(v);
-		return 0;
+		return prog_bool("--replay", v, &o->replay);
 	case 'C':
 		o->control = strdup(v);
 		return 0;
@@ -121,13 +114,6 @@ static int set(int c, const char *v, void *arg)
 	case O_STATS:
 		o->stats = strdup(v);
 		return 0;
-	case O_LOGLEVEL:
-		if (log_level_parse(v, &lvl) == -1) {
-			log_err("--log-level: unknown level \"%s\"", v);
-			return -1;
-		}
-		log_set_level(lvl);
-		return 0;
 	}
 	log_err("option -%c cannot be set here", c);
 	return -1;
@@ -136,7 +122,7 @@ static int set(int c, const char *v, void *arg)
 /* SIGHUP: the selection knobs of the rank. keys are read again; inputs,
  * output, control socket and time constant stay as started. A file with an
  * error changes nothing. */
-static const char *config_path;
+static struct prog prog;
 
 static int reload_set(int c, const char *v, void *arg)
 {
@@ -149,18 +135,12 @@ static int reload_set(int c, const char *v, void *arg)
 
 static int reload(struct pr_opts *o)
 {
-	struct conf c = { 0 };
 	struct pr_opts n = *o;
-	int rc = -1;
 
-	if (!config_path)
-		return 0;
-	if (conf_load(&c, config_path) == 0 && conf_apply(&c, "rank", opts, reload_set, &n, NULL) == 0) {
-		*o = n;
-		rc = 0;
-	}
-	conf_free(&c);
-	return rc;
+	if (prog_reload(&prog, reload_set, &n) < 0)
+		return -1;
+	*o = n;
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -169,18 +149,15 @@ int main(int argc, char **argv)
 		.output = "-", .tick = 1, .tau = 10, .grace = 120, .hysteresis = 0.5, .min_samples = 1,
 		.max4 = 10000, .max6 = 10000, .min_prefix = 1,
 	};
-	struct conf conf = { 0 };
-	const char *config = NULL;
-	int rc;
+	struct prog *p = &prog;
 
-	log_init("prefix-rank");
-	/* the config file first, so that flags given here win */
-	config = prog_config_path(argc, argv);
-	prog_config(&conf, config, "rank", opts, set, &o);
-	config_path = config;
+	*p = (struct prog){
+		.name = "prefix-rank", .ns = "rank", .usage = usage,
+		.shortopts = "r:f:o:t:T:g:m:M:C:q:c:nhV", .opts = opts, .set = set, .arg = &o,
+	};
+	log_init(p->name);
 	o.reload = reload;
-	prog_args(argc, argv, "r:f:o:t:T:g:m:M:C:q:c:nhV", opts, set, &o, "prefix-rank", usage,
-		  &o.check);
+	prog_start(p, argc, argv);
 	if (o.query) {
 		if (!o.control) {
 			log_err("--query needs --control PATH");
@@ -196,11 +173,7 @@ int main(int argc, char **argv)
 		log_err("--replay ends at the end of input: --control is not available");
 		return EXIT_USAGE;
 	}
-	if (o.check) {
-		conf_free(&conf);
+	if (p->check)
 		return 0;
-	}
-	rc = pr_run(&o);
-	conf_free(&conf);
-	return rc;
+	return pr_run(&o);
 }

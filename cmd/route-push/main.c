@@ -25,7 +25,8 @@ static const char usage[] =
 	"  -o, --output PATH              --bgp: where the records go (default -)\n"
 	"  -t, --table TABLE              kernel table: main, local, default or 1-4294967295\n"
 	"                                 (default main)\n"
-	"  -P, --proto N                  route protocol number of our routes (default 196)\n"
+	"  -P, --proto N                  route protocol number of our routes (default 77,\n"
+	"                                 named activeroute in rt_protos.d)\n"
 	"  -m, --metric N                 route metric (default 0)\n"
 	"      --max-routes N             at most N IPv4 routes installed (default 0: no cap)\n"
 	"      --max-routes6 N            at most N IPv6 routes installed (default 0: no cap)\n"
@@ -41,7 +42,7 @@ static const char usage[] =
 	"      --stats PATH               write stats records to PATH\n"
 	"      --stats-interval SEC       also every SEC seconds (default 0: per snapshot)\n"
 	"      --trace PATH               log every change and target state to PATH\n"
-	"      --log-level LEVEL          error, warn, info or debug\n"
+	"      --log-level LEVEL          error, warn, info (default) or debug\n"
 	"  -c, --config FILE              read the push. keys of FILE first\n"
 	"  -n, --check                    check the configuration and exit\n"
 	"  -h, --help                     this text\n"
@@ -80,24 +81,43 @@ static const struct option opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-/* A flag without a value in the config file: "push.flush-on-exit = no". */
-static bool yes(const char *v)
+/* The target: one of --netlink, --bgp or --dry-run; the command line wins
+ * over the file, where two targets on is an error; "= no" takes back only
+ * its own target. */
+static bool target_no[MODE_DRY + 1], target_set;
+static struct prog prog;
+
+static int target(struct push_opts *o, enum push_mode m, const char *opt, const char *v)
 {
-	return !(v && (strcmp(v, "no") == 0 || strcmp(v, "0") == 0 || strcmp(v, "false") == 0));
+	bool on;
+
+	if (prog_bool(opt, v, &on) < 0)
+		return -1;
+	target_no[m] = !on;
+	if (on && target_set && o->mode != m && !prog.cli) {
+		log_err("%s: another target is on already: choose one of --netlink, --bgp, --dry-run", opt);
+		return -1;
+	}
+	if (on) {
+		o->mode = m;
+		target_set = true;
+	} else if (target_set && o->mode == m) {
+		target_set = false;
+	}
+	return 0;
 }
 
 static int set(int c, const char *v, void *arg)
 {
 	struct push_opts *o = arg;
 	unsigned long long n;
-	enum log_level lvl;
 
 	switch (c) {
 	case 'i': o->input = strdup(v); return 0;
 	case 'o': o->output = strdup(v); return 0;
-	case O_NETLINK: if (yes(v)) o->mode = MODE_NETLINK; return 0;
-	case O_BGP: if (yes(v)) o->mode = MODE_BGP; return 0;
-	case O_DRY: if (yes(v)) o->mode = MODE_DRY; return 0;
+	case O_NETLINK: return target(o, MODE_NETLINK, "--netlink", v);
+	case O_BGP: return target(o, MODE_BGP, "--bgp", v);
+	case O_DRY: return target(o, MODE_DRY, "--dry-run", v);
 	case 't':
 		if (table_parse(v, &o->nl.table) < 0) {
 			log_err("--table: expected main, local, default or 1-4294967295, got \"%s\"", v);
@@ -126,17 +146,10 @@ static int set(int c, const char *v, void *arg)
 	case O_VERIFY: return parse_double("--verify-interval", v, 0, 86400, &o->verify_interval);
 	case O_RETRY: return parse_double("--retry-interval", v, 0.1, 86400, &o->retry_interval);
 	case O_GRACE: return parse_double("--grace", v, 0, 86400, &o->grace);
-	case O_FLUSH: o->flush_on_exit = yes(v); return 0;
+	case O_FLUSH: return prog_bool("--flush-on-exit", v, &o->flush_on_exit);
 	case O_STATS: o->stats = strdup(v); return 0;
 	case O_STATSINT: return parse_double("--stats-interval", v, 0, 86400, &o->stats_interval);
 	case O_TRACE: o->trace = strdup(v); return 0;
-	case O_LOGLEVEL:
-		if (log_level_parse(v, &lvl) < 0) {
-			log_err("--log-level: unknown level \"%s\"", v);
-			return -1;
-		}
-		log_set_level(lvl);
-		return 0;
 	}
 	log_err("option -%c cannot be set here", c);
 	return -1;
@@ -146,18 +159,25 @@ int main(int argc, char **argv)
 {
 	static struct push_opts o = {
 		.mode = MODE_NETLINK, .input = "-", .output = "-",
-		.nl = { .table = 254, .proto = 196, .metric = 0 },
+		.nl = { .table = 254, .proto = 77, .metric = 0 },
 		.withdraw_pct = 50, .retry_interval = 5, .grace = 30,
 	};
-	struct conf conf = { 0 };
-	const char *config = NULL;
+	struct prog *p = &prog;
 
-	log_init("route-push");
-	config = prog_config_path(argc, argv);
-	prog_config(&conf, config, "push", opts, set, &o);
-	prog_args(argc, argv, "i:o:t:P:m:c:nhV", opts, set, &o, "route-push", usage, &o.check);
-	conf_free(&conf);       /* set() kept copies of what it needs */
-	if (o.check)
+	*p = (struct prog){
+		.name = "route-push", .ns = "push", .usage = usage,
+		.shortopts = "i:o:t:P:m:c:nhV", .opts = opts, .set = set, .arg = &o,
+	};
+	log_init(p->name);
+	prog_start(p, argc, argv);
+	if (!target_set) {
+		if (target_no[MODE_NETLINK]) {
+			log_err("no target: --netlink is off and neither --bgp nor --dry-run is on");
+			return EXIT_USAGE;
+		}
+		o.mode = MODE_NETLINK;
+	}
+	if (p->check)
 		return 0;
 	if (sig_init() < 0) {
 		log_err("cannot set up signals");

@@ -55,17 +55,15 @@ static const struct option opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static const char *config_path;
+static struct prog prog;
 /* --agents given on the command line, applied again after a reload */
 static const char *cli_agents[64];
 static size_t ncli_agents;
-static bool parsing_cli;
 
 static int set(int c, const char *v, void *arg)
 {
 	struct sfd_opts *o = arg;
 	unsigned long long n;
-	enum log_level lvl;
 
 	switch (c) {
 	case 'l':
@@ -87,7 +85,7 @@ static int set(int c, const char *v, void *arg)
 		o->port = (unsigned)n;
 		return 0;
 	case 'a':
-		if (parsing_cli) {
+		if (prog.cli) {
 			if (ncli_agents == sizeof(cli_agents) / sizeof(cli_agents[0])) {
 				log_err("--agents: at most %zu on the command line", ncli_agents);
 				return -1;
@@ -102,10 +100,7 @@ static int set(int c, const char *v, void *arg)
 		o->stats = strdup(v);
 		return o->stats ? 0 : -1;
 	case O_COUNTERS:
-		/* in the config file: "sflow.counters = yes|no" */
-		o->counters = !(v != NULL && (strcmp(v, "no") == 0 || strcmp(v, "0") == 0 ||
-					      strcmp(v, "false") == 0));
-		return 0;
+		return prog_bool("--counters", v, &o->counters);
 	case 's':
 		return parse_double("--stats-interval", v, 0, 86400, &o->stats_interval);
 	case O_RCVBUF:
@@ -117,15 +112,7 @@ static int set(int c, const char *v, void *arg)
 			return -1;
 		return 0;
 	case 'q':
-		o->quiet = !(v != NULL && strcmp(v, "no") == 0);
-		return 0;
-	case O_LOGLEVEL:
-		if (log_level_parse(v, &lvl) == -1) {
-			log_err("--log-level: unknown level \"%s\"", v);
-			return -1;
-		}
-		log_set_level(lvl);
-		return 0;
+		return prog_bool("--quiet", v, &o->quiet);
 	}
 	log_err("option -%c cannot be set here", c);
 	return -1;
@@ -133,14 +120,11 @@ static int set(int c, const char *v, void *arg)
 
 static int reload(struct agent_filter **agents)
 {
-	struct conf c = { 0 };
 	struct sfd_opts tmp = { .port = SFLOW_PORT };
 	int rc = -1;
 
 	*agents = NULL;
-	if (config_path != NULL &&
-	    (conf_load(&c, config_path) < 0 || conf_apply_shared(&c) < 0 ||
-	     conf_apply(&c, "sflow", opts, set, &tmp, NULL) < 0))
+	if (prog_reload(&prog, set, &tmp) < 0)
 		goto out;
 	/* flags given on the command line still apply after the file */
 	for (size_t i = 0; i < ncli_agents; i++)
@@ -151,7 +135,6 @@ static int reload(struct agent_filter **agents)
 	rc = 0;
 out:
 	filter_free(tmp.agents);
-	conf_free(&c);
 	return rc;
 }
 
@@ -161,22 +144,19 @@ int main(int argc, char **argv)
 		.port = SFLOW_PORT, .rcvbuf = 8u << 20, .stats_interval = 10,
 		.max_sources = 65536, .reload = reload,
 	};
-	struct conf conf = { 0 };
-	const char *config = NULL;
+	struct prog *p = &prog;
 
-	log_init("sflow-decode");
-	config = prog_config_path(argc, argv);
-	config_path = config;
-	prog_config(&conf, config, "sflow", opts, set, &o);
-	conf_free(&conf);       /* set() kept copies of what it needs */
-	parsing_cli = true;
-	prog_args(argc, argv, "l:r:o:p:a:s:qc:nhV", opts, set, &o, "sflow-decode", usage, &o.check);
-	parsing_cli = false;
+	*p = (struct prog){
+		.name = "sflow-decode", .ns = "sflow", .usage = usage,
+		.shortopts = "l:r:o:p:a:s:qc:nhV", .opts = opts, .set = set, .arg = &o,
+	};
+	log_init(p->name);
+	prog_start(p, argc, argv);
 	if ((o.read == NULL) == (o.nlisten == 0)) {
 		log_err("give either --listen or --read");
 		return EXIT_USAGE;
 	}
-	if (o.check)
+	if (p->check)
 		return 0;
 	if (sig_init() == -1) {
 		log_err("cannot set up signals");

@@ -1,4 +1,5 @@
 # The activeroute lab: three network namespaces, never the root namespace.
+# shellcheck shell=bash
 #
 #   traffic (tr) ---- switch (sw) ====== upstream (up)
 #   198.18.0.1/30     198.18.0.2/30      peer a 198.18.1.2/30 AS 65001 (full table)
@@ -37,16 +38,15 @@ lab_init() {
 	while [ "$d" != / ]; do d=$(dirname "$d"); chmod o+x "$d" 2>/dev/null || true; done
 	# sanitizer reports of stages running as the unprivileged user must
 	# land where make check looks for them
-	local o d
-	for o in ${ASAN_OPTIONS:-} ${UBSAN_OPTIONS:-}; do
-		o=${o//:/ }
-		for o in $o; do
+	local opts o
+	for opts in ${ASAN_OPTIONS:-} ${UBSAN_OPTIONS:-}; do
+		for o in ${opts//:/ }; do
 			case $o in log_path=*) d=$(dirname "${o#log_path=}"); [ -d "$d" ] && chmod 1777 "$d" ;; esac
 		done
 	done
 	LAB_MAX_ROUTES=${LAB_MAX_ROUTES:-1000}
 	LAB_SAMPLING=${LAB_SAMPLING:-10}
-	LAB_PROTO=${LAB_PROTO:-196}
+	LAB_PROTO=${LAB_PROTO:-77}
 }
 
 lab_log() { echo "lab: $*" >&2; }
@@ -235,8 +235,8 @@ lab_rib_dump() {
 
 # lab_wait_rib N: until prefix-rank holds N IPv4 prefixes (up to 90 s).
 lab_wait_rib() {
-	local i n
-	for i in $(seq 1 90); do
+	local n
+	for _ in $(seq 1 90); do
 		n=$(timeout 2 "${AR_BINDIR:-$LAB_TOP/build/bin}/prefix-rank" -C "$LAB_DIR/run/rank.sock" -q "top maxPrefixes=1" 2>/dev/null |
 			jq -r '.nPrefixes // 0' 2>/dev/null)
 		[ -n "$n" ] && [ "$n" -ge "$1" ] 2>/dev/null && return 0
@@ -264,15 +264,16 @@ lab_up() {
 lab_traffic() {
 	lab_bg "$LAB_TR" "$LAB_DIR/traffic.log" python3 "$LAB_HERE/traffic" \
 		--prefixes4 "$LAB_DIR/prefixes4" --prefixes6 "$LAB_DIR/prefixes6" "$@"
+	# shellcheck disable=SC2034 # the PID, for a caller that stops the traffic
 	LAB_TRAFFIC=$LAB_LAST
 }
 
 lab_down() {
-	local p ns i
+	local p ns
 	# the supervisor first: it stops the stages it started
 	[ -n "${LAB_SUP:-}" ] && kill -TERM "$LAB_SUP" 2>/dev/null
 	for p in "${LAB_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-	for i in $(seq 1 50); do
+	for _ in $(seq 1 50); do
 		local alive=0
 		for p in "${LAB_PIDS[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
 		[ $alive = 0 ] && break

@@ -18,8 +18,12 @@ static int set(int val, const char *value, void *arg)
 	}
 	if (val == 'l')
 		snprintf(s->listen, sizeof(s->listen), "%s", value);
-	if (val == 'f')
-		s->flag = value == NULL;
+	if (val == 'f') {
+		bool on;
+		if (prog_bool("--flush", value, &on) < 0)
+			return -1;
+		s->flag = on;
+	}
 	return 0;
 }
 
@@ -34,7 +38,6 @@ int main(void)
 {
 	struct conf c = { 0 };
 	struct seen s = { 0 };
-	unsigned unknown = 99;
 
 	unit_name = "test-conf";
 	CHECK(conf_parse_string(&c, "t.conf",
@@ -45,22 +48,19 @@ int main(void)
 		"rank.max-routes = 20\n"
 		"rank.listen = \"198.18.0.1 #x\"\n"
 		"rank.flush = yes\n"
-		"rank.bogus = 1\n"
 		"bgp.learn.listen = 198.18.0.2\n"
 		"push.table = 100\n") == 0);
-	CHECK(c.n == 8);
+	CHECK(c.n == 7);
 	CHECK_STR(conf_get(&c, "rank.max-routes"), "20");
 	CHECK_STR(conf_get(&c, "rank.listen"), "198.18.0.1 #x");
 	CHECK(conf_get(&c, "nope") == NULL);
-	CHECK(conf_apply(&c, "rank", opts, set, &s, &unknown) == 0);
+	CHECK(conf_apply(&c, "rank", opts, set, &s) == 0);
 	CHECK(s.max == 20);
 	CHECK_STR(s.listen, "198.18.0.1 #x");
 	CHECK(s.flag == 1);
-	CHECK(unknown == 1);
 	memset(&s, 0, sizeof(s));
-	CHECK(conf_apply(&c, "bgp.learn", opts, set, &s, &unknown) == 0);
+	CHECK(conf_apply(&c, "bgp.learn", opts, set, &s) == 0);
 	CHECK_STR(s.listen, "198.18.0.2");
-	CHECK(unknown == 0);
 	CHECK(conf_apply_shared(&c) == 0);
 	conf_free(&c);
 
@@ -70,7 +70,20 @@ int main(void)
 	CHECK(conf_parse_string(&c, "bad.conf", "bad key! = 1\n") == -1);
 	conf_free(&c);
 	CHECK(conf_parse_string(&c, "v.conf", "rank.max-routes = many\n") == 0);
-	CHECK(conf_apply(&c, "rank", opts, set, &s, NULL) == -1);
+	CHECK(conf_apply(&c, "rank", opts, set, &s) == -1);
+	conf_free(&c);
+	/* A switch's value reaches the setter: "= no" is no, a typo is refused. */
+	s.flag = 1;
+	CHECK(conf_parse_string(&c, "v.conf", "rank.flush = no\n") == 0);
+	CHECK(conf_apply(&c, "rank", opts, set, &s) == 0);
+	CHECK(s.flag == 0);
+	conf_free(&c);
+	CHECK(conf_parse_string(&c, "v.conf", "rank.flush = nope\n") == 0);
+	CHECK(conf_apply(&c, "rank", opts, set, &s) == -1);
+	conf_free(&c);
+	/* An unknown key of the namespace is an error, not a warning. */
+	CHECK(conf_parse_string(&c, "v.conf", "rank.bogus = 1\n") == 0);
+	CHECK(conf_apply(&c, "rank", opts, set, &s) == -1);
 	conf_free(&c);
 	CHECK(conf_parse_string(&c, "v.conf", "log-level = loud\n") == 0);
 	CHECK(conf_apply_shared(&c) == -1);
@@ -101,16 +114,23 @@ int main(void)
 	unlink(path);
 	unlink(errpath);
 
-	/* The config path is found before getopt, in every spelling. */
-	char *a1[] = { "p", "-q", "-c", "a.conf", "-x", NULL };
-	char *a2[] = { "p", "--config=b.conf", NULL };
-	char *a3[] = { "p", "-cc.conf", NULL };
-	char *a4[] = { "p", "--config", "d.conf", "--", "-c", "e.conf", NULL };
-	char *a5[] = { "p", "-c", NULL };
-	CHECK_STR(prog_config_path(5, a1), "a.conf");
-	CHECK_STR(prog_config_path(2, a2), "b.conf");
-	CHECK_STR(prog_config_path(2, a3), "c.conf");
-	CHECK_STR(prog_config_path(6, a4), "d.conf");
-	CHECK(prog_config_path(2, a5) == NULL);
+	/* Every spelling of a switch, in any case; nothing else. */
+	static const char *const on[] = { "yes", "YES", "true", "On", "1" };
+	static const char *const off[] = { "no", "False", "off", "OFF", "0" };
+	static const char *const bad[] = { "", "y", "n", "2", "yes please", "enable" };
+	bool b;
+	for (size_t i = 0; i < sizeof(on) / sizeof(on[0]); i++)
+		CHECK(prog_bool("x", on[i], &b) == 0 && b);
+	for (size_t i = 0; i < sizeof(off) / sizeof(off[0]); i++)
+		CHECK(prog_bool("x", off[i], &b) == 0 && !b);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CHECK(prog_bool("x", bad[i], &b) == -1);
+	CHECK(prog_bool("x", NULL, &b) == 0 && b);
+	/* One spelling of the log levels. */
+	CHECK(prog_log_level("x", "warn") == 0);
+	CHECK(prog_log_level("x", "error") == 0);
+	CHECK(prog_log_level("x", "err") == -1);
+	CHECK(prog_log_level("x", "warning") == -1);
+	CHECK(prog_log_level("x", "info") == 0);
 	return unit_done();
 }
