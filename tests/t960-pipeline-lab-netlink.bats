@@ -3,98 +3,15 @@
 # route-push --netlink writes the switch's kernel FIB itself (route protocol
 # 77), without BIRD in that path. The same lab as t950 otherwise.
 load lib/common
+load lib/lab
 
 setup_file() {
-	export LAB_DIR=$BATS_FILE_TMPDIR/lab
-	mkdir -p "$LAB_DIR"
-	# missing prerequisites skip; a lab that does not come up fails
-	[ "$(id -u)" = 0 ] || { echo "needs root (network namespaces)" > "$LAB_DIR/SKIP"; return 0; }
-	for c in bird birdc pmacctd python3 jq ip; do
-		command -v $c >/dev/null || { echo "$c is not installed (make deps)" > "$LAB_DIR/SKIP"; return 0; }
-	done
-	for p in sflow-decode bgp-speaker prefix-rank route-push; do
-		[ -x "$AR_BUILD/bin/$p" ] || { echo "$p is not built" > "$LAB_DIR/SKIP"; return 0; }
-	done
-	export AR_BINDIR=$AR_BUILD/bin
-	export ROOT_ROUTES_BEFORE="$(ip route show; ip -6 route show)"
-	export LAB_TAG=t96$$
-	# a part of the table is enough here; fast averages so tests are short
-	export LAB_TABLE_MAX=20000 LAB_MAX_ROUTES=300
-	export LAB_CONF_EXTRA="rank.time-constant = 2
-rank.min-value = 300
-rank.grace = 10"
-	. "$TOP_DIR/pipelines/lab/lab.bash"
-	lab_init "$LAB_TAG" "$LAB_DIR"
-	export LAB_UP LAB_SW LAB_TR
-	lab_up netlink > "$LAB_DIR/up.log" 2>&1 || { echo "lab_up failed: $(tail -n 5 "$LAB_DIR/up.log")" > "$LAB_DIR/FAILED"; return 0; }
-	lab_wait_rib 20000 || { echo "the table did not reach prefix-rank" > "$LAB_DIR/FAILED"; return 0; }
-	# steady traffic: 150 prefixes alike, well under the capacity
-	lab_traffic --duration 240 --pps 1500 --dests 150 --zipf 0 --share6 0.1 --shift 0 --dests-out "$LAB_DIR/dests"
-	for _ in $(seq 1 300); do [ -s "$LAB_DIR/dests" ] && break; sleep 0.1; done
-	[ -s "$LAB_DIR/dests" ] || { echo "the traffic did not start: $(cat "$LAB_DIR/traffic.log")" > "$LAB_DIR/FAILED"; return 0; }
-	echo ok > "$LAB_DIR/READY"
+	lab_file_up netlink t96
 }
 
-teardown_file() {
-	[ -n "${LAB_TAG:-}" ] || return 0
-	. "$TOP_DIR/pipelines/lab/lab.bash"
-	lab_init "$LAB_TAG" "$LAB_DIR"
-	lab_down
-}
+teardown_file() { lab_file_down; }
 
-setup() {
-	[ -e "$LAB_DIR/SKIP" ] && skip "$(cat "$LAB_DIR/SKIP")"
-	[ -e "$LAB_DIR/FAILED" ] && fail "the lab did not come up: $(cat "$LAB_DIR/FAILED")"
-	[ -e "$LAB_DIR/READY" ] || fail "the lab did not come up"
-	. "$TOP_DIR/pipelines/lab/lab.bash"
-	lab_init "$LAB_TAG" "$LAB_DIR"
-	LAB_TARGET=netlink
-}
-
-# Each test starts from a converged pipeline: when an earlier test left it
-# broken, restart it (and say so), so one failure does not cascade.
-ensure_converged() {
-	wait_for 30 fib_has_dests 130 && return 0
-	echo "# the pipeline had not converged: restarting it" >&3
-	ip netns exec "$LAB_SW" "$TOP_DIR/pipelines/active-route" -c "$LAB_DIR/activeroute.conf" stop >/dev/null 2>&1
-	ip netns exec "$LAB_SW" "$TOP_DIR/pipelines/active-route" -c "$LAB_DIR/activeroute.conf" start >/dev/null 2>&1
-	wait_for 60 fib_has_dests 130
-}
-
-# How many of the traffic's destination prefixes are in the FIB.
-dests_in_fib() {
-	lab_fib_dump | awk '{print $1}' > "$T/fibp"
-	local n
-	n=$(grep -cxFf "$T/fibp" "$LAB_DIR/dests" 2>/dev/null)
-	echo "${n:-0}"
-}
-fib_has_dests() { [ "$(dests_in_fib)" -ge "$1" ]; }
-
-# kill_and_converge STAGE: SIGKILL one stage; the supervisor restarts it,
-# the FIB is never flushed meanwhile, and it comes back to the same set.
-kill_and_converge() {
-	local s=$1 pid before min n i
-	ensure_converged
-	lab_fib_dump | awk '{print $1}' > "$T/before"
-	before=$(wc -l < "$T/before")
-	pid=$(awk '{print $1}' "$LAB_DIR/run/sup/$s.state")
-	[ "$pid" != 0 ] && kill -0 "$pid"
-	kill -KILL "$pid"
-	min=$before
-	for i in $(seq 1 12); do
-		sleep 0.4
-		n=$(lab_fib_count)
-		[ "$n" -lt "$min" ] && min=$n
-	done
-	# restarted by the supervisor
-	newpid=$(awk '{print $1}' "$LAB_DIR/run/sup/$s.state")
-	[ "$newpid" != "$pid" ] && [ "$newpid" != 0 ] && kill -0 "$newpid" || fail "$s was not restarted"
-	# never flushed: at least 90% of the routes stayed at every sample
-	[ "$min" -ge $((before * 9 / 10)) ] || fail "the FIB fell from $before to $min routes after killing $s"
-	# converges back: the destinations are in the FIB again
-	wait_for 30 fib_has_dests $((before * 9 / 10 < 130 ? before * 9 / 10 : 130)) ||
-		fail "after killing $s: $(dests_in_fib) destinations in the FIB, $before before"
-}
+setup() { lab_test_setup; }
 
 @test "t960 routes that carry traffic reach the kernel FIB through route-push --netlink" {
 	ndest=$(wc -l < "$LAB_DIR/dests")
