@@ -19,7 +19,8 @@
 struct ro_attr {
 	RB_ENTRY(ro_attr) e;
 	uint32_t refs;
-	struct ar_addr nh, nhll;
+	bool self;                      /* our next hop, chosen per session */
+	struct ar_addr nh, nhll;        /* the record's, unless self */
 	uint16_t len;
 	uint8_t blob[];
 };
@@ -31,6 +32,7 @@ struct ro_ent {
 	struct ro_attr *want, *sent, *staged;
 	uint32_t gen;                   /* snapshot that staged it */
 	bool dirty;
+	bool nosend;                    /* wanted, but not on this session: withdrawn */
 };
 
 RB_HEAD(ro_tree, ro_ent);
@@ -60,6 +62,8 @@ static int attr_cmp(const struct ro_attr *a, const struct ro_attr *b)
 	int c = addr_cmp(&a->nh, &b->nh);
 	if (c)
 		return c;
+	if (a->self != b->self)
+		return a->self ? 1 : -1;
 	if ((c = addr_cmp(&a->nhll, &b->nhll)))
 		return c;
 	if (a->len != b->len)
@@ -119,7 +123,7 @@ void ribout_free(struct ribout *ro)
 	free(ro);
 }
 
-static struct ro_attr *attr_intern(struct ribout *ro, const struct ar_addr *nh,
+static struct ro_attr *attr_intern(struct ribout *ro, bool self, const struct ar_addr *nh,
 				   const struct ar_addr *nhll, const uint8_t *blob, size_t len)
 {
 	struct ro_attr *key = malloc(sizeof *key + len), *found;
@@ -127,6 +131,7 @@ static struct ro_attr *attr_intern(struct ribout *ro, const struct ar_addr *nh,
 	if (!key)
 		return NULL;
 	memset(key, 0, sizeof *key);
+	key->self = self;
 	key->nh = *nh;
 	key->nhll = *nhll;
 	key->len = (uint16_t)len;
@@ -185,7 +190,9 @@ static struct ro_ent *ent_get(struct ribout *ro, const struct ar_prefix *p, bool
 }
 
 /* The attribute set of an announced route, or NULL (logged) when the
- * record cannot be announced. */
+ * record cannot be announced. A route without a next hop of its family,
+ * or every route with --next-hop-self, gets ours when its UPDATE is built
+ * (nh_for()): a record read before the session is up is not lost. */
 static struct ro_attr *route_attr(struct speaker *s, const struct rec_route *r)
 {
 	struct ribout *ro = s->ro;
@@ -195,22 +202,14 @@ static struct ro_attr *route_attr(struct speaker *s, const struct rec_route *r)
 	char pb[AR_PREFIX_STRLEN];
 	int af = r->prefix.a.af;
 	bool ibgp = s->cfg.peer_as ? s->cfg.peer_as == s->cfg.local_as : s->ctx.ibgp;
+	bool self = s->cfg.next_hop_self || !REC_HAS(r, ROUTE_NEXTHOP) || r->nexthop.af != af;
 
 	memset(&nh, 0, sizeof nh);
 	memset(&nhll, 0, sizeof nhll);
-	if (s->cfg.next_hop_self || !REC_HAS(r, ROUTE_NEXTHOP) || r->nexthop.af != af) {
-		if (s->local_addr.af == af)
-			nh = s->local_addr;
-	} else {
+	if (!self) {
 		nh = r->nexthop;
 		if (af == AR_AF6 && REC_HAS(r, ROUTE_NEXTHOPLL) && r->nexthopll.af == AR_AF6)
 			nhll = r->nexthopll;
-	}
-	if (nh.af != af) {
-		ro->skipped++;
-		log_rl(&ro->rl, LOG_WARN, "route %s: no %s next hop to announce it with",
-		       prefix_fmt(&r->prefix, pb, sizeof pb), af == AR_AF4 ? "IPv4" : "IPv6");
-		return NULL;
 	}
 	len = attrs_encode(blob, sizeof blob, r, s->cfg.local_as, ibgp);
 	if (len == 0) {
@@ -219,7 +218,23 @@ static struct ro_attr *route_attr(struct speaker *s, const struct rec_route *r)
 		       prefix_fmt(&r->prefix, pb, sizeof pb));
 		return NULL;
 	}
-	return attr_intern(ro, &nh, &nhll, blob, len);
+	return attr_intern(ro, self, &nh, &nhll, blob, len);
+}
+
+/* The next hops an attribute set goes out with on this session: false
+ * when it needs ours and the session has none of the family (an IPv6
+ * route on an IPv4 session whose interface has no IPv6 address). */
+static bool nh_for(const struct speaker *s, const struct ro_attr *a, int af,
+		   struct ar_addr *nh, struct ar_addr *nhll)
+{
+	memset(nhll, 0, sizeof *nhll);
+	if (!a->self) {
+		*nh = a->nh;
+		*nhll = a->nhll;
+		return true;
+	}
+	*nh = af == AR_AF4 ? s->nh4 : s->nh6;
+	return nh->af == af;
 }
 
 static void snap_drop(struct ribout *ro)
@@ -305,9 +320,11 @@ void ribout_session_up(struct speaker *s)
 	struct ribout *ro = s->ro;
 	struct ro_ent *e, *nx;
 
+	nexthop_session_up(s);
 	RB_FOREACH_SAFE(e, ro_tree, &ro->t, nx) {
 		attr_unref(ro, e->sent);
 		e->sent = NULL;
+		e->nosend = false;
 		mark(ro, e);
 		maybe_free(ro, e);
 	}
@@ -362,6 +379,7 @@ static void put16(uint8_t *p, size_t v) { p[0] = (uint8_t)(v >> 8); p[1] = v & 0
 static void sent_done(struct speaker *s, struct ro_ent *e)
 {
 	struct ribout *ro = s->ro;
+	e->nosend = false;
 	attr_ref(e->want);
 	attr_unref(ro, e->sent);
 	e->sent = e->want;
@@ -416,6 +434,9 @@ static void pack_announce(struct speaker *s, struct ro_ent **v, size_t n)
 	const uint8_t *blob = a->blob;
 	size_t blen = a->len, max = s->ctx.max_len, i = 0;
 	int af = v[0]->p.a.af;
+	struct ar_addr nh, nhll;
+
+	nh_for(s, a, af, &nh, &nhll);   /* the caller checked it */
 
 	if (!s->ctx.as4) {
 		blen = attrs_to_as2(blob2, sizeof blob2, a->blob, a->len);
@@ -431,7 +452,7 @@ static void pack_announce(struct speaker *s, struct ro_ent **v, size_t n)
 			m[o++] = AF_TRANSITIVE;
 			m[o++] = ATTR_NEXT_HOP;
 			m[o++] = 4;
-			memcpy(m + o, a->nh.b, 4);
+			memcpy(m + o, nh.b, 4);
 			o += 4;
 			put16(m + BGP_HDR_LEN + 2, o - astart);
 			while (i < n && o + 5 <= max) {
@@ -440,7 +461,7 @@ static void pack_announce(struct speaker *s, struct ro_ent **v, size_t n)
 				i++;
 			}
 		} else {
-			size_t nhl = a->nhll.af ? 32 : 16;
+			size_t nhl = nhll.af ? 32 : 16;
 			if (o + 4 + 5 + nhl + blen + 17 > max)
 				goto too_big;
 			mpstart = o;
@@ -451,9 +472,9 @@ static void pack_announce(struct speaker *s, struct ro_ent **v, size_t n)
 			m[o + 2] = SAFI_UNICAST;
 			m[o + 3] = (uint8_t)nhl;
 			o += 4;
-			memcpy(m + o, a->nh.b, 16);
+			memcpy(m + o, nh.b, 16);
 			if (nhl == 32)
-				memcpy(m + o + 16, a->nhll.b, 16);
+				memcpy(m + o + 16, nhll.b, 16);
 			o += nhl;
 			m[o++] = 0;
 			while (i < n && o + 17 + blen <= max) {
@@ -480,6 +501,24 @@ too_big:
 		mark(s->ro, v[i]);
 		maybe_free(s->ro, v[i]);
 	}
+}
+
+static bool is_withdraw(const struct ro_ent *e) { return !e->want || e->nosend; }
+
+/* Whether the route has a next hop on this session; logged when not. The
+ * route stays wanted: the next session may have one. */
+static bool announceable(struct speaker *s, const struct ro_ent *e)
+{
+	struct ar_addr nh, nhll;
+	char pb[AR_PREFIX_STRLEN];
+	int af = e->p.a.af;
+
+	if (nh_for(s, e->want, af, &nh, &nhll))
+		return true;
+	s->ro->skipped++;
+	log_rl(&s->ro->rl, LOG_WARN, "route %s: no %s next hop on this session to announce it with",
+	       prefix_fmt(&e->p, pb, sizeof pb), af == AR_AF4 ? "IPv4" : "IPv6");
+	return false;
 }
 
 static int by_attr(const void *x, const void *y)
@@ -533,17 +572,25 @@ void ribout_pump(struct speaker *s)
 				maybe_free(ro, e);
 				continue;
 			}
+			if (e->want && !announceable(s, e)) {
+				if (!e->sent) {
+					sent_done(s, e);        /* nothing to tell the peer */
+					continue;
+				}
+				/* the peer has an older version: it goes */
+				e->nosend = true;
+			}
 			batch[n++] = e;
 			e->dirty = true;        /* until sent_done */
 		}
 		/* partition: withdrawals v4 | withdrawals v6 | announcements */
 		for (i = 0, j = 0; i < n; i++)
-			if (!batch[i]->want && batch[i]->p.a.af == AR_AF4) {
+			if (is_withdraw(batch[i]) && batch[i]->p.a.af == AR_AF4) {
 				e = batch[i]; batch[i] = batch[j]; batch[j++] = e;
 			}
 		nw4 = j;
 		for (i = j; i < n; i++)
-			if (!batch[i]->want) {
+			if (is_withdraw(batch[i])) {
 				e = batch[i]; batch[i] = batch[j]; batch[j++] = e;
 			}
 		nw6 = j - nw4;
@@ -570,28 +617,4 @@ void ribout_pump(struct speaker *s)
 	}
 	if (s->fd >= 0 && (s->olen > s->ooff || ribout_has_work(ro)))
 		sess_poll(s);
-}
-
-void ribout_on_input(struct ev_loop *l, int fd, short re, void *arg)
-{
-	struct speaker *s = arg;
-	struct rec r;
-	(void)re;
-
-	for (int k = 0; k < 16; k++) {
-		ssize_t n = rr_fill(s->in);
-		while (rr_next(s->in, &r) == 1)
-			ribout_record(s, &r);
-		if (n == 0) {
-			rr_eof(s->in);
-			ribout_input_eof(s);
-			log_info("input: end of input; %zu routes kept in the Adj-RIB-Out",
-				 ribout_count(s->ro));
-			ev_fd_del(l, fd);
-			break;
-		}
-		if (n < 0)
-			break;
-	}
-	ribout_pump(s);
 }

@@ -755,6 +755,37 @@ static void on_accept(struct ev_loop *l, int lfd, short re, void *arg)
 	sess_poll(s);
 }
 
+/* --source (or the --listen address): the connection leaves from the
+ * address the neighbor has configured for us, not from the interface's
+ * primary one. */
+static int bind_source(struct speaker *s, int fd)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+	socklen_t sl;
+	char b[AR_ADDR_STRLEN];
+
+	if (s->cfg.source.af == AR_AF_NONE)
+		return 0;
+	memset(&ss, 0, sizeof ss);
+	if (s->cfg.source.af == AR_AF4) {
+		sin->sin_family = AF_INET;
+		memcpy(&sin->sin_addr, s->cfg.source.b, 4);
+		sl = sizeof *sin;
+	} else {
+		sin6->sin6_family = AF_INET6;
+		memcpy(&sin6->sin6_addr, s->cfg.source.b, 16);
+		sl = sizeof *sin6;
+	}
+	if (bind(fd, (struct sockaddr *)&ss, sl) < 0) {
+		log_warn("neighbor %s: cannot bind to source %s: %s", s->peername,
+			 addr_fmt(&s->cfg.source, b, sizeof b), strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 static void do_connect(struct ev_loop *l, void *arg)
 {
 	struct speaker *s = arg;
@@ -769,7 +800,7 @@ static void do_connect(struct ev_loop *l, void *arg)
 		start_retry(s);
 		return;
 	}
-	if (set_md5(s, fd) < 0) {
+	if (set_md5(s, fd) < 0 || bind_source(s, fd) < 0) {
 		close(fd);
 		start_retry(s);
 		return;
@@ -847,16 +878,8 @@ int speaker_start(struct speaker *s)
 
 	if (learn_output_open(s) < 0)
 		return -1;
-	if (s->cfg.input[0]) {
-		s->in_fd = strcmp(s->cfg.input, "-") == 0 ? 0 : rec_open_input(s->cfg.input, true);
-		if (s->in_fd < 0) {
-			log_err("cannot open %s: %s", s->cfg.input, strerror(errno));
-			return -1;
-		}
-		fcntl(s->in_fd, F_SETFL, fcntl(s->in_fd, F_GETFL) | O_NONBLOCK);
-		s->in = rr_new(s->in_fd, strcmp(s->cfg.input, "-") == 0 ? "stdin" : s->cfg.input);
-		ev_fd_add(s->loop, s->in_fd, POLLIN, ribout_on_input, s);
-	}
+	if (input_open(s) < 0)
+		return -1;
 	if (s->cfg.active) {
 		struct ar_addr a;
 		addr_from_sockaddr(&a, &s->cfg.remote);

@@ -19,6 +19,7 @@ struct speaker_cfg {
 	struct sockaddr_storage remote;
 	unsigned remote_len;
 	struct ar_addr neighbor;        /* AR_AF_NONE: any (passive only) */
+	struct ar_addr source;          /* --connect from; AR_AF_NONE: the kernel's choice */
 	uint32_t local_as, peer_as;
 	uint32_t router_id;
 	unsigned hold_time;
@@ -49,6 +50,7 @@ struct speaker {
 	enum bgp_state st;
 	char peername[AR_ADDR_STRLEN];
 	struct ar_addr peer_addr, local_addr;
+	struct ar_addr nh4, nh6;        /* our next hops for this session (nexthop.c) */
 
 	bool outbound;                  /* fd is a connection we initiated */
 	/* RFC 4271 6.8: the neighbor's own connection while ours is in the
@@ -90,6 +92,7 @@ struct speaker {
 	/* announce direction */
 	struct rec_reader *in;
 	int in_fd;
+	bool in_fifo;                   /* a named FIFO: reopened at EOF */
 	struct ribout *ro;
 
 	/* counters */
@@ -152,7 +155,14 @@ void ribout_pump(struct speaker *s);
 size_t ribout_count(const struct ribout *ro);
 /* UPDATEs or End-of-RIB markers still to build. */
 bool ribout_has_work(const struct ribout *ro);
-void ribout_on_input(struct ev_loop *l, int fd, short re, void *arg);
+
+/* input.c: the records to announce. A FIFO whose writer went away is
+ * opened again; what it had sent stays (stale) until its next complete
+ * state. */
+int input_open(struct speaker *s);
+
+/* nexthop.c: our IPv4 and IPv6 next hops, at the session's start. */
+void nexthop_session_up(struct speaker *s);
 
 /* attrs-out.c: path attributes for an announced route, from a record. */
 size_t attrs_encode(uint8_t *buf, size_t cap, const struct rec_route *r,
