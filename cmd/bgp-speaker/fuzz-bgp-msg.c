@@ -23,6 +23,8 @@ static void on_route(void *arg, const struct ar_prefix *p, const struct bgp_attr
 			routes += a->communities.v[i] & 1;
 		for (uint32_t i = 0; i < a->lcommunities.n; i++)
 			routes += a->lcommunities.v[i] & 1;
+		for (uint32_t i = 0; i < a->extcommunities.n; i++)
+			routes += a->extcommunities.v[i] & 1;
 		for (uint32_t i = 0; i < a->clusterlist.n; i++)
 			routes += a->clusterlist.v[i] & 1;
 	}

@@ -283,6 +283,11 @@ void learn_route(void *arg, const struct ar_prefix *p, const struct bgp_attrs *a
 		r.lcommunities.n = a->lcommunities.n;
 		REC_SET(&r, ROUTE_LCOMMUNITIES);
 	}
+	if (a->extcommunities.n) {
+		r.extcommunities.v = a->extcommunities.v;
+		r.extcommunities.n = a->extcommunities.n;
+		REC_SET(&r, ROUTE_EXTCOMMUNITIES);
+	}
 	if (a->atomic) {
 		r.atomic = true;
 		REC_SET(&r, ROUTE_ATOMIC);

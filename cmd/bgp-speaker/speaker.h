@@ -164,10 +164,4 @@ int input_open(struct speaker *s);
 /* nexthop.c: our IPv4 and IPv6 next hops, at the session's start. */
 void nexthop_session_up(struct speaker *s);
 
-/* attrs-out.c: path attributes for an announced route, from a record. */
-size_t attrs_encode(uint8_t *buf, size_t cap, const struct rec_route *r,
-		    uint32_t local_as, bool ibgp);
-/* The same attributes rewritten for a 2-byte-AS peer (RFC 6793 4.2.2). */
-size_t attrs_to_as2(uint8_t *out, size_t cap, const uint8_t *in, size_t len);
-
 #endif

@@ -23,14 +23,10 @@ int bgp_nlri_get(struct rd *r, int af, struct ar_prefix *p)
 	return prefix_make(p, &a, plen) < 0 ? -2 : 0;
 }
 
-size_t bgp_nlri_put(uint8_t *p, size_t cap, const struct ar_prefix *pfx)
+void bgp_nlri_put(struct wr *w, const struct ar_prefix *pfx)
 {
-	size_t n = (pfx->plen + 7u) / 8;
-	if (cap < 1 + n)
-		return 0;
-	p[0] = pfx->plen;
-	memcpy(p + 1, pfx->a.b, n);
-	return 1 + n;
+	wr_u8(w, pfx->plen);
+	wr_bytes(w, pfx->a.b, (pfx->plen + 7u) / 8);
 }
 
 /* Walk a prefix list; with cb NULL only check its syntax. */
