@@ -38,10 +38,10 @@ void nexthop_session_up(struct speaker *s)
 
 	memset(&s->nh4, 0, sizeof s->nh4);
 	memset(&s->nh6, 0, sizeof s->nh6);
-	if (s->local_addr.af == AR_AF4)
-		s->nh4 = s->local_addr;
-	else if (s->local_addr.af == AR_AF6)
-		s->nh6 = s->local_addr;
+	if (s->c.local.af == AR_AF4)
+		s->nh4 = s->c.local;
+	else if (s->c.local.af == AR_AF6)
+		s->nh6 = s->c.local;
 	if (s->nh4.af && s->nh6.af)
 		return;
 	if (getifaddrs(&ifs) < 0) {
@@ -49,7 +49,7 @@ void nexthop_session_up(struct speaker *s)
 			 s->peername, strerror(errno));
 		return;
 	}
-	iface_of(ifs, &s->local_addr, ifn);
+	iface_of(ifs, &s->c.local, ifn);
 	for (const struct ifaddrs *i = ifs; ifn[0] && i; i = i->ifa_next) {
 		struct ar_addr x;
 		if (!i->ifa_addr || strcmp(i->ifa_name, ifn) != 0 ||

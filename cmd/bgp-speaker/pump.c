@@ -301,6 +301,6 @@ void ribout_pump(struct speaker *s)
 			return;
 	if (TAILQ_EMPTY(&ro->dirty) && pump_markers(ro, s) < 0)
 		return;
-	if (s->fd >= 0 && (s->olen > s->ooff || ribout_has_work(ro)))
+	if (sess_connected(s) && (conn_pending(&s->c) || ribout_has_work(ro)))
 		sess_poll(s);
 }
