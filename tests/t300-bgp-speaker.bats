@@ -558,6 +558,10 @@ add 198.18.0.9 2"
 	run bgp-speaker --local-as 65000 --router-id 198.18.0.3 --connect "$BIRD_A4" --source 2001:db8::3 --check
 	assert_failure 2
 	assert_output --partial "--source: an IPv6 address for an IPv4 neighbor"
+	printf 'bgp.local-as = 65000\nbgp.router-id = 198.18.0.3\nbgp.source = nope\n' > "$T/src.conf"
+	run bgp-speaker -c "$T/src.conf" --check
+	assert_failure 2
+	assert_output --partial "src.conf:3"
 	# the interface's primary address: refused
 	speaker_bg plain --connect "$BIRD_A4:1179" --connect-retry 1 -r none
 	wait_for 5 grep -q "connection from $SPK_A4 refused" "$T/peer.err" || fail "$(cat "$T/peer.err")"
