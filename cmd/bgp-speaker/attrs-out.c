@@ -147,17 +147,17 @@ size_t attrs_to_as2(uint8_t *out, size_t cap, const uint8_t *in, size_t len)
 		uint16_t alen;
 		struct rd v;
 
-		if (rd_u8(&r, &flags) || rd_u8(&r, &type))
+		if (rd_u8(&r, &flags) < 0 || rd_u8(&r, &type) < 0)
 			goto bad_len;
 		if (flags & BAF_EXTLEN) {
-			if (rd_u16(&r, &alen))
+			if (rd_u16(&r, &alen) < 0)
 				goto bad_len;
 		} else {
-			if (rd_u8(&r, &l8))
+			if (rd_u8(&r, &l8) < 0)
 				goto bad_len;
 			alen = l8;
 		}
-		if (rd_sub(&r, alen, &v))
+		if (rd_sub(&r, alen, &v) < 0)
 			goto bad_len;
 		if (type == ATTR_AS_PATH) {
 			/* 2-byte form: segment headers stay, each AS halves */
@@ -165,7 +165,7 @@ size_t attrs_to_as2(uint8_t *out, size_t cap, const uint8_t *in, size_t len)
 			size_t nlen = 0;
 			while (rd_left(&q) > 0) {
 				uint8_t st, sc;
-				if (rd_u8(&q, &st) || rd_u8(&q, &sc) || rd_skip(&q, sc * 4u))
+				if (rd_u8(&q, &st) < 0 || rd_u8(&q, &sc) < 0 || rd_skip(&q, sc * 4u) < 0)
 					goto bad_len;
 				nlen += 2 + sc * 2u;
 			}
@@ -173,13 +173,13 @@ size_t attrs_to_as2(uint8_t *out, size_t cap, const uint8_t *in, size_t len)
 			while (rd_left(&p) > 0) {
 				uint8_t st = 0, sc = 0;
 				/* checked by the walk above */
-				if (rd_u8(&p, &st) || rd_u8(&p, &sc))
+				if (rd_u8(&p, &st) < 0 || rd_u8(&p, &sc) < 0)
 					goto bad_len;
 				wr_u8(&w, st);
 				wr_u8(&w, sc);
 				for (unsigned k = 0; k < sc; k++) {
 					uint32_t as = 0;
-					if (rd_u32(&p, &as))
+					if (rd_u32(&p, &as) < 0)
 						goto bad_len;
 					if (as > 0xffff)
 						wide = true;
@@ -192,8 +192,8 @@ size_t attrs_to_as2(uint8_t *out, size_t cap, const uint8_t *in, size_t len)
 			}
 		} else if (type == ATTR_AGGREGATOR && alen == 8) {
 			uint32_t as, id;
-			rd_u32(&v, &as);
-			rd_u32(&v, &id);
+			if (rd_u32(&v, &as) < 0 || rd_u32(&v, &id) < 0)
+				goto bad_len;
 			attr_hdr(&w, flags, type, 6);
 			wr_u16(&w, as > 0xffff ? AS_TRANS : (uint16_t)as);
 			wr_u32(&w, id);

@@ -20,9 +20,9 @@ struct attr_desc {
 
 static int get_u32(struct rd *v, uint32_t *x)
 {
-	if (rd_left(v) != 4)
+	if (rd_left(v) != 4 || rd_u32(v, x) < 0)
 		return -1;
-	return rd_u32(v, x);
+	return 0;
 }
 
 /* RFC 7606 7.1: length 1, value 0..2 */
@@ -30,7 +30,7 @@ static int dec_origin(struct rd *v, struct bgp_attrs *a, struct bgp_scratch *s,
 		      const struct bgp_ctx *c)
 {
 	(void)s; (void)c;
-	if (rd_left(v) != 1 || rd_u8(v, &a->origin) || a->origin > 2)
+	if (rd_left(v) != 1 || rd_u8(v, &a->origin) < 0 || a->origin > 2)
 		return -1;
 	return 0;
 }
@@ -43,7 +43,7 @@ static int dec_path(struct rd *v, struct u32s *out, uint32_t *buf, size_t cap, i
 	out->n = 0;
 	while (rd_left(v) > 0) {
 		uint8_t type, cnt;
-		if (rd_u8(v, &type) || rd_u8(v, &cnt))
+		if (rd_u8(v, &type) < 0 || rd_u8(v, &cnt) < 0)
 			return -1;
 		if ((type != ASPATH_SET && type != ASPATH_SEQUENCE) || cnt == 0)
 			return -1;
@@ -52,13 +52,14 @@ static int dec_path(struct rd *v, struct u32s *out, uint32_t *buf, size_t cap, i
 		buf[out->n++] = type;
 		buf[out->n++] = cnt;
 		for (unsigned i = 0; i < cnt; i++) {
-			uint16_t a16 = 0;
-			uint32_t a32 = 0;
+			uint16_t a16;
+			uint32_t a32;
 			if (asz == 2) {
-				rd_u16(v, &a16);
+				if (rd_u16(v, &a16) < 0)
+					return -1;
 				a32 = a16;
-			} else {
-				rd_u32(v, &a32);
+			} else if (rd_u32(v, &a32) < 0) {
+				return -1;
 			}
 			buf[out->n++] = a32;
 		}
@@ -126,26 +127,23 @@ static int dec_aggregator(struct rd *v, struct bgp_attrs *a, struct bgp_scratch 
 	uint16_t as16;
 	(void)s;
 	if (c->as4) {
-		if (rd_left(v) != 8)
+		if (rd_left(v) != 8 || rd_u32(v, &a->aggas) < 0)
 			return -1;
-		rd_u32(v, &a->aggas);
 	} else {
-		if (rd_left(v) != 6)
+		if (rd_left(v) != 6 || rd_u16(v, &as16) < 0)
 			return -1;
-		rd_u16(v, &as16);
 		a->aggas = as16;
 	}
-	return rd_u32(v, &a->aggid);
+	return rd_u32(v, &a->aggid) < 0 ? -1 : 0;
 }
 
 static int dec_as4aggregator(struct rd *v, struct bgp_attrs *a, struct bgp_scratch *s,
 			     const struct bgp_ctx *c)
 {
 	(void)s; (void)c;
-	if (rd_left(v) != 8)
+	if (rd_left(v) != 8 || rd_u32(v, &a->as4aggas) < 0 || rd_u32(v, &a->as4aggid) < 0)
 		return -1;
-	rd_u32(v, &a->as4aggas);
-	return rd_u32(v, &a->as4aggid);
+	return 0;
 }
 
 /* A list of n-byte items, length a non-zero multiple of unit (RFC 7606 7.8,
@@ -159,7 +157,8 @@ static int dec_u32list(struct rd *v, struct u32s *out, uint32_t *buf, size_t cap
 	out->v = buf;
 	out->n = 0;
 	while (rd_left(v) > 0)
-		rd_u32(v, &buf[out->n++]);
+		if (rd_u32(v, &buf[out->n++]) < 0)
+			return -1;
 	return 0;
 }
 
@@ -216,8 +215,8 @@ static int dec_mp_reach(struct rd *v, struct bgp_attrs *a, struct bgp_scratch *s
 	struct rd nh;
 	(void)s; (void)c;
 
-	if (rd_u16(v, &a->reach_afi) || rd_u8(v, &a->reach_safi) || rd_u8(v, &nhlen) ||
-	    rd_sub(v, nhlen, &nh) || rd_u8(v, &res))
+	if (rd_u16(v, &a->reach_afi) < 0 || rd_u8(v, &a->reach_safi) < 0 || rd_u8(v, &nhlen) < 0 ||
+	    rd_sub(v, nhlen, &nh) < 0 || rd_u8(v, &res) < 0)
 		return -1;
 	memset(&a->mp_nh, 0, sizeof a->mp_nh);
 	memset(&a->mp_nhll, 0, sizeof a->mp_nhll);
@@ -241,7 +240,7 @@ static int dec_mp_unreach(struct rd *v, struct bgp_attrs *a, struct bgp_scratch 
 			  const struct bgp_ctx *c)
 {
 	(void)s; (void)c;
-	if (rd_u16(v, &a->unreach_afi) || rd_u8(v, &a->unreach_safi))
+	if (rd_u16(v, &a->unreach_afi) < 0 || rd_u8(v, &a->unreach_safi) < 0)
 		return -1;
 	a->unreach_nlri = *v;
 	a->mp_unreach = true;
@@ -394,17 +393,17 @@ enum attr_act bgp_attrs_parse(struct rd *r, const struct bgp_ctx *c,
 		const struct attr_desc *d;
 		uint64_t bit;
 
-		if (rd_u8(r, &flags) || rd_u8(r, &type))
+		if (rd_u8(r, &flags) < 0 || rd_u8(r, &type) < 0)
 			goto framing;
 		if (flags & BAF_EXTLEN) {
-			if (rd_u16(r, &len))
+			if (rd_u16(r, &len) < 0)
 				goto framing;
 		} else {
-			if (rd_u8(r, &l8))
+			if (rd_u8(r, &l8) < 0)
 				goto framing;
 			len = l8;
 		}
-		if (rd_sub(r, len, &v))
+		if (rd_sub(r, len, &v) < 0)
 			goto framing;
 		size_t alen = (size_t)(r->p - start);
 		d = attr_find(type);

@@ -77,11 +77,11 @@ static int capa_parse(struct rd *r, struct bgp_open *o)
 		uint8_t res, safi;
 		uint32_t as4;
 
-		if (rd_u8(r, &code) || rd_u8(r, &len) || rd_sub(r, len, &v))
+		if (rd_u8(r, &code) < 0 || rd_u8(r, &len) < 0 || rd_sub(r, len, &v) < 0)
 			goto bad_len;
 		switch (code) {
 		case CAPA_MP:
-			if (rd_u16(&v, &afi) || rd_u8(&v, &res) || rd_u8(&v, &safi))
+			if (rd_u16(&v, &afi) < 0 || rd_u8(&v, &res) < 0 || rd_u8(&v, &safi) < 0)
 				goto bad_len;
 			o->mp_any = true;
 			if (afi == AFI_IPV4 && safi == SAFI_UNICAST)
@@ -99,13 +99,13 @@ static int capa_parse(struct rd *r, struct bgp_open *o)
 			o->extmsg = true;
 			break;
 		case CAPA_AS4:
-			if (rd_u32(&v, &as4))
+			if (rd_u32(&v, &as4) < 0)
 				goto bad_len;
 			o->as4 = true;
 			o->as = as4;
 			break;
 		case CAPA_GR:       /* RFC 4724 3 */
-			if (rd_u16(&v, &u16))
+			if (rd_u16(&v, &u16) < 0)
 				goto bad_len;
 			o->gr = true;
 			o->gr_restarting = (u16 & 0x8000) != 0;
@@ -114,9 +114,8 @@ static int capa_parse(struct rd *r, struct bgp_open *o)
 			 * the peer kept their forwarding state (F bit) */
 			while (rd_left(&v) >= 4) {
 				uint8_t fl;
-				rd_u16(&v, &afi);
-				rd_u8(&v, &safi);
-				rd_u8(&v, &fl);
+				if (rd_u16(&v, &afi) < 0 || rd_u8(&v, &safi) < 0 || rd_u8(&v, &fl) < 0)
+					goto bad_len;
 				if (safi != SAFI_UNICAST)
 					continue;
 				if (afi == AFI_IPV4) {
@@ -145,8 +144,8 @@ int bgp_open_parse(struct rd *r, struct bgp_open *o, struct bgp_error *err)
 	struct rd opts;
 
 	memset(o, 0, sizeof *o);
-	if (rd_u8(r, &o->version) || rd_u16(r, &myas) || rd_u16(r, &o->hold) ||
-	    rd_u32(r, &o->id) || rd_u8(r, &optlen))
+	if (rd_u8(r, &o->version) < 0 || rd_u16(r, &myas) < 0 || rd_u16(r, &o->hold) < 0 ||
+	    rd_u32(r, &o->id) < 0 || rd_u8(r, &optlen) < 0)
 		goto bad_len;
 	o->as = myas;
 	if (o->version != 4) {
@@ -157,13 +156,13 @@ int bgp_open_parse(struct rd *r, struct bgp_open *o, struct bgp_error *err)
 		err->len = 2;
 		return -1;
 	}
-	if (rd_sub(r, optlen, &opts) || rd_left(r) != 0)
+	if (rd_sub(r, optlen, &opts) < 0 || rd_left(r) != 0)
 		goto bad_len;
 	while (rd_left(&opts) > 0) {
 		uint8_t type, len;
 		struct rd v;
 
-		if (rd_u8(&opts, &type) || rd_u8(&opts, &len) || rd_sub(&opts, len, &v))
+		if (rd_u8(&opts, &type) < 0 || rd_u8(&opts, &len) < 0 || rd_sub(&opts, len, &v) < 0)
 			goto bad_len;
 		if (type != 2) {        /* only capabilities (RFC 5492) */
 			set_err(err, ERR_OPEN, ERR_OPEN_OPTPARAM, "unsupported optional parameter");
@@ -194,7 +193,7 @@ int bgp_notif_parse(struct rd *r, struct bgp_notif *n)
 	uint8_t len;
 
 	n->text[0] = '\0';
-	if (rd_u8(r, &n->code) || rd_u8(r, &n->sub))
+	if (rd_u8(r, &n->code) < 0 || rd_u8(r, &n->sub) < 0)
 		return -1;
 	if (n->code == ERR_CEASE &&
 	    (n->sub == ERR_CEASE_SHUTDOWN || n->sub == ERR_CEASE_RESET) &&
@@ -214,7 +213,7 @@ int bgp_notif_parse(struct rd *r, struct bgp_notif *n)
 int bgp_rr_parse(struct rd *r, uint16_t *afi, uint8_t *safi, uint8_t *sub,
 		 struct bgp_error *err)
 {
-	if (rd_u16(r, afi) || rd_u8(r, sub) || rd_u8(r, safi) || rd_left(r) != 0) {
+	if (rd_u16(r, afi) < 0 || rd_u8(r, sub) < 0 || rd_u8(r, safi) < 0 || rd_left(r) != 0) {
 		set_err(err, ERR_RREFRESH, ERR_RR_LEN, "bad ROUTE-REFRESH length");
 		return -1;
 	}
