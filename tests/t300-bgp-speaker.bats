@@ -419,18 +419,6 @@ sync end"
 	assert_output 31
 }
 
-# pair_setup: NS_B and NS_S joined as in lab_setup, without BIRD: a second
-# bgp-speaker in NS_B is the peer that learns what ours announces.
-pair_setup() {
-	need_root
-	netns_init
-	netns_add bird > /dev/null || return 1
-	netns_add spk > /dev/null || return 1
-	NS_B=$(netns_name bird)
-	NS_S=$(netns_name spk)
-	netns_link "$NS_B" vb "$BIRD_A4/24" "$NS_S" vs "$SPK_A4/24" "$BIRD_A6/64" "$SPK_A6/64"
-}
-
 # learner ARGS...: bgp-speaker in NS_B connecting to ours (198.18.0.2:1179),
 # its records in $T/peer.rec
 learner() {
@@ -448,8 +436,19 @@ learned() {
 
 rt() { printf '{"type":"route","op":"add","prefix":"%s"%s}\n' "$1" "${2:+,$2}"; }
 
+# announce_first N ARGS...: ours announces $T/in.rec (read whole before any
+# session) with ARGS, then the learner connects and learns N routes
+announce_first() {
+	local n=$1; shift
+	speaker_bg ann --listen "$SPK_A4:1179" "$@" -r "$T/in.rec" -o /dev/null
+	wait_for 5 grep -q "end of input" "$T/ann.err"
+	learner
+	wait_for 15 bash -c "[ \$(rec-json < '$T/peer.rec' | grep -c '\"op\":\"add\"') -eq $n ]" ||
+		fail "$(cat "$T/ann.err" "$T/peer.err")"
+}
+
 @test "announce: an --input FIFO whose writer restarts: routes kept, the new complete state replaces them (only changes sent)" {
-	pair_setup
+	lab_setup
 	mkfifo "$T/in.fifo"
 	speaker_bg ann --listen "$SPK_A4:1179" -r "$T/in.fifo" -o /dev/null
 	learner
@@ -493,7 +492,7 @@ add 198.18.0.9 2"
 }
 
 @test "announce: records read before the session without a next hop of their family get ours (IPv6 over an IPv4 session too)" {
-	pair_setup
+	lab_setup
 	{
 		rt 198.19.1.0/24 '"nexthop":"198.18.0.9"'
 		rt 198.19.2.0/24
@@ -501,11 +500,7 @@ add 198.18.0.9 2"
 		rt 2001:db8:2::/48 '"nexthop":"198.18.0.9"'
 		rt 2001:db8:3::/48 '"nexthop":"2001:db8::9"'
 	} | rec-json -r > "$T/in.rec"
-	speaker_bg ann --listen "$SPK_A4:1179" -r "$T/in.rec" -o /dev/null
-	wait_for 5 grep -q "end of input" "$T/ann.err"
-	learner
-	wait_for 15 bash -c "[ \$(rec-json < '$T/peer.rec' | grep -c '\"op\":\"add\"') -eq 5 ]" ||
-		fail "$(cat "$T/ann.err" "$T/peer.err")"
+	announce_first 5
 	run learned 198.19.1.0/24
 	assert_output "add 198.18.0.9 -"
 	run learned 198.19.2.0/24
@@ -521,16 +516,12 @@ add 198.18.0.9 2"
 }
 
 @test "announce: --next-hop-self for records read before the session is up" {
-	pair_setup
+	lab_setup
 	{
 		rt 198.19.1.0/24 '"nexthop":"198.18.0.9"'
 		rt 2001:db8:1::/48 '"nexthop":"2001:db8::9"'
 	} | rec-json -r > "$T/in.rec"
-	speaker_bg ann --listen "$SPK_A4:1179" --next-hop-self -r "$T/in.rec" -o /dev/null
-	wait_for 5 grep -q "end of input" "$T/ann.err"
-	learner
-	wait_for 15 bash -c "[ \$(rec-json < '$T/peer.rec' | grep -c '\"op\":\"add\"') -eq 2 ]" ||
-		fail "$(cat "$T/ann.err" "$T/peer.err")"
+	announce_first 2 --next-hop-self
 	run learned 198.19.1.0/24
 	assert_output "add $SPK_A4 -"
 	run learned 2001:db8:1::/48
@@ -538,7 +529,7 @@ add 198.18.0.9 2"
 }
 
 @test "announce: an IPv6 route with no IPv6 address on an IPv4 session's interface waits for a session that has one" {
-	pair_setup
+	lab_setup
 	ip -n "$NS_S" -6 addr flush dev vs
 	rt 2001:db8:1::/48 | rec-json -r > "$T/in.rec"
 	speaker_bg ann --listen "$SPK_A4:1179" -r "$T/in.rec" -o /dev/null
@@ -549,7 +540,7 @@ add 198.18.0.9 2"
 }
 
 @test "--connect leaves from --source, or from the --listen address; the peer sees it" {
-	pair_setup
+	lab_setup
 	ip -n "$NS_S" addr add 198.18.0.3/24 dev vs
 	# the peer accepts 198.18.0.3 only
 	ip netns exec "$NS_B" bgp-speaker --local-as 65000 --router-id "$BIRD_A4" \
