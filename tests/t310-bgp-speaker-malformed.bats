@@ -141,21 +141,30 @@ false'
 	grep -q "ATOMIC_AGGREGATE (type 6): attribute discarded; bytes: 40 06 01 00" "$T/case.err"
 }
 
-@test "extended communities (RFC 4360): learned into records, shown by rec-json, announced from records" {
+# both_ways NAME JSON STEP [RAWPEER-FLAGS]: a speaker announcing the route
+# record JSON to the raw peer, which sends STEP; learned records in
+# $T/NAME.rec (log $T/NAME.err), the peer's view of our UPDATEs in $T/out
+both_ways() {
+	local name=$1 json=$2 step=$3; shift 3
 	need_root
 	netns_init
 	netns_add raw > /dev/null
 	NS=$(netns_name raw)
-	echo '{"type":"route","op":"add","prefix":"198.18.50.0/24","nexthop":"198.18.0.2","extcommunities":["0x0002fde900000064","0x8006000000000000"]}' |
-		rec-json -r > "$T/in.rec"
+	echo "$json" | rec-json -r > "$T/in.rec"
 	ip netns exec "$NS" bgp-speaker --local-as 65000 --router-id 198.18.0.2 \
-		--listen 127.0.0.1:1179 --neighbor 127.0.0.1 -r "$T/in.rec" > "$T/ec.rec" 2> "$T/ec.err" &
+		--listen 127.0.0.1:1179 --neighbor 127.0.0.1 -r "$T/in.rec" > "$T/$name.rec" 2> "$T/$name.err" &
 	local spk=$!
 	netns_track_pid "$spk"
-	# route target 65001:100 and a 4-byte-AS route target 4200000001:7
-	echo "U||$O $A $N $L c0 10 10 00 02 fd e9 00 00 00 64 02 02 fa 56 ea 01 00 07|$P" > "$T/s"
-	ip netns exec "$NS" bgp-rawpeer -u -w 700 127.0.0.1 1179 < "$T/s" > "$T/out"
+	echo "$step" > "$T/s"
+	ip netns exec "$NS" bgp-rawpeer "$@" -u -w 700 127.0.0.1 1179 < "$T/s" > "$T/out"
 	kill -TERM "$spk"; wait "$spk" || true
+}
+
+@test "extended communities (RFC 4360): learned into records, shown by rec-json, announced from records" {
+	# ours: route target 65001:100 and 0x8006 (traffic-rate 0); the peer's:
+	# route target 65001:100 and a 4-byte-AS route target 4200000001:7
+	both_ways ec '{"type":"route","op":"add","prefix":"198.18.50.0/24","nexthop":"198.18.0.2","extcommunities":["0x0002fde900000064","0x8006000000000000"]}' \
+		"U||$O $A $N $L c0 10 10 00 02 fd e9 00 00 00 64 02 02 fa 56 ea 01 00 07|$P"
 	run jq -c 'select(.type == "route") | .extcommunities' <(rec-json < "$T/ec.rec")
 	assert_output '["0x0002fde900000064","0x0202fa56ea010007"]'
 	grep -q "^update .*c0 10 10 00 02 fd e9 00 00 00 64 80 06 00 00 00 00 00 00" "$T/out" || fail "$(cat "$T/out")"
@@ -164,19 +173,8 @@ false'
 }
 
 @test "a 2-byte-AS peer: AS4_PATH merged when learning, AS_TRANS + AS4_PATH when announcing (RFC 6793)" {
-	need_root
-	netns_init
-	netns_add raw > /dev/null
-	NS=$(netns_name raw)
-	echo '{"type":"route","op":"add","prefix":"198.18.50.0/24","nexthop":"198.18.0.2","aspath":[4200000001],"aggas":4200000002,"aggid":"198.18.0.7"}' |
-		rec-json -r > "$T/in.rec"
-	ip netns exec "$NS" bgp-speaker --local-as 65000 --router-id 198.18.0.2 \
-		--listen 127.0.0.1:1179 --neighbor 127.0.0.1 -r "$T/in.rec" > "$T/as2.rec" 2> "$T/as2.err" &
-	local spk=$!
-	netns_track_pid "$spk"
-	echo "U||$O 40 02 06 02 02 5b a0 fd e9 $N $L c0 11 0a 02 02 fa 56 ea 01 00 00 fd e9|$P" > "$T/s"
-	ip netns exec "$NS" bgp-rawpeer -2 -u -w 700 127.0.0.1 1179 < "$T/s" > "$T/out"
-	kill -TERM "$spk"; wait "$spk" || true
+	both_ways as2 '{"type":"route","op":"add","prefix":"198.18.50.0/24","nexthop":"198.18.0.2","aspath":[4200000001],"aggas":4200000002,"aggid":"198.18.0.7"}' \
+		"U||$O 40 02 06 02 02 5b a0 fd e9 $N $L c0 11 0a 02 02 fa 56 ea 01 00 00 fd e9|$P" -2
 	run jq -c 'select(.type == "route") | .aspath' <(rec-json < "$T/as2.rec")
 	assert_output '[4200000001,65001]'
 	# our UPDATE: AS_PATH with AS_TRANS, AS4_PATH with the real AS, AGGREGATOR likewise
