@@ -210,6 +210,22 @@ static int get_u32s(struct rd *r, struct u32s *out, msgpack_zone *z)
 	return 0;
 }
 
+static int get_u64s(struct rd *r, struct u64s *out, msgpack_zone *z)
+{
+	uint32_t n;
+	if (get_array(r, &n) < 0 || n > rd_left(r))
+		return -1;
+	uint64_t *v = n ? msgpack_zone_malloc(z, (size_t)n * sizeof(*v)) : NULL;
+	if (n && !v)
+		return -1;
+	for (uint32_t i = 0; i < n; i++)
+		if (get_uint(r, UINT64_MAX, &v[i]) < 0)
+			return -1;
+	out->v = v;
+	out->n = n;
+	return 0;
+}
+
 static int get_lcomm(struct rd *r, struct u32s *out, msgpack_zone *z)
 {
 	uint32_t n, three;
@@ -378,6 +394,8 @@ static int get_field(struct rd *r, const struct rec_field *f, bool is_len, char 
 		return get_u32s(r, (struct u32s *)p, z);
 	case K_LCOMM:
 		return get_lcomm(r, (struct u32s *)p, z);
+	case K_EXTCOMM:
+		return get_u64s(r, (struct u64s *)p, z);
 	}
 	return -1;
 }

@@ -160,6 +160,7 @@ size_t rec_encode_bound(enum rec_type t, const void *base)
 		case K_U32ARR:
 		case K_COMM: n += 5 + 5 * (size_t)a->n; break;
 		case K_LCOMM: n += 5 + 6 * (size_t)a->n; break;
+		case K_EXTCOMM: n += 5 + 9 * (size_t)((const struct u64s *)v)->n; break;
 		default: n += 9; break;
 		}
 	}
@@ -225,6 +226,13 @@ size_t rec_encode(uint8_t *out, enum rec_type t, const void *base)
 		case K_U32ARR:
 		case K_COMM: {
 			const struct u32s *a = (const struct u32s *)v;
+			p = put_array(p, a->n);
+			for (uint32_t j = 0; j < a->n; j++)
+				p = put_uint(p, a->v[j]);
+			break;
+		}
+		case K_EXTCOMM: {
+			const struct u64s *a = (const struct u64s *)v;
 			p = put_array(p, a->n);
 			for (uint32_t j = 0; j < a->n; j++)
 				p = put_uint(p, a->v[j]);

@@ -95,6 +95,7 @@ static const struct rec_field route_fields[ROUTE_NFIELDS] = {
 	F(struct rec_route, "localpref", K_U32, localpref),
 	F(struct rec_route, "communities", K_COMM, communities),
 	F(struct rec_route, "lcommunities", K_LCOMM, lcommunities),
+	F(struct rec_route, "extcommunities", K_EXTCOMM, extcommunities),
 	F(struct rec_route, "atomic", K_BOOL, atomic),
 	F(struct rec_route, "aggas", K_U32, aggas),
 	F(struct rec_route, "aggid", K_ADDR, aggid),

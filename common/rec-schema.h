@@ -21,6 +21,7 @@ enum rec_kind {
 	K_U32ARR,                       /* array of int */
 	K_COMM,                         /* array of int; JSON "asn:value" */
 	K_LCOMM,                        /* array of [a,b,c]; JSON "a:b:c" */
+	K_EXTCOMM,                      /* array of uint64; JSON "0x" and 16 hex digits */
 };
 
 struct rec_field {

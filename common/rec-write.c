@@ -263,6 +263,13 @@ static void pack_field(struct rec_writer *w, const struct rec_field *f, const vo
 	case K_ASPATH: pack_aspath(w, (const struct u32s *)p); break;
 	case K_U32ARR:
 	case K_COMM: pack_u32s(w, (const struct u32s *)p); break;
+	case K_EXTCOMM: {
+		const struct u64s *a = (const struct u64s *)p;
+		msgpack_pack_array(&w->pk, a->n);
+		for (uint32_t i = 0; i < a->n; i++)
+			msgpack_pack_uint64(&w->pk, a->v[i]);
+		break;
+	}
 	case K_LCOMM: {
 		const struct u32s *a = (const struct u32s *)p;
 		msgpack_pack_array(&w->pk, a->n / 3);

@@ -31,6 +31,11 @@ struct u32s {
 	uint32_t n;
 };
 
+struct u64s {
+	const uint64_t *v;
+	uint32_t n;
+};
+
 /* AS paths are kept as BGP keeps them: segments of [type, count, as...]
  * (type 1 AS_SET, 2 AS_SEQUENCE). In msgpack and JSON a sequence member is a
  * number and an AS_SET is a nested array: [65001, 65002, [65003, 65004]]. */
@@ -117,7 +122,7 @@ struct rec_counter {
 enum route_field {
 	ROUTE_OP, ROUTE_PREFIX, ROUTE_NEXTHOP, ROUTE_NEXTHOPLL, ROUTE_ASPATH,
 	ROUTE_ORIGIN, ROUTE_MED, ROUTE_LOCALPREF, ROUTE_COMMUNITIES,
-	ROUTE_LCOMMUNITIES, ROUTE_ATOMIC, ROUTE_AGGAS, ROUTE_AGGID,
+	ROUTE_LCOMMUNITIES, ROUTE_EXTCOMMUNITIES, ROUTE_ATOMIC, ROUTE_AGGAS, ROUTE_AGGID,
 	ROUTE_ORIGINATOR, ROUTE_CLUSTERLIST, ROUTE_PEER, ROUTE_VALUE, ROUTE_PPS,
 	ROUTE_PARENT,
 	ROUTE_NFIELDS
@@ -134,6 +139,7 @@ struct rec_route {
 	uint32_t med, localpref;
 	struct u32s communities;        /* (asn << 16 | value) each */
 	struct u32s lcommunities;       /* 3 numbers per large community */
+	struct u64s extcommunities;     /* RFC 4360: the 8 bytes of each, big-endian */
 	bool atomic;
 	uint32_t aggas;
 	struct ar_addr aggid;

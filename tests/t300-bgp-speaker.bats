@@ -418,3 +418,152 @@ sync end"
 	run rec_count "$T/two.rec" 'select(.type == "route" and .op == "add")'
 	assert_output 31
 }
+
+# learner ARGS...: bgp-speaker in NS_B connecting to ours (198.18.0.2:1179),
+# its records in $T/peer.rec
+learner() {
+	ip netns exec "$NS_B" bgp-speaker --local-as 65000 --router-id "$BIRD_A4" \
+		--connect "$SPK_A4:1179" --connect-retry 1 --eor-timeout 1 -r none "$@" \
+		> "$T/peer.rec" 2> "$T/peer.err" &
+	netns_track_pid $!
+}
+
+# learned PREFIX: the learner's records of PREFIX, "op nexthop [med]" a line
+learned() {
+	rec-json < "$T/peer.rec" | jq -r --arg p "$1" \
+		'select(.type == "route" and .prefix == $p) | [.op, .nexthop // "-", (.med // "-" | tostring)] | join(" ")'
+}
+
+rt() { printf '{"type":"route","op":"add","prefix":"%s"%s}\n' "$1" "${2:+,$2}"; }
+
+# announce_first N ARGS...: ours announces $T/in.rec (read whole before any
+# session) with ARGS, then the learner connects and learns N routes
+announce_first() {
+	local n=$1; shift
+	speaker_bg ann --listen "$SPK_A4:1179" "$@" -r "$T/in.rec" -o /dev/null
+	wait_for 5 grep -q "end of input" "$T/ann.err"
+	learner
+	wait_for 15 bash -c "[ \$(rec-json < '$T/peer.rec' | grep -c '\"op\":\"add\"') -eq $n ]" ||
+		fail "$(cat "$T/ann.err" "$T/peer.err")"
+}
+
+@test "announce: an --input FIFO whose writer restarts: routes kept, the new complete state replaces them (only changes sent)" {
+	lab_setup
+	mkfifo "$T/in.fifo"
+	speaker_bg ann --listen "$SPK_A4:1179" -r "$T/in.fifo" -o /dev/null
+	learner
+	exec 7> "$T/in.fifo"
+	{
+		echo '{"type":"sync","phase":"begin"}'
+		rt 198.19.1.0/24 '"nexthop":"198.18.0.9"'
+		rt 198.19.2.0/24 '"nexthop":"198.18.0.9"'
+		rt 198.19.3.0/24 '"nexthop":"198.18.0.9","med":1'
+		echo '{"type":"sync","phase":"end"}'
+	} | rec-json -r >&7
+	wait_for 15 bash -c "[ \$(rec-json < '$T/peer.rec' | grep -c '\"op\":\"add\"') -eq 3 ]" ||
+		fail "$(cat "$T/ann.err" "$T/peer.err")"
+	exec 7>&-       # the writer goes (route-push restarted)
+	wait_for 5 grep -q "the writer went away; 3 routes kept (stale)" "$T/ann.err" || fail "$(cat "$T/ann.err")"
+	sleep 0.3
+	! rec-json < "$T/peer.rec" | grep -q '"op":"del"'
+	{
+		echo '{"type":"sync","phase":"begin"}'
+		rt 198.19.2.0/24 '"nexthop":"198.18.0.9"'
+		rt 198.19.3.0/24 '"nexthop":"198.18.0.9","med":2'
+		rt 198.19.4.0/24 '"nexthop":"198.18.0.9"'
+		echo '{"type":"sync","phase":"end"}'
+	} | rec-json -r > "$T/two.rec"
+	cat "$T/two.rec" > "$T/in.fifo"     # a new writer, which goes too
+	wait_for 10 bash -c "rec-json < '$T/peer.rec' | grep -q '\"198.19.4.0/24\"'" || fail "$(cat "$T/ann.err")"
+	wait_for 5 bash -c "rec-json < '$T/peer.rec' | grep -q '\"op\":\"del\"'" || fail "$(cat "$T/ann.err")"
+	sleep 0.3
+	run learned 198.19.1.0/24
+	assert_output "add 198.18.0.9 -
+del - -"
+	run learned 198.19.2.0/24
+	assert_output "add 198.18.0.9 -"     # unchanged: not sent again
+	run learned 198.19.3.0/24
+	assert_output "add 198.18.0.9 1
+add 198.18.0.9 2"
+	run learned 198.19.4.0/24
+	assert_output "add 198.18.0.9 -"
+	kill -0 "$SPK_PID"
+	[ "$(grep -c "the writer went away" "$T/ann.err")" = 2 ]
+}
+
+@test "announce: records read before the session without a next hop of their family get ours (IPv6 over an IPv4 session too)" {
+	lab_setup
+	{
+		rt 198.19.1.0/24 '"nexthop":"198.18.0.9"'
+		rt 198.19.2.0/24
+		rt 2001:db8:1::/48
+		rt 2001:db8:2::/48 '"nexthop":"198.18.0.9"'
+		rt 2001:db8:3::/48 '"nexthop":"2001:db8::9"'
+	} | rec-json -r > "$T/in.rec"
+	announce_first 5
+	run learned 198.19.1.0/24
+	assert_output "add 198.18.0.9 -"
+	run learned 198.19.2.0/24
+	assert_output "add $SPK_A4 -"
+	# the IPv4 session's interface has 2001:db8::2: the IPv6 next hop
+	run learned 2001:db8:1::/48
+	assert_output "add $SPK_A6 -"
+	run learned 2001:db8:2::/48
+	assert_output "add $SPK_A6 -"
+	run learned 2001:db8:3::/48
+	assert_output "add 2001:db8::9 -"
+	! grep -q "next hop" "$T/ann.err"
+}
+
+@test "announce: --next-hop-self for records read before the session is up" {
+	lab_setup
+	{
+		rt 198.19.1.0/24 '"nexthop":"198.18.0.9"'
+		rt 2001:db8:1::/48 '"nexthop":"2001:db8::9"'
+	} | rec-json -r > "$T/in.rec"
+	announce_first 2 --next-hop-self
+	run learned 198.19.1.0/24
+	assert_output "add $SPK_A4 -"
+	run learned 2001:db8:1::/48
+	assert_output "add $SPK_A6 -"
+}
+
+@test "announce: an IPv6 route with no IPv6 address on an IPv4 session's interface waits for a session that has one" {
+	lab_setup
+	ip -n "$NS_S" -6 addr flush dev vs
+	rt 2001:db8:1::/48 | rec-json -r > "$T/in.rec"
+	speaker_bg ann --listen "$SPK_A4:1179" -r "$T/in.rec" -o /dev/null
+	learner
+	wait_for 10 grep -q "no IPv6 next hop on this session" "$T/ann.err" || fail "$(cat "$T/ann.err")"
+	grep -q "no IPv6 address on the session's interface" "$T/ann.err"
+	! rec-json < "$T/peer.rec" | grep -q '2001:db8:1::'
+}
+
+@test "--connect leaves from --source, or from the --listen address; the peer sees it" {
+	lab_setup
+	ip -n "$NS_S" addr add 198.18.0.3/24 dev vs
+	# the peer accepts 198.18.0.3 only
+	ip netns exec "$NS_B" bgp-speaker --local-as 65000 --router-id "$BIRD_A4" \
+		--listen "$BIRD_A4:1179" --neighbor 198.18.0.3 -r none > "$T/peer.rec" 2> "$T/peer.err" &
+	netns_track_pid $!
+	run bgp-speaker --local-as 65000 --router-id 198.18.0.3 --connect "$BIRD_A4" --source 2001:db8::3 --check
+	assert_failure 2
+	assert_output --partial "--source: an IPv6 address for an IPv4 neighbor"
+	printf 'bgp.local-as = 65000\nbgp.router-id = 198.18.0.3\nbgp.source = nope\n' > "$T/src.conf"
+	run bgp-speaker -c "$T/src.conf" --check
+	assert_failure 2
+	assert_output --partial "src.conf:3"
+	# the interface's primary address: refused
+	speaker_bg plain --connect "$BIRD_A4:1179" --connect-retry 1 -r none
+	wait_for 5 grep -q "connection from $SPK_A4 refused" "$T/peer.err" || fail "$(cat "$T/peer.err")"
+	kill "$SPK_PID"; wait "$SPK_PID" || true
+	speaker_bg src --connect "$BIRD_A4:1179" --source 198.18.0.3 --connect-retry 1 -r none
+	wait_for 5 grep -q "neighbor 198.18.0.3: connection accepted" "$T/peer.err" || fail "$(cat "$T/peer.err" "$T/src.err")"
+	wait_for 5 bash -c "rec-json < '$T/src.rec' | grep -q '\"state\":\"up\"'" || fail "$(cat "$T/src.err")"
+	kill "$SPK_PID"; wait "$SPK_PID" || true
+	: > "$T/peer.err.before"; cp "$T/peer.err" "$T/peer.err.before"
+	speaker_bg lsn --listen 198.18.0.3:1180 --connect "$BIRD_A4:1179" --connect-retry 1 -r none
+	wait_for 5 bash -c "[ \$(grep -c 'neighbor 198.18.0.3: connection accepted' '$T/peer.err') -ge 2 ]" ||
+		fail "$(cat "$T/peer.err" "$T/lsn.err")"
+	wait_for 5 bash -c "rec-json < '$T/lsn.rec' | grep -q '\"state\":\"up\"'" || fail "$(cat "$T/lsn.err")"
+}

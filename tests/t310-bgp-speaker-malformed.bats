@@ -35,48 +35,95 @@ run_case() {
 	rec-json < "$T/case.rec" > "$T/case.jsonl"
 }
 
-@test "malformed UPDATE table: RFC 7606 treat-as-withdraw, attribute discard, session reset" {
+# table_case NAME: the row NAME of bgp-malformed.table, run and checked
+# against its expected handling; each row is its own test below, so that a
+# failure names its case.
+table_case() {
+	local name expect step row
+	row=$(awk -F';' -v n="$1" '$1 == n' "$TESTS_DIR/tools/bgp-malformed.table")
+	[ -n "$row" ] || fail "no row \"$1\" in bgp-malformed.table"
+	IFS=';' read -r name expect step <<< "$row"
 	need_root
 	netns_init
 	netns_add raw > /dev/null
 	NS=$(netns_name raw)
-	local name expect step n=0 bad=0 msgs=""
-	while IFS=';' read -r name expect step; do
-		case "$name" in ''|'#'*) continue ;; esac
-		n=$((n + 1))
-		run_case "$step"
-		local why=""
-		local lastp; lastp=$(jq -c 'select(.type == "route" and .prefix == "198.18.200.0/24")' "$T/case.jsonl" | tail -1)
-		local qok; qok=$(jq -c 'select(.type == "route" and .prefix == "198.18.201.0/24" and .op == "add")' "$T/case.jsonl" | wc -l)
-		local down; down=$(jq -c 'select(.type == "peer" and .state == "down")' "$T/case.jsonl" | head -1)
-		case "$expect" in
-		withdraw)
-			echo "$lastp" | grep -q '"op":"del"' || why="route not withdrawn: $lastp"
-			[ "$qok" = 1 ] || why="$why; session did not survive"
-			grep -q "treat-as-withdraw" "$T/case.err" || why="$why; not logged"
-			grep -q "notification" "$T/case.out" && why="$why; NOTIFICATION sent" ;;
-		discard|ok)
-			echo "$lastp" | grep -q '"op":"add"' || why="route not kept: $lastp"
-			[ "$qok" = 1 ] || why="$why; session did not survive"
-			[ "$expect" = discard ] && { grep -q "attribute discarded" "$T/case.err" || why="$why; not logged"; }
-			grep -q "notification" "$T/case.out" && why="$why; NOTIFICATION sent" ;;
-		reset*)
-			local want="notification ${expect#reset }"
-			grep -qx "$want" "$T/case.out" || why="expected $want, peer saw: $(tr '\n' ' ' < "$T/case.out")"
-			[ -n "$down" ] || why="$why; no peer down record"
-			[ "$qok" = 0 ] || why="$why; routes after the reset" ;;
-		esac
-		grep -q "runtime error\|AddressSanitizer" "$T/case.err" && why="$why; sanitizer report"
-		if [ -n "$why" ]; then
-			bad=$((bad + 1))
-			msgs="$msgs
-$name: $why"
-		fi
-	done < "$TESTS_DIR/tools/bgp-malformed.table"
-	echo "$n cases, $bad failed$msgs" >&3
-	[ "$n" -ge 20 ]
-	[ "$bad" = 0 ] || fail "$msgs"
+	run_case "$step"
+	local why=""
+	local lastp; lastp=$(jq -c 'select(.type == "route" and .prefix == "198.18.200.0/24")' "$T/case.jsonl" | tail -1)
+	local qok; qok=$(jq -c 'select(.type == "route" and .prefix == "198.18.201.0/24" and .op == "add")' "$T/case.jsonl" | wc -l)
+	local down; down=$(jq -c 'select(.type == "peer" and .state == "down")' "$T/case.jsonl" | head -1)
+	case "$expect" in
+	withdraw)
+		echo "$lastp" | grep -q '"op":"del"' || why="route not withdrawn: $lastp"
+		[ "$qok" = 1 ] || why="$why; session did not survive"
+		grep -q "treat-as-withdraw" "$T/case.err" || why="$why; not logged"
+		grep -q "notification" "$T/case.out" && why="$why; NOTIFICATION sent" ;;
+	discard|ok)
+		echo "$lastp" | grep -q '"op":"add"' || why="route not kept: $lastp"
+		[ "$qok" = 1 ] || why="$why; session did not survive"
+		[ "$expect" = discard ] && { grep -q "attribute discarded" "$T/case.err" || why="$why; not logged"; }
+		grep -q "notification" "$T/case.out" && why="$why; NOTIFICATION sent" ;;
+	reset*)
+		local want="notification ${expect#reset }"
+		grep -qx "$want" "$T/case.out" || why="expected $want, peer saw: $(tr '\n' ' ' < "$T/case.out")"
+		[ -n "$down" ] || why="$why; no peer down record"
+		[ "$qok" = 0 ] || why="$why; routes after the reset" ;;
+	*)
+		why="unknown expectation \"$expect\"" ;;
+	esac
+	grep -q "runtime error\|AddressSanitizer" "$T/case.err" && why="$why; sanitizer report"
+	[ -z "$why" ] || fail "$name: $why
+$(cat "$T/case.err")"
 }
+
+@test "malformed UPDATE table: every row has its test below" {
+	awk -F';' '$1 != "" && $1 !~ /^#/ {print $1}' "$TESTS_DIR/tools/bgp-malformed.table" | sort > "$T/rows"
+	sed -n 's/^@test "malformed: \(.*\)" { table_case .*/\1/p' "$BATS_TEST_FILENAME" | sort > "$T/tests"
+	[ "$(wc -l < "$T/rows")" -ge 20 ]
+	run diff "$T/rows" "$T/tests"
+	assert_success
+}
+
+@test "malformed: ORIGIN value 3 (RFC 7606 7.1)" { table_case 'ORIGIN value 3 (RFC 7606 7.1)'; }
+@test "malformed: ORIGIN length 2 (RFC 7606 7.1)" { table_case 'ORIGIN length 2 (RFC 7606 7.1)'; }
+@test "malformed: ORIGIN with the optional flag (RFC 7606 3 c)" { table_case 'ORIGIN with the optional flag (RFC 7606 3 c)'; }
+@test "malformed: AS_PATH segment type 5 (RFC 7606 7.2)" { table_case 'AS_PATH segment type 5 (RFC 7606 7.2)'; }
+@test "malformed: AS_PATH segment overruns the attribute (RFC 7606 7.2)" { table_case 'AS_PATH segment overruns the attribute (RFC 7606 7.2)'; }
+@test "malformed: AS_PATH segment of 0 ASes (RFC 7606 7.2)" { table_case 'AS_PATH segment of 0 ASes (RFC 7606 7.2)'; }
+@test "malformed: NEXT_HOP length 5 (RFC 7606 7.3)" { table_case 'NEXT_HOP length 5 (RFC 7606 7.3)'; }
+@test "malformed: NEXT_HOP with the optional flag (RFC 7606 3 c)" { table_case 'NEXT_HOP with the optional flag (RFC 7606 3 c)'; }
+@test "malformed: MULTI_EXIT_DISC length 3 (RFC 7606 7.4)" { table_case 'MULTI_EXIT_DISC length 3 (RFC 7606 7.4)'; }
+@test "malformed: LOCAL_PREF length 2 (RFC 7606 7.5)" { table_case 'LOCAL_PREF length 2 (RFC 7606 7.5)'; }
+@test "malformed: ATOMIC_AGGREGATE length 1 (RFC 7606 7.6)" { table_case 'ATOMIC_AGGREGATE length 1 (RFC 7606 7.6)'; }
+@test "malformed: AGGREGATOR length 7 (RFC 7606 7.7)" { table_case 'AGGREGATOR length 7 (RFC 7606 7.7)'; }
+@test "malformed: COMMUNITIES length 3 (RFC 7606 7.8)" { table_case 'COMMUNITIES length 3 (RFC 7606 7.8)'; }
+@test "malformed: COMMUNITIES length 0 (RFC 7606 7.8)" { table_case 'COMMUNITIES length 0 (RFC 7606 7.8)'; }
+@test "malformed: EXTENDED_COMMUNITIES length 7 (RFC 7606 7.14)" { table_case 'EXTENDED_COMMUNITIES length 7 (RFC 7606 7.14)'; }
+@test "malformed: EXTENDED_COMMUNITIES length 0 (RFC 7606 7.14)" { table_case 'EXTENDED_COMMUNITIES length 0 (RFC 7606 7.14)'; }
+@test "malformed: EXTENDED_COMMUNITIES with the transitive flag clear (RFC 7606 3 c)" { table_case 'EXTENDED_COMMUNITIES with the transitive flag clear (RFC 7606 3 c)'; }
+@test "malformed: LARGE_COMMUNITIES length 8 (RFC 8092 6)" { table_case 'LARGE_COMMUNITIES length 8 (RFC 8092 6)'; }
+@test "malformed: ORIGINATOR_ID length 3 (RFC 7606 7.9)" { table_case 'ORIGINATOR_ID length 3 (RFC 7606 7.9)'; }
+@test "malformed: CLUSTER_LIST length 5 (RFC 7606 7.10)" { table_case 'CLUSTER_LIST length 5 (RFC 7606 7.10)'; }
+@test "malformed: missing ORIGIN (RFC 7606 3 d)" { table_case 'missing ORIGIN (RFC 7606 3 d)'; }
+@test "malformed: missing AS_PATH (RFC 7606 3 d)" { table_case 'missing AS_PATH (RFC 7606 3 d)'; }
+@test "malformed: missing NEXT_HOP (RFC 7606 3 d)" { table_case 'missing NEXT_HOP (RFC 7606 3 d)'; }
+@test "malformed: missing LOCAL_PREF from an internal peer (RFC 7606 3 d)" { table_case 'missing LOCAL_PREF from an internal peer (RFC 7606 3 d)'; }
+@test "malformed: duplicate COMMUNITIES: the first is kept (RFC 7606 3 g)" { table_case 'duplicate COMMUNITIES: the first is kept (RFC 7606 3 g)'; }
+@test "malformed: attribute length overruns the attribute block (RFC 7606 4)" { table_case 'attribute length overruns the attribute block (RFC 7606 4)'; }
+@test "malformed: unknown optional attribute is ignored (RFC 4271 5)" { table_case 'unknown optional attribute is ignored (RFC 4271 5)'; }
+@test "malformed: unknown well-known attribute (RFC 4271 6.3)" { table_case 'unknown well-known attribute (RFC 4271 6.3)'; }
+@test "malformed: MP_REACH_NLRI twice (RFC 7606 3 g)" { table_case 'MP_REACH_NLRI twice (RFC 7606 3 g)'; }
+@test "malformed: truncated MP_REACH_NLRI next hop (RFC 7606 7.11)" { table_case 'truncated MP_REACH_NLRI next hop (RFC 7606 7.11)'; }
+@test "malformed: MP_REACH_NLRI prefix length 129 (RFC 7606 5.3)" { table_case 'MP_REACH_NLRI prefix length 129 (RFC 7606 5.3)'; }
+@test "malformed: MP_UNREACH_NLRI prefix length 200 (RFC 7606 5.3)" { table_case 'MP_UNREACH_NLRI prefix length 200 (RFC 7606 5.3)'; }
+@test "malformed: NLRI prefix length 33 (RFC 7606 5.3)" { table_case 'NLRI prefix length 33 (RFC 7606 5.3)'; }
+@test "malformed: withdrawn prefix length 40 (RFC 7606 5.3)" { table_case 'withdrawn prefix length 40 (RFC 7606 5.3)'; }
+@test "malformed: withdrawn routes length exceeds the message (RFC 4271 6.3)" { table_case 'withdrawn routes length exceeds the message (RFC 4271 6.3)'; }
+@test "malformed: total attribute length exceeds the message (RFC 4271 6.3)" { table_case 'total attribute length exceeds the message (RFC 4271 6.3)'; }
+@test "malformed: bad marker (RFC 4271 6.1)" { table_case 'bad marker (RFC 4271 6.1)'; }
+@test "malformed: message length 18 (RFC 4271 6.1)" { table_case 'message length 18 (RFC 4271 6.1)'; }
+@test "malformed: unknown message type 9 (RFC 4271 6.1)" { table_case 'unknown message type 9 (RFC 4271 6.1)'; }
+@test "malformed: KEEPALIVE of length 20 (RFC 4271 6.1)" { table_case 'KEEPALIVE of length 20 (RFC 4271 6.1)'; }
 
 @test "duplicate COMMUNITIES keep the first; a discarded ATOMIC_AGGREGATE is absent" {
 	need_root
@@ -94,20 +141,40 @@ false'
 	grep -q "ATOMIC_AGGREGATE (type 6): attribute discarded; bytes: 40 06 01 00" "$T/case.err"
 }
 
-@test "a 2-byte-AS peer: AS4_PATH merged when learning, AS_TRANS + AS4_PATH when announcing (RFC 6793)" {
+# both_ways NAME JSON STEP [RAWPEER-FLAGS]: a speaker announcing the route
+# record JSON to the raw peer, which sends STEP; learned records in
+# $T/NAME.rec (log $T/NAME.err), the peer's view of our UPDATEs in $T/out
+both_ways() {
+	local name=$1 json=$2 step=$3; shift 3
 	need_root
 	netns_init
 	netns_add raw > /dev/null
 	NS=$(netns_name raw)
-	echo '{"type":"route","op":"add","prefix":"198.18.50.0/24","nexthop":"198.18.0.2","aspath":[4200000001],"aggas":4200000002,"aggid":"198.18.0.7"}' |
-		rec-json -r > "$T/in.rec"
+	echo "$json" | rec-json -r > "$T/in.rec"
 	ip netns exec "$NS" bgp-speaker --local-as 65000 --router-id 198.18.0.2 \
-		--listen 127.0.0.1:1179 --neighbor 127.0.0.1 -r "$T/in.rec" > "$T/as2.rec" 2> "$T/as2.err" &
+		--listen 127.0.0.1:1179 --neighbor 127.0.0.1 -r "$T/in.rec" > "$T/$name.rec" 2> "$T/$name.err" &
 	local spk=$!
 	netns_track_pid "$spk"
-	echo "U||$O 40 02 06 02 02 5b a0 fd e9 $N $L c0 11 0a 02 02 fa 56 ea 01 00 00 fd e9|$P" > "$T/s"
-	ip netns exec "$NS" bgp-rawpeer -2 -u -w 700 127.0.0.1 1179 < "$T/s" > "$T/out"
+	echo "$step" > "$T/s"
+	ip netns exec "$NS" bgp-rawpeer "$@" -u -w 700 127.0.0.1 1179 < "$T/s" > "$T/out"
 	kill -TERM "$spk"; wait "$spk" || true
+}
+
+@test "extended communities (RFC 4360): learned into records, shown by rec-json, announced from records" {
+	# ours: route target 65001:100 and 0x8006 (traffic-rate 0); the peer's:
+	# route target 65001:100 and a 4-byte-AS route target 4200000001:7
+	both_ways ec '{"type":"route","op":"add","prefix":"198.18.50.0/24","nexthop":"198.18.0.2","extcommunities":["0x0002fde900000064","0x8006000000000000"]}' \
+		"U||$O $A $N $L c0 10 10 00 02 fd e9 00 00 00 64 02 02 fa 56 ea 01 00 07|$P"
+	run jq -c 'select(.type == "route") | .extcommunities' <(rec-json < "$T/ec.rec")
+	assert_output '["0x0002fde900000064","0x0202fa56ea010007"]'
+	grep -q "^update .*c0 10 10 00 02 fd e9 00 00 00 64 80 06 00 00 00 00 00 00" "$T/out" || fail "$(cat "$T/out")"
+	# and back: rec-json -r of what rec-json printed gives the same bytes
+	rec-json < "$T/ec.rec" | rec-json -r | cmp - "$T/ec.rec"
+}
+
+@test "a 2-byte-AS peer: AS4_PATH merged when learning, AS_TRANS + AS4_PATH when announcing (RFC 6793)" {
+	both_ways as2 '{"type":"route","op":"add","prefix":"198.18.50.0/24","nexthop":"198.18.0.2","aspath":[4200000001],"aggas":4200000002,"aggid":"198.18.0.7"}' \
+		"U||$O 40 02 06 02 02 5b a0 fd e9 $N $L c0 11 0a 02 02 fa 56 ea 01 00 00 fd e9|$P" -2
 	run jq -c 'select(.type == "route") | .aspath' <(rec-json < "$T/as2.rec")
 	assert_output '[4200000001,65001]'
 	# our UPDATE: AS_PATH with AS_TRANS, AS4_PATH with the real AS, AGGREGATOR likewise

@@ -1,5 +1,7 @@
-/* Path attributes: one table (name, flags, RFC 7606 action, decode) and the
- * decoder of the attribute block with RFC 7606 revised error handling. */
+/* Path attributes: one table indexed by type code (name, flags, RFC 7606
+ * action, decode, encode: BIRD's bgp_attr_table shape), the decoder of the
+ * attribute block with RFC 7606 revised error handling, and the encoder of
+ * the attributes of an announced route. */
 #include <stdio.h>
 #include <string.h>
 
@@ -9,18 +11,18 @@ typedef int attr_decode_fn(struct rd *v, struct bgp_attrs *a, struct bgp_scratch
 			   const struct bgp_ctx *c);
 
 struct attr_desc {
-	uint8_t type;
-	const char *name;
+	const char *name;       /* NULL: a type we do not know */
 	uint8_t flags;          /* expected optional + transitive bits */
 	enum attr_act act;      /* when malformed (RFC 7606 7.x) */
 	attr_decode_fn *decode;
+	attr_encode_fn *encode; /* from a route record; NULL: never announced */
 };
 
 static int get_u32(struct rd *v, uint32_t *x)
 {
-	if (rd_left(v) != 4)
+	if (rd_left(v) != 4 || rd_u32(v, x) < 0)
 		return -1;
-	return rd_u32(v, x);
+	return 0;
 }
 
 /* RFC 7606 7.1: length 1, value 0..2 */
@@ -28,20 +30,20 @@ static int dec_origin(struct rd *v, struct bgp_attrs *a, struct bgp_scratch *s,
 		      const struct bgp_ctx *c)
 {
 	(void)s; (void)c;
-	if (rd_left(v) != 1 || rd_u8(v, &a->origin) || a->origin > 2)
+	if (rd_left(v) != 1 || rd_u8(v, &a->origin) < 0 || a->origin > 2)
 		return -1;
 	return 0;
 }
 
 /* Segments into u32s [type, count, as...]; asz is 2 or 4 bytes per AS.
  * RFC 7606 7.2: a bad segment type, a zero count or an overrun is malformed. */
-static int dec_path(struct rd *v, struct u32buf *out, uint32_t *buf, size_t cap, int asz)
+static int dec_path(struct rd *v, struct u32s *out, uint32_t *buf, size_t cap, int asz)
 {
 	out->v = buf;
 	out->n = 0;
 	while (rd_left(v) > 0) {
 		uint8_t type, cnt;
-		if (rd_u8(v, &type) || rd_u8(v, &cnt))
+		if (rd_u8(v, &type) < 0 || rd_u8(v, &cnt) < 0)
 			return -1;
 		if ((type != ASPATH_SET && type != ASPATH_SEQUENCE) || cnt == 0)
 			return -1;
@@ -50,13 +52,14 @@ static int dec_path(struct rd *v, struct u32buf *out, uint32_t *buf, size_t cap,
 		buf[out->n++] = type;
 		buf[out->n++] = cnt;
 		for (unsigned i = 0; i < cnt; i++) {
-			uint16_t a16 = 0;
-			uint32_t a32 = 0;
+			uint16_t a16;
+			uint32_t a32;
 			if (asz == 2) {
-				rd_u16(v, &a16);
+				if (rd_u16(v, &a16) < 0)
+					return -1;
 				a32 = a16;
-			} else {
-				rd_u32(v, &a32);
+			} else if (rd_u32(v, &a32) < 0) {
+				return -1;
 			}
 			buf[out->n++] = a32;
 		}
@@ -124,31 +127,28 @@ static int dec_aggregator(struct rd *v, struct bgp_attrs *a, struct bgp_scratch 
 	uint16_t as16;
 	(void)s;
 	if (c->as4) {
-		if (rd_left(v) != 8)
+		if (rd_left(v) != 8 || rd_u32(v, &a->aggas) < 0)
 			return -1;
-		rd_u32(v, &a->aggas);
 	} else {
-		if (rd_left(v) != 6)
+		if (rd_left(v) != 6 || rd_u16(v, &as16) < 0)
 			return -1;
-		rd_u16(v, &as16);
 		a->aggas = as16;
 	}
-	return rd_u32(v, &a->aggid);
+	return rd_u32(v, &a->aggid) < 0 ? -1 : 0;
 }
 
 static int dec_as4aggregator(struct rd *v, struct bgp_attrs *a, struct bgp_scratch *s,
 			     const struct bgp_ctx *c)
 {
 	(void)s; (void)c;
-	if (rd_left(v) != 8)
+	if (rd_left(v) != 8 || rd_u32(v, &a->as4aggas) < 0 || rd_u32(v, &a->as4aggid) < 0)
 		return -1;
-	rd_u32(v, &a->as4aggas);
-	return rd_u32(v, &a->as4aggid);
+	return 0;
 }
 
 /* A list of n-byte items, length a non-zero multiple of unit (RFC 7606 7.8,
  * 7.10, RFC 8092 5). */
-static int dec_u32list(struct rd *v, struct u32buf *out, uint32_t *buf, size_t cap,
+static int dec_u32list(struct rd *v, struct u32s *out, uint32_t *buf, size_t cap,
 		       size_t unit)
 {
 	size_t n = rd_left(v);
@@ -157,7 +157,8 @@ static int dec_u32list(struct rd *v, struct u32buf *out, uint32_t *buf, size_t c
 	out->v = buf;
 	out->n = 0;
 	while (rd_left(v) > 0)
-		rd_u32(v, &buf[out->n++]);
+		if (rd_u32(v, &buf[out->n++]) < 0)
+			return -1;
 	return 0;
 }
 
@@ -173,6 +174,22 @@ static int dec_lcommunities(struct rd *v, struct bgp_attrs *a, struct bgp_scratc
 {
 	(void)c;
 	return dec_u32list(v, &a->lcommunities, s->lcomm, sizeof s->lcomm / 4, 12);
+}
+
+/* RFC 7606 7.14: a length not a non-zero multiple of 8 is treat-as-withdraw */
+static int dec_extcommunities(struct rd *v, struct bgp_attrs *a, struct bgp_scratch *s,
+			      const struct bgp_ctx *c)
+{
+	size_t n = rd_left(v);
+	(void)c;
+	if (n == 0 || n % 8 != 0 || n / 8 > sizeof s->ecomm / 8)
+		return -1;
+	a->extcommunities.v = s->ecomm;
+	a->extcommunities.n = 0;
+	while (rd_left(v) > 0)
+		if (rd_u64(v, &s->ecomm[a->extcommunities.n++]) < 0)
+			return -1;
+	return 0;
 }
 
 static int dec_clusterlist(struct rd *v, struct bgp_attrs *a, struct bgp_scratch *s,
@@ -198,8 +215,8 @@ static int dec_mp_reach(struct rd *v, struct bgp_attrs *a, struct bgp_scratch *s
 	struct rd nh;
 	(void)s; (void)c;
 
-	if (rd_u16(v, &a->reach_afi) || rd_u8(v, &a->reach_safi) || rd_u8(v, &nhlen) ||
-	    rd_sub(v, nhlen, &nh) || rd_u8(v, &res))
+	if (rd_u16(v, &a->reach_afi) < 0 || rd_u8(v, &a->reach_safi) < 0 || rd_u8(v, &nhlen) < 0 ||
+	    rd_sub(v, nhlen, &nh) < 0 || rd_u8(v, &res) < 0)
 		return -1;
 	memset(&a->mp_nh, 0, sizeof a->mp_nh);
 	memset(&a->mp_nhll, 0, sizeof a->mp_nhll);
@@ -223,7 +240,7 @@ static int dec_mp_unreach(struct rd *v, struct bgp_attrs *a, struct bgp_scratch 
 			  const struct bgp_ctx *c)
 {
 	(void)s; (void)c;
-	if (rd_u16(v, &a->unreach_afi) || rd_u8(v, &a->unreach_safi))
+	if (rd_u16(v, &a->unreach_afi) < 0 || rd_u8(v, &a->unreach_safi) < 0)
 		return -1;
 	a->unreach_nlri = *v;
 	a->mp_unreach = true;
@@ -231,42 +248,82 @@ static int dec_mp_unreach(struct rd *v, struct bgp_attrs *a, struct bgp_scratch 
 }
 
 #define WK 0                            /* well-known: transitive, not optional */
-#define WKT AF_TRANSITIVE
-#define OPT AF_OPTIONAL                 /* optional non-transitive */
-#define OPTT (AF_OPTIONAL | AF_TRANSITIVE)
+#define WKT BAF_TRANSITIVE
+#define OPT BAF_OPTIONAL                 /* optional non-transitive */
+#define OPTT (BAF_OPTIONAL | BAF_TRANSITIVE)
 
-/* RFC 7606 7: what to do with each malformed attribute. */
-static const struct attr_desc attr_table[] = {
-	{ ATTR_ORIGIN,          "ORIGIN",          WKT,  ACT_WITHDRAW, dec_origin },
-	{ ATTR_AS_PATH,         "AS_PATH",         WKT,  ACT_WITHDRAW, dec_aspath },
-	{ ATTR_NEXT_HOP,        "NEXT_HOP",        WKT,  ACT_WITHDRAW, dec_nexthop },
-	{ ATTR_MED,             "MULTI_EXIT_DISC", OPT,  ACT_WITHDRAW, dec_med },
-	{ ATTR_LOCAL_PREF,      "LOCAL_PREF",      WKT,  ACT_WITHDRAW, dec_localpref },
-	{ ATTR_ATOMIC_AGGR,     "ATOMIC_AGGREGATE", WKT, ACT_DISCARD,  dec_atomic },
-	{ ATTR_AGGREGATOR,      "AGGREGATOR",      OPTT, ACT_DISCARD,  dec_aggregator },
-	{ ATTR_COMMUNITIES,     "COMMUNITIES",     OPTT, ACT_WITHDRAW, dec_communities },
-	{ ATTR_ORIGINATOR_ID,   "ORIGINATOR_ID",   OPT,  ACT_WITHDRAW, dec_originator },
-	{ ATTR_CLUSTER_LIST,    "CLUSTER_LIST",    OPT,  ACT_WITHDRAW, dec_clusterlist },
+/* RFC 7606 7: what to do with each malformed attribute; RFC 4271 5: the
+ * encoder writes them in type code order, the table's. */
+static const struct attr_desc attr_table[256] = {
+	[ATTR_ORIGIN] =       { "ORIGIN",          WKT,  ACT_WITHDRAW, dec_origin, enc_origin },
+	[ATTR_AS_PATH] =      { "AS_PATH",         WKT,  ACT_WITHDRAW, dec_aspath, enc_aspath },
+	[ATTR_NEXT_HOP] =     { "NEXT_HOP",        WKT,  ACT_WITHDRAW, dec_nexthop, NULL },
+	[ATTR_MED] =          { "MULTI_EXIT_DISC", OPT,  ACT_WITHDRAW, dec_med, enc_med },
+	[ATTR_LOCAL_PREF] =   { "LOCAL_PREF",      WKT,  ACT_WITHDRAW, dec_localpref, enc_localpref },
+	[ATTR_ATOMIC_AGGR] =  { "ATOMIC_AGGREGATE", WKT, ACT_DISCARD,  dec_atomic, enc_atomic },
+	[ATTR_AGGREGATOR] =   { "AGGREGATOR",      OPTT, ACT_DISCARD,  dec_aggregator, enc_aggregator },
+	[ATTR_COMMUNITIES] =  { "COMMUNITIES",     OPTT, ACT_WITHDRAW, dec_communities, enc_communities },
+	[ATTR_ORIGINATOR_ID] = { "ORIGINATOR_ID",  OPT,  ACT_WITHDRAW, dec_originator, NULL },
+	[ATTR_CLUSTER_LIST] = { "CLUSTER_LIST",    OPT,  ACT_WITHDRAW, dec_clusterlist, NULL },
 	/* RFC 7606 7.11: a malformed MP attribute resets the session */
-	{ ATTR_MP_REACH,        "MP_REACH_NLRI",   OPT,  ACT_RESET,    dec_mp_reach },
-	{ ATTR_MP_UNREACH,      "MP_UNREACH_NLRI", OPT,  ACT_RESET,    dec_mp_unreach },
-	{ ATTR_AS4_PATH,        "AS4_PATH",        OPTT, ACT_DISCARD,  dec_as4path },
-	{ ATTR_AS4_AGGREGATOR,  "AS4_AGGREGATOR",  OPTT, ACT_DISCARD,  dec_as4aggregator },
-	{ ATTR_LARGE_COMMUNITIES, "LARGE_COMMUNITIES", OPTT, ACT_WITHDRAW, dec_lcommunities },
+	[ATTR_MP_REACH] =     { "MP_REACH_NLRI",   OPT,  ACT_RESET,    dec_mp_reach, NULL },
+	[ATTR_MP_UNREACH] =   { "MP_UNREACH_NLRI", OPT,  ACT_RESET,    dec_mp_unreach, NULL },
+	[ATTR_EXT_COMMUNITIES] = { "EXTENDED_COMMUNITIES", OPTT, ACT_WITHDRAW, dec_extcommunities,
+				   enc_extcommunities },
+	[ATTR_AS4_PATH] =     { "AS4_PATH",        OPTT, ACT_DISCARD,  dec_as4path, NULL },
+	[ATTR_AS4_AGGREGATOR] = { "AS4_AGGREGATOR", OPTT, ACT_DISCARD, dec_as4aggregator, NULL },
+	[ATTR_LARGE_COMMUNITIES] = { "LARGE_COMMUNITIES", OPTT, ACT_WITHDRAW, dec_lcommunities,
+				     enc_lcommunities },
 };
 
 static const struct attr_desc *attr_find(uint8_t type)
 {
-	for (size_t i = 0; i < sizeof attr_table / sizeof attr_table[0]; i++)
-		if (attr_table[i].type == type)
-			return &attr_table[i];
-	return NULL;
+	return attr_table[type].name ? &attr_table[type] : NULL;
 }
 
 const char *attr_name(uint8_t type)
 {
 	const struct attr_desc *d = attr_find(type);
 	return d ? d->name : "unknown";
+}
+
+/* Attribute header; extended length when the value passes 255 bytes. */
+void attr_hdr(struct wr *w, uint8_t flags, uint8_t type, size_t len)
+{
+	if (len > 255) {
+		wr_u8(w, flags | BAF_EXTLEN);
+		wr_u8(w, type);
+		wr_u16(w, (uint16_t)len);
+	} else {
+		wr_u8(w, flags);
+		wr_u8(w, type);
+		wr_u8(w, (uint8_t)len);
+	}
+}
+
+size_t attrs_encode(uint8_t *buf, size_t cap, const struct rec_route *r,
+		    uint32_t local_as, bool ibgp)
+{
+	struct wr w = wr_init(buf, cap);
+	const struct attr_src src = { r, local_as, ibgp };
+	uint8_t vbuf[BGP_MAX_LEN];
+
+	for (unsigned t = 1; t < 256; t++) {
+		const struct attr_desc *d = &attr_table[t];
+		struct wr v = wr_init(vbuf, sizeof vbuf);
+		int rc;
+
+		if (!d->encode)
+			continue;
+		rc = d->encode(&v, &src);
+		if (rc < 0 || v.full)
+			return 0;
+		if (rc == 0)
+			continue;
+		attr_hdr(&w, d->flags, (uint8_t)t, v.n);
+		wr_bytes(&w, vbuf, v.n);
+	}
+	return wr_len(&w);
 }
 
 static void report(const struct attr_report *rep, const char *what, uint8_t type,
@@ -288,20 +345,11 @@ static void seterr(struct bgp_error *e, uint8_t sub, const uint8_t *p, size_t le
 	snprintf(e->why, sizeof e->why, "%s", why);
 }
 
-/* Count hops of a segment list: a set counts one (RFC 4271 9.1.2.2). */
-static unsigned path_hops(const struct u32buf *p)
-{
-	unsigned n = 0;
-	for (uint32_t i = 0; i + 1 < p->n; i += 2 + p->v[i + 1])
-		n += p->v[i] == ASPATH_SET ? 1 : p->v[i + 1];
-	return n;
-}
-
 /* RFC 6793 4.2.3: rebuild the path from a 2-byte peer's AS_PATH and AS4_PATH:
  * the leading hops of AS_PATH that AS4_PATH does not cover, then AS4_PATH. */
 static void merge_as4(struct bgp_attrs *a, struct bgp_scratch *s)
 {
-	unsigned n2 = path_hops(&a->aspath), n4 = path_hops(&a->as4path);
+	unsigned n2 = aspath_hops(&a->aspath), n4 = aspath_hops(&a->as4path);
 	unsigned keep, i = 0, o = 0;
 
 	if (n4 > n2)
@@ -345,24 +393,24 @@ enum attr_act bgp_attrs_parse(struct rd *r, const struct bgp_ctx *c,
 		const struct attr_desc *d;
 		uint64_t bit;
 
-		if (rd_u8(r, &flags) || rd_u8(r, &type))
+		if (rd_u8(r, &flags) < 0 || rd_u8(r, &type) < 0)
 			goto framing;
-		if (flags & AF_EXTLEN) {
-			if (rd_u16(r, &len))
+		if (flags & BAF_EXTLEN) {
+			if (rd_u16(r, &len) < 0)
 				goto framing;
 		} else {
-			if (rd_u8(r, &l8))
+			if (rd_u8(r, &l8) < 0)
 				goto framing;
 			len = l8;
 		}
-		if (rd_sub(r, len, &v))
+		if (rd_sub(r, len, &v) < 0)
 			goto framing;
 		size_t alen = (size_t)(r->p - start);
 		d = attr_find(type);
 		if (!d) {
 			/* RFC 4271 6.3: an unknown well-known attribute resets;
 			 * unknown optional ones are ignored (we do not pass them on). */
-			if (!(flags & AF_OPTIONAL)) {
+			if (!(flags & BAF_OPTIONAL)) {
 				report(rep, "unrecognized well-known attribute", type, ACT_RESET, start, alen);
 				seterr(err, ERR_UPD_UNKNOWN_WK, start, alen, "unrecognized well-known attribute");
 				return ACT_RESET;
@@ -381,7 +429,7 @@ enum attr_act bgp_attrs_parse(struct rd *r, const struct bgp_ctx *c,
 			continue;
 		}
 		/* RFC 7606 3 (c): wrong optional/transitive bits make it malformed */
-		if ((flags & (AF_OPTIONAL | AF_TRANSITIVE)) != d->flags) {
+		if ((flags & (BAF_OPTIONAL | BAF_TRANSITIVE)) != d->flags) {
 			report(rep, "attribute flags error", type, d->act, start, alen);
 			if (d->act == ACT_RESET) {
 				seterr(err, ERR_UPD_FLAGS, start, alen, "attribute flags error");

@@ -9,6 +9,7 @@
 #include "addr.h"
 #include "rd.h"
 #include "rec.h"
+#include "wr.h"
 
 /* RFC 4271 4.1 */
 #define BGP_HDR_LEN     19
@@ -59,13 +60,14 @@ enum {
 	ATTR_ORIGIN = 1, ATTR_AS_PATH = 2, ATTR_NEXT_HOP = 3, ATTR_MED = 4,
 	ATTR_LOCAL_PREF = 5, ATTR_ATOMIC_AGGR = 6, ATTR_AGGREGATOR = 7,
 	ATTR_COMMUNITIES = 8, ATTR_ORIGINATOR_ID = 9, ATTR_CLUSTER_LIST = 10,
-	ATTR_MP_REACH = 14, ATTR_MP_UNREACH = 15, ATTR_AS4_PATH = 17,
+	ATTR_MP_REACH = 14, ATTR_MP_UNREACH = 15, ATTR_EXT_COMMUNITIES = 16, ATTR_AS4_PATH = 17,
 	ATTR_AS4_AGGREGATOR = 18, ATTR_LARGE_COMMUNITIES = 32,
 };
-#define AF_OPTIONAL   0x80
-#define AF_TRANSITIVE 0x40
-#define AF_PARTIAL    0x20
-#define AF_EXTLEN     0x10
+/* Attribute flags (RFC 4271 4.3); BAF_, not AF_, which names address families */
+#define BAF_OPTIONAL   0x80
+#define BAF_TRANSITIVE 0x40
+#define BAF_PARTIAL    0x20
+#define BAF_EXTLEN     0x10
 
 /* What one side offered in its OPEN. */
 struct bgp_open {
@@ -97,28 +99,24 @@ struct bgp_notif {
 	char text[256];         /* RFC 9003 shutdown communication, or empty */
 };
 
-struct u32buf {
-	uint32_t *v;
-	uint32_t n;
-};
-
 /* Decoded path attributes of one UPDATE. Arrays point into scratch buffers
  * sized for the largest message. */
 struct bgp_attrs {
 	uint64_t seen;                  /* bit per type code < 64 */
 	bool withdraw;                  /* RFC 7606 treat-as-withdraw */
 	uint8_t origin;
-	struct u32buf aspath;           /* segments: type, count, as... */
-	struct u32buf as4path;
+	struct u32s aspath;           /* segments: type, count, as... */
+	struct u32s as4path;
 	struct ar_addr nexthop;
 	uint32_t med, localpref;
 	bool atomic;
 	uint32_t aggas, aggid;
 	uint32_t as4aggas, as4aggid;
-	struct u32buf communities;
-	struct u32buf lcommunities;
+	struct u32s communities;
+	struct u32s lcommunities;
+	struct u64s extcommunities;
 	uint32_t originator;
-	struct u32buf clusterlist;
+	struct u32s clusterlist;
 	/* MP_REACH / MP_UNREACH: located, parsed when the NLRI are walked */
 	bool mp_reach, mp_unreach;
 	uint16_t reach_afi, unreach_afi;
@@ -146,6 +144,7 @@ struct bgp_scratch {
 	uint32_t merged[2 * BGP_EXT_MAX_LEN];
 	uint32_t comm[BGP_EXT_MAX_LEN / 4];
 	uint32_t lcomm[BGP_EXT_MAX_LEN / 4];
+	uint64_t ecomm[BGP_EXT_MAX_LEN / 8];
 	uint32_t cluster[BGP_EXT_MAX_LEN / 4];
 };
 
@@ -187,6 +186,26 @@ enum attr_act bgp_attrs_parse(struct rd *r, const struct bgp_ctx *c,
 			      bool have_nlri, const struct attr_report *rep,
 			      struct bgp_error *err);
 const char *attr_name(uint8_t type);
+/* Attribute header; the extended length form past 255 bytes. */
+void attr_hdr(struct wr *w, uint8_t flags, uint8_t type, size_t len);
+/* Path attributes of an announced route, from its record (4-byte AS form,
+ * in type code order): bytes written, 0 when they do not fit or the AS
+ * path is malformed. */
+size_t attrs_encode(uint8_t *buf, size_t cap, const struct rec_route *r,
+		    uint32_t local_as, bool ibgp);
+
+/* attrs-out.c: the table's encode column. Each writes one attribute's value
+ * from the record: 1 written, 0 the route has none, -1 it cannot be sent. */
+struct attr_src {
+	const struct rec_route *r;
+	uint32_t local_as;
+	bool ibgp;
+};
+typedef int attr_encode_fn(struct wr *w, const struct attr_src *src);
+attr_encode_fn enc_origin, enc_aspath, enc_med, enc_localpref, enc_atomic, enc_aggregator,
+	enc_communities, enc_extcommunities, enc_lcommunities;
+/* The attributes rewritten for a 2-byte-AS peer (RFC 6793 4.2.2). */
+size_t attrs_to_as2(uint8_t *out, size_t cap, const uint8_t *in, size_t len);
 
 /* update.c */
 struct bgp_update_cb {
@@ -201,7 +220,7 @@ int bgp_update_parse(struct rd *r, const struct bgp_ctx *c, struct bgp_scratch *
 		     struct bgp_error *err);
 /* Read one NLRI prefix of family af. 0, -1 short, -2 bad length. */
 int bgp_nlri_get(struct rd *r, int af, struct ar_prefix *p);
-/* Append one prefix in NLRI form; returns bytes written or 0 if no room. */
-size_t bgp_nlri_put(uint8_t *p, size_t cap, const struct ar_prefix *pfx);
+/* Append one prefix in NLRI form (at most 17 bytes). */
+void bgp_nlri_put(struct wr *w, const struct ar_prefix *pfx);
 
 #endif

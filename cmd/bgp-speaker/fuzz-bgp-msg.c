@@ -9,6 +9,51 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static unsigned routes;
+static struct bgp_scratch *scr2;
+
+static bool same32(const struct u32s *x, const struct u32s *y)
+{
+	return x->n == y->n && (x->n == 0 || memcmp(x->v, y->v, x->n * 4) == 0);
+}
+
+/* What was learned, announced again from its record, parses the same
+ * (the encode column of the attribute table against its decode column). */
+static void reencode(const struct bgp_attrs *a)
+{
+	struct rec_route r;
+	struct bgp_attrs b;
+	struct bgp_ctx c = { .as4 = true, .ibgp = true, .max_len = BGP_MAX_LEN, .v4 = true };
+	struct bgp_error e;
+	uint8_t buf[BGP_MAX_LEN];
+	size_t n;
+
+	if (a->withdraw || !scr2)
+		return;
+	memset(&r, 0, sizeof r);
+	r.aspath = a->aspath;
+	REC_SET(&r, ROUTE_ASPATH);
+	r.origin = (enum route_origin)a->origin;
+	REC_SET(&r, ROUTE_ORIGIN);
+	r.communities = a->communities;
+	REC_SET(&r, ROUTE_COMMUNITIES);
+	r.lcommunities = a->lcommunities;
+	REC_SET(&r, ROUTE_LCOMMUNITIES);
+	r.extcommunities = a->extcommunities;
+	REC_SET(&r, ROUTE_EXTCOMMUNITIES);
+	n = attrs_encode(buf, sizeof buf, &r, 65000, true);
+	if (n == 0)
+		return;         /* too large, or a path we do not send */
+	struct rd rd = rd_init(buf, n);
+	if (bgp_attrs_parse(&rd, &c, &b, scr2, false, NULL, &e) != ACT_NONE)
+		abort();
+	if (b.origin != a->origin || !same32(&b.aspath, &a->aspath) ||
+	    !same32(&b.communities, &a->communities) ||
+	    b.lcommunities.n != a->lcommunities.n / 3 * 3 ||
+	    b.extcommunities.n != a->extcommunities.n ||
+	    (b.extcommunities.n && memcmp(b.extcommunities.v, a->extcommunities.v,
+					  b.extcommunities.n * 8) != 0))
+		abort();
+}
 
 static void on_route(void *arg, const struct ar_prefix *p, const struct bgp_attrs *a)
 {
@@ -16,6 +61,7 @@ static void on_route(void *arg, const struct ar_prefix *p, const struct bgp_attr
 	(void)arg;
 	prefix_fmt(p, buf, sizeof buf);
 	if (a) {
+		reencode(a);
 		/* touch every array the learn side copies into a record */
 		for (uint32_t i = 0; i < a->aspath.n; i++)
 			routes += a->aspath.v[i] & 1;
@@ -23,6 +69,8 @@ static void on_route(void *arg, const struct ar_prefix *p, const struct bgp_attr
 			routes += a->communities.v[i] & 1;
 		for (uint32_t i = 0; i < a->lcommunities.n; i++)
 			routes += a->lcommunities.v[i] & 1;
+		for (uint32_t i = 0; i < a->extcommunities.n; i++)
+			routes += a->extcommunities.v[i] & 1;
 		for (uint32_t i = 0; i < a->clusterlist.n; i++)
 			routes += a->clusterlist.v[i] & 1;
 	}
@@ -42,6 +90,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!scr && !(scr = malloc(sizeof *scr)))
 		return 0;
+	if (!scr2)
+		scr2 = malloc(sizeof *scr2);
 	if (size < 1 + BGP_HDR_LEN)
 		return 0;
 	memset(&c, 0, sizeof c);

@@ -71,7 +71,7 @@ void learn_on_output(struct ev_loop *l, int fd, short re, void *arg)
 		return;
 	}
 	learn_output_ready(s);
-	if (was_paused && out_ok(s) && !rw_would_block(s->out) && s->fd >= 0) {
+	if (was_paused && out_ok(s) && !rw_would_block(s->out) && sess_connected(s)) {
 		s->out_paused = false;
 		sess_poll(s);
 	}
@@ -283,6 +283,11 @@ void learn_route(void *arg, const struct ar_prefix *p, const struct bgp_attrs *a
 		r.lcommunities.n = a->lcommunities.n;
 		REC_SET(&r, ROUTE_LCOMMUNITIES);
 	}
+	if (a->extcommunities.n) {
+		r.extcommunities.v = a->extcommunities.v;
+		r.extcommunities.n = a->extcommunities.n;
+		REC_SET(&r, ROUTE_EXTCOMMUNITIES);
+	}
 	if (a->atomic) {
 		r.atomic = true;
 		REC_SET(&r, ROUTE_ATOMIC);
@@ -377,14 +382,14 @@ static void resync(struct speaker *s)
 	}
 	begin_table(s);
 	s->refresh_wait = true;  /* an End-of-RIB still queued from before does not end it */
-	if (s->ctx.v4)
-		sess_send(s, m, bgp_rr_build(m, sizeof m, AFI_IPV4, SAFI_UNICAST, 0));
-	if (s->ctx.v6)
-		sess_send(s, m, bgp_rr_build(m, sizeof m, AFI_IPV6, SAFI_UNICAST, 0));
+	if (s->ctx.v4 && sess_send(s, m, bgp_rr_build(m, sizeof m, AFI_IPV4, SAFI_UNICAST, 0)) < 0)
+		return;
+	if (s->ctx.v6 && sess_send(s, m, bgp_rr_build(m, sizeof m, AFI_IPV6, SAFI_UNICAST, 0)) < 0)
+		return;
 	log_info("neighbor %s: output reopened: route refresh sent%s", s->peername,
 		 s->err ? " (enhanced)" : "");
 	learn_output_ready(s);
-	if (s->fd >= 0)
+	if (sess_connected(s))
 		sess_poll(s);
 }
 

@@ -8,9 +8,9 @@
 
 static const char usage[] =
 "usage: bgp-speaker [-hV] [-c FILE] [-N NAME] --local-as AS --router-id ID\n"
-"                   [--listen ADDR[:PORT]] [--connect ADDR[:PORT]] [--neighbor ADDR]\n"
-"                   [--peer-as AS] [--hold-time SEC] [--md5-password KEY]\n"
-"                   [--next-hop-self] [--family ipv4|ipv6|both]\n"
+"                   [--listen ADDR[:PORT]] [--connect ADDR[:PORT]] [--source ADDR]\n"
+"                   [--neighbor ADDR] [--peer-as AS] [--hold-time SEC]\n"
+"                   [--md5-password KEY] [--next-hop-self] [--family ipv4|ipv6|both]\n"
 "                   [--no-extended-messages] [--graceful-restart SEC]\n"
 "                   [--connect-retry SEC] [--eor-timeout SEC] [-o FILE] [-r FILE|none]\n"
 "                   [--output-buffer BYTES] [--shutdown-message TEXT]\n"
@@ -21,6 +21,8 @@ static const char usage[] =
 "  -l, --listen ADDR[:PORT]     passive, on ADDR (default [::]:1179)\n"
 "  -C, --connect ADDR[:PORT]    active, to ADDR (port 179 by default); with\n"
 "                               --listen both, a collision resolved (RFC 4271 6.8)\n"
+"      --source ADDR            --connect from ADDR (default: the --listen address\n"
+"                               when it is a specific one)\n"
 "  -n, --neighbor ADDR          the only peer address accepted\n"
 "  -a, --local-as AS            our AS (required)\n"
 "  -p, --peer-as AS             the peer's AS (default: the local AS, iBGP)\n"

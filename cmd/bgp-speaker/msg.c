@@ -14,13 +14,14 @@ static void set_err(struct bgp_error *e, uint8_t code, uint8_t sub, const char *
 	snprintf(e->why, sizeof e->why, "%s", why);
 }
 
-static void put16(uint8_t *p, uint16_t v) { p[0] = v >> 8; p[1] = v & 0xff; }
-
 void bgp_hdr_put(uint8_t *buf, size_t len, uint8_t type)
 {
-	memset(buf, 0xff, 16);
-	put16(buf + 16, (uint16_t)len);
-	buf[18] = type;
+	struct wr w = wr_init(buf, BGP_HDR_LEN);
+
+	for (int i = 0; i < 4; i++)
+		wr_u32(&w, 0xffffffff);
+	wr_u16(&w, (uint16_t)len);
+	wr_u8(&w, type);
 }
 
 /* RFC 4271 6.1 */
@@ -55,8 +56,9 @@ int bgp_hdr_parse(const uint8_t *p, size_t max_len, uint16_t *len, uint8_t *type
 	if (t == BGP_OPEN || t == BGP_KEEPALIVE)
 		max_len = BGP_MAX_LEN;
 	if (l < min || l > max_len || (t == BGP_KEEPALIVE && l != 19)) {
+		struct wr w = wr_init(err->buf, sizeof err->buf);
 		set_err(err, ERR_HEADER, ERR_HDR_LEN, "bad message length");
-		put16(err->buf, l);
+		wr_u16(&w, l);
 		err->data = err->buf;
 		err->len = 2;
 		return -1;
@@ -75,11 +77,11 @@ static int capa_parse(struct rd *r, struct bgp_open *o)
 		uint8_t res, safi;
 		uint32_t as4;
 
-		if (rd_u8(r, &code) || rd_u8(r, &len) || rd_sub(r, len, &v))
+		if (rd_u8(r, &code) < 0 || rd_u8(r, &len) < 0 || rd_sub(r, len, &v) < 0)
 			goto bad_len;
 		switch (code) {
 		case CAPA_MP:
-			if (rd_u16(&v, &afi) || rd_u8(&v, &res) || rd_u8(&v, &safi))
+			if (rd_u16(&v, &afi) < 0 || rd_u8(&v, &res) < 0 || rd_u8(&v, &safi) < 0)
 				goto bad_len;
 			o->mp_any = true;
 			if (afi == AFI_IPV4 && safi == SAFI_UNICAST)
@@ -97,13 +99,13 @@ static int capa_parse(struct rd *r, struct bgp_open *o)
 			o->extmsg = true;
 			break;
 		case CAPA_AS4:
-			if (rd_u32(&v, &as4))
+			if (rd_u32(&v, &as4) < 0)
 				goto bad_len;
 			o->as4 = true;
 			o->as = as4;
 			break;
 		case CAPA_GR:       /* RFC 4724 3 */
-			if (rd_u16(&v, &u16))
+			if (rd_u16(&v, &u16) < 0)
 				goto bad_len;
 			o->gr = true;
 			o->gr_restarting = (u16 & 0x8000) != 0;
@@ -112,9 +114,8 @@ static int capa_parse(struct rd *r, struct bgp_open *o)
 			 * the peer kept their forwarding state (F bit) */
 			while (rd_left(&v) >= 4) {
 				uint8_t fl;
-				rd_u16(&v, &afi);
-				rd_u8(&v, &safi);
-				rd_u8(&v, &fl);
+				if (rd_u16(&v, &afi) < 0 || rd_u8(&v, &safi) < 0 || rd_u8(&v, &fl) < 0)
+					goto bad_len;
 				if (safi != SAFI_UNICAST)
 					continue;
 				if (afi == AFI_IPV4) {
@@ -143,24 +144,25 @@ int bgp_open_parse(struct rd *r, struct bgp_open *o, struct bgp_error *err)
 	struct rd opts;
 
 	memset(o, 0, sizeof *o);
-	if (rd_u8(r, &o->version) || rd_u16(r, &myas) || rd_u16(r, &o->hold) ||
-	    rd_u32(r, &o->id) || rd_u8(r, &optlen))
+	if (rd_u8(r, &o->version) < 0 || rd_u16(r, &myas) < 0 || rd_u16(r, &o->hold) < 0 ||
+	    rd_u32(r, &o->id) < 0 || rd_u8(r, &optlen) < 0)
 		goto bad_len;
 	o->as = myas;
 	if (o->version != 4) {
+		struct wr w = wr_init(err->buf, sizeof err->buf);
 		set_err(err, ERR_OPEN, ERR_OPEN_VERSION, "unsupported version");
-		put16(err->buf, 4);
+		wr_u16(&w, 4);  /* RFC 4271 6.2: the largest version we support */
 		err->data = err->buf;
 		err->len = 2;
 		return -1;
 	}
-	if (rd_sub(r, optlen, &opts) || rd_left(r) != 0)
+	if (rd_sub(r, optlen, &opts) < 0 || rd_left(r) != 0)
 		goto bad_len;
 	while (rd_left(&opts) > 0) {
 		uint8_t type, len;
 		struct rd v;
 
-		if (rd_u8(&opts, &type) || rd_u8(&opts, &len) || rd_sub(&opts, len, &v))
+		if (rd_u8(&opts, &type) < 0 || rd_u8(&opts, &len) < 0 || rd_sub(&opts, len, &v) < 0)
 			goto bad_len;
 		if (type != 2) {        /* only capabilities (RFC 5492) */
 			set_err(err, ERR_OPEN, ERR_OPEN_OPTPARAM, "unsupported optional parameter");
@@ -191,7 +193,7 @@ int bgp_notif_parse(struct rd *r, struct bgp_notif *n)
 	uint8_t len;
 
 	n->text[0] = '\0';
-	if (rd_u8(r, &n->code) || rd_u8(r, &n->sub))
+	if (rd_u8(r, &n->code) < 0 || rd_u8(r, &n->sub) < 0)
 		return -1;
 	if (n->code == ERR_CEASE &&
 	    (n->sub == ERR_CEASE_SHUTDOWN || n->sub == ERR_CEASE_RESET) &&
@@ -211,71 +213,81 @@ int bgp_notif_parse(struct rd *r, struct bgp_notif *n)
 int bgp_rr_parse(struct rd *r, uint16_t *afi, uint8_t *safi, uint8_t *sub,
 		 struct bgp_error *err)
 {
-	if (rd_u16(r, afi) || rd_u8(r, sub) || rd_u8(r, safi) || rd_left(r) != 0) {
+	if (rd_u16(r, afi) < 0 || rd_u8(r, sub) < 0 || rd_u8(r, safi) < 0 || rd_left(r) != 0) {
 		set_err(err, ERR_RREFRESH, ERR_RR_LEN, "bad ROUTE-REFRESH length");
 		return -1;
 	}
 	return 0;
 }
 
-static size_t put_capa_mp(uint8_t *p, uint16_t afi)
+static void capa_mp(struct wr *w, uint16_t afi)
 {
-	p[0] = CAPA_MP; p[1] = 4; put16(p + 2, afi); p[4] = 0; p[5] = SAFI_UNICAST;
-	return 6;
+	wr_u8(w, CAPA_MP);
+	wr_u8(w, 4);
+	wr_u16(w, afi);
+	wr_u8(w, 0);
+	wr_u8(w, SAFI_UNICAST);
+}
+
+static void capa_empty(struct wr *w, uint8_t code)
+{
+	wr_u8(w, code);
+	wr_u8(w, 0);
+}
+
+/* RFC 4724 3: restart time, then AFI/SAFI with the forwarding bit: our
+ * routes live on in the kernel while we restart. */
+static void capa_gr(struct wr *w, const struct bgp_open *o)
+{
+	size_t len;
+
+	wr_u8(w, CAPA_GR);
+	len = wr_hole(w, 1);
+	wr_u16(w, (uint16_t)((o->gr_restarting ? 0x8000 : 0) | (o->gr_time & 0x0fff)));
+	for (uint16_t afi = AFI_IPV4; afi <= AFI_IPV6; afi++) {
+		if (!(afi == AFI_IPV4 ? o->mp4 : o->mp6))
+			continue;
+		wr_u16(w, afi);
+		wr_u8(w, SAFI_UNICAST);
+		wr_u8(w, 0x80);
+	}
+	wr_put8_at(w, len, w->n - len - 1);
 }
 
 size_t bgp_open_build(uint8_t *buf, size_t cap, const struct bgp_open *o)
 {
-	uint8_t caps[128];
-	size_t n = 0, len;
-	uint8_t *p;
+	struct wr w = wr_init(buf, cap < BGP_MAX_LEN ? cap : BGP_MAX_LEN);
+	size_t optlen, capslen;
 
+	wr_hole(&w, BGP_HDR_LEN);
+	wr_u8(&w, 4);
+	wr_u16(&w, o->as > 0xffff ? AS_TRANS : (uint16_t)o->as);
+	wr_u16(&w, o->hold);
+	wr_u32(&w, o->id);
+	optlen = wr_hole(&w, 1);
+	wr_u8(&w, 2);           /* capabilities parameter */
+	capslen = wr_hole(&w, 1);
 	if (o->mp4)
-		n += put_capa_mp(caps + n, AFI_IPV4);
+		capa_mp(&w, AFI_IPV4);
 	if (o->mp6)
-		n += put_capa_mp(caps + n, AFI_IPV6);
-	if (o->rr) {
-		caps[n++] = CAPA_RR; caps[n++] = 0;
-	}
-	if (o->err) {
-		caps[n++] = CAPA_ERR; caps[n++] = 0;
-	}
-	if (o->extmsg) {
-		caps[n++] = CAPA_EXTMSG; caps[n++] = 0;
-	}
-	if (o->gr) {
-		/* RFC 4724 3: restart time, then AFI/SAFI with the forwarding
-		 * bit: our routes live on in the kernel while we restart. */
-		size_t at = n;
-		caps[n++] = CAPA_GR; caps[n++] = 2;
-		put16(caps + n, (uint16_t)((o->gr_restarting ? 0x8000 : 0) | (o->gr_time & 0x0fff)));
-		n += 2;
-		if (o->mp4) {
-			put16(caps + n, AFI_IPV4); caps[n + 2] = SAFI_UNICAST; caps[n + 3] = 0x80;
-			n += 4; caps[at + 1] += 4;
-		}
-		if (o->mp6) {
-			put16(caps + n, AFI_IPV6); caps[n + 2] = SAFI_UNICAST; caps[n + 3] = 0x80;
-			n += 4; caps[at + 1] += 4;
-		}
-	}
-	caps[n++] = CAPA_AS4; caps[n++] = 4;
-	caps[n++] = o->as >> 24; caps[n++] = o->as >> 16; caps[n++] = o->as >> 8; caps[n++] = o->as;
-
-	len = BGP_HDR_LEN + 10 + 2 + n;
-	if (len > cap)
+		capa_mp(&w, AFI_IPV6);
+	if (o->rr)
+		capa_empty(&w, CAPA_RR);
+	if (o->err)
+		capa_empty(&w, CAPA_ERR);
+	if (o->extmsg)
+		capa_empty(&w, CAPA_EXTMSG);
+	if (o->gr)
+		capa_gr(&w, o);
+	wr_u8(&w, CAPA_AS4);
+	wr_u8(&w, 4);
+	wr_u32(&w, o->as);
+	if (w.full || w.n - capslen - 1 > 255)
 		return 0;
-	p = buf + BGP_HDR_LEN;
-	p[0] = 4;
-	put16(p + 1, o->as > 0xffff ? AS_TRANS : (uint16_t)o->as);
-	put16(p + 3, o->hold);
-	p[5] = o->id >> 24; p[6] = o->id >> 16; p[7] = o->id >> 8; p[8] = o->id;
-	p[9] = (uint8_t)(n + 2);
-	p[10] = 2;              /* capabilities parameter */
-	p[11] = (uint8_t)n;
-	memcpy(p + 12, caps, n);
-	bgp_hdr_put(buf, len, BGP_OPEN);
-	return len;
+	wr_put8_at(&w, optlen, w.n - optlen - 1);
+	wr_put8_at(&w, capslen, w.n - capslen - 1);
+	bgp_hdr_put(buf, w.n, BGP_OPEN);
+	return w.n;
 }
 
 size_t bgp_keepalive_build(uint8_t *buf, size_t cap)
@@ -303,13 +315,16 @@ size_t bgp_notif_build(uint8_t *buf, size_t cap, uint8_t code, uint8_t sub,
 
 size_t bgp_rr_build(uint8_t *buf, size_t cap, uint16_t afi, uint8_t safi, uint8_t sub)
 {
-	if (cap < BGP_HDR_LEN + 4)
+	struct wr w = wr_init(buf, cap);
+
+	wr_hole(&w, BGP_HDR_LEN);
+	wr_u16(&w, afi);
+	wr_u8(&w, sub);
+	wr_u8(&w, safi);
+	if (w.full)
 		return 0;
-	put16(buf + BGP_HDR_LEN, afi);
-	buf[BGP_HDR_LEN + 2] = sub;
-	buf[BGP_HDR_LEN + 3] = safi;
-	bgp_hdr_put(buf, BGP_HDR_LEN + 4, BGP_ROUTE_REFRESH);
-	return BGP_HDR_LEN + 4;
+	bgp_hdr_put(buf, w.n, BGP_ROUTE_REFRESH);
+	return w.n;
 }
 
 const char *bgp_type_name(uint8_t type)

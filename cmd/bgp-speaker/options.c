@@ -13,6 +13,7 @@ const struct option speaker_opts[] = {
 	{ "listen",            required_argument, NULL, 'l' },
 	{ "connect",           required_argument, NULL, 'C' },
 	{ "neighbor",          required_argument, NULL, 'n' },
+	{ "source",            required_argument, NULL, OPT_SOURCE },
 	{ "local-as",          required_argument, NULL, 'a' },
 	{ "peer-as",           required_argument, NULL, 'p' },
 	{ "router-id",         required_argument, NULL, 'i' },
@@ -72,6 +73,12 @@ int speaker_set_opt(int opt, const char *v, void *arg)
 		c->active = true;
 		if (addrport_parse(v, 179, &c->remote, &c->remote_len) < 0) {
 			log_err("--connect: bad address \"%s\"", v);
+			return -1;
+		}
+		return 0;
+	case OPT_SOURCE:
+		if (addr_parse(v, &c->source) < 0) {
+			log_err("--source: bad address \"%s\"", v);
 			return -1;
 		}
 		return 0;
@@ -214,6 +221,21 @@ int speaker_check(struct speaker_cfg *c)
 		c->peer_as = c->local_as;       /* iBGP, as sFlow-RT peers */
 	if (!c->active)
 		c->passive = true;      /* passive by default */
+	if (c->active && c->source.af == AR_AF_NONE && c->passive) {
+		/* a specific listen address is where the neighbor expects us */
+		struct ar_addr l;
+		if (addr_from_sockaddr(&l, &c->listen) == 0 && !addr_is_zero(&l))
+			c->source = l;
+	}
+	if (c->source.af != AR_AF_NONE && c->active) {
+		struct ar_addr r;
+		addr_from_sockaddr(&r, &c->remote);
+		if (r.af != c->source.af) {
+			log_err("--source: an %s address for an %s neighbor",
+				c->source.af == AR_AF4 ? "IPv4" : "IPv6", r.af == AR_AF4 ? "IPv4" : "IPv6");
+			return -1;
+		}
+	}
 	if (c->md5[0] && !c->active && c->neighbor.af == AR_AF_NONE) {
 		log_err("--md5-password needs --neighbor");
 		return -1;

@@ -10,27 +10,23 @@ int bgp_nlri_get(struct rd *r, int af, struct ar_prefix *p)
 	size_t n;
 	struct ar_addr a;
 
-	if (rd_u8(r, &plen))
+	if (rd_u8(r, &plen) < 0)
 		return -1;
 	if (plen > addr_bits(af))
 		return -2;
 	n = (plen + 7u) / 8;
 	memset(b, 0, sizeof b);
-	if (rd_bytes(r, b, n))
+	if (rd_bytes(r, b, n) < 0)
 		return -1;
 	addr_from_bytes(&a, b, af == AR_AF4 ? 4 : 16);
 	/* host bits set on the wire are cleared, as BIRD and OpenBGPD do */
 	return prefix_make(p, &a, plen) < 0 ? -2 : 0;
 }
 
-size_t bgp_nlri_put(uint8_t *p, size_t cap, const struct ar_prefix *pfx)
+void bgp_nlri_put(struct wr *w, const struct ar_prefix *pfx)
 {
-	size_t n = (pfx->plen + 7u) / 8;
-	if (cap < 1 + n)
-		return 0;
-	p[0] = pfx->plen;
-	memcpy(p + 1, pfx->a.b, n);
-	return 1 + n;
+	wr_u8(w, pfx->plen);
+	wr_bytes(w, pfx->a.b, (pfx->plen + 7u) / 8);
 }
 
 /* Walk a prefix list; with cb NULL only check its syntax. */
@@ -69,8 +65,8 @@ int bgp_update_parse(struct rd *r, const struct bgp_ctx *c, struct bgp_scratch *
 	int reach_af = 0, unreach_af = 0;
 
 	/* RFC 4271 6.3, RFC 7606 5.2: lengths inconsistent with the message */
-	if (rd_u16(r, &wlen) || rd_sub(r, wlen, &wd) || rd_u16(r, &alen) ||
-	    rd_sub(r, alen, &at))
+	if (rd_u16(r, &wlen) < 0 || rd_sub(r, wlen, &wd) < 0 || rd_u16(r, &alen) < 0 ||
+	    rd_sub(r, alen, &at) < 0)
 		goto bad_len;
 	nlri = *r;
 

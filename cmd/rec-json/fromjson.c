@@ -1,5 +1,6 @@
 /* JSON Lines -> records: the exact inverse of tojson.c. Each packed record
  * is checked against the schema by decoding it again before it is written. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,6 +151,37 @@ static int pack_u32arr(msgpack_packer *pk, json_t *v, bool sets_ok)
 	return 0;
 }
 
+/* "0x" and up to 16 hex digits each, or a number */
+static int pack_extcomm(msgpack_packer *pk, json_t *v)
+{
+	size_t i;
+	json_t *e;
+	if (!json_is_array(v))
+		return -1;
+	msgpack_pack_array(pk, json_array_size(v));
+	json_array_foreach(v, i, e) {
+		const char *s = json_string_value(e);
+		if (!s) {
+			if (pack_uint(pk, e, UINT64_MAX) < 0)
+				return -1;
+			continue;
+		}
+		size_t n = strlen(s);
+		uint64_t x = 0;
+		if (n < 3 || n > 18 || s[0] != '0' || (s[1] != 'x' && s[1] != 'X'))
+			return -1;
+		for (size_t k = 2; k < n; k++) {
+			int d = isdigit((unsigned char)s[k]) ? s[k] - '0' :
+				isxdigit((unsigned char)s[k]) ? tolower((unsigned char)s[k]) - 'a' + 10 : -1;
+			if (d < 0)
+				return -1;
+			x = x << 4 | (uint64_t)d;
+		}
+		msgpack_pack_uint64(pk, x);
+	}
+	return 0;
+}
+
 static int pack_addr_str(msgpack_packer *pk, const char *s)
 {
 	struct ar_addr a;
@@ -219,6 +251,7 @@ static int pack_field(struct rec_writer *w, const struct rec_field *f, json_t *v
 	case K_U32ARR: rc = pack_u32arr(pk, v, false); what = "an array of 32-bit numbers"; break;
 	case K_COMM: rc = pack_comm(pk, v, false); what = "an array of \"asn:value\""; break;
 	case K_LCOMM: rc = pack_comm(pk, v, true); what = "an array of \"a:b:c\""; break;
+	case K_EXTCOMM: rc = pack_extcomm(pk, v); what = "an array of \"0x\" and 16 hex digits"; break;
 	}
 	if (rc < 0)
 		ERR("%s: expected %s", f->name, what);

@@ -90,6 +90,18 @@ static json_t *lcomm_json(const struct u32s *c)
 	return a;
 }
 
+/* hex strings: JSON numbers past 2^53 do not survive jq */
+static json_t *extcomm_json(const struct u64s *c)
+{
+	json_t *a = json_array();
+	char buf[24];
+	for (uint32_t i = 0; i < c->n; i++) {
+		snprintf(buf, sizeof(buf), "0x%016llx", (unsigned long long)c->v[i]);
+		json_array_append_new(a, json_string(buf));
+	}
+	return a;
+}
+
 static json_t *field_json(const struct rec_field *f, const void *base, const msgpack_object *raw)
 {
 	const char *p = (const char *)base + f->off;
@@ -106,6 +118,8 @@ static json_t *field_json(const struct rec_field *f, const void *base, const msg
 		return comm_json((const struct u32s *)p);
 	case K_LCOMM:
 		return lcomm_json((const struct u32s *)p);
+	case K_EXTCOMM:
+		return extcomm_json((const struct u64s *)p);
 	default:
 		return generic(raw);
 	}
