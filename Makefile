@@ -18,6 +18,9 @@ DESTDIR   ?=
 B         ?= build
 SAN       ?=
 FUZZ_SECONDS ?= 60
+SOAK_SECONDS ?= 120
+SOAK_SEED    ?= 1
+SOAK_TARGETS ?= both
 
 # The one list of Debian packages: build, test, lab and demo.
 DEB_PACKAGES := build-essential clang pkg-config libclang-rt-14-dev \
@@ -53,7 +56,7 @@ BINS       := $(PROGS:%=$(B)/bin/%)
 prog_src   = $(filter-out cmd/$(1)/fuzz-%.c,$(wildcard cmd/$(1)/*.c))
 prog_obj   = $(patsubst %.c,$(B)/%.o,$(call prog_src,$(1)))
 
-.PHONY: all check check-build unit bats lint-man lint-shell bench fuzz install deps demo clean update-golden
+.PHONY: all check check-build unit bats lint-man lint-shell bench soak fuzz install deps demo clean update-golden
 .DEFAULT_GOAL := all
 .SECONDARY:
 
@@ -114,6 +117,10 @@ check: deps
 
 bench: all
 	AR_BUILD=$(CURDIR)/$(B) tests/bench/run
+
+# The chaos soak: the lab under a seeded schedule of faults (pipelines/lab/soak).
+soak: all
+	AR_BINDIR=$(CURDIR)/$(B)/bin pipelines/lab/soak -s $(SOAK_SECONDS) -S $(SOAK_SEED) -t $(SOAK_TARGETS)
 
 FUZZ_SRC := $(wildcard cmd/*/fuzz-*.c)
 FUZZ_TARGETS ?= $(basename $(notdir $(FUZZ_SRC)))

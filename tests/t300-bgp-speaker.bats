@@ -567,3 +567,36 @@ add 198.18.0.9 2"
 		fail "$(cat "$T/peer.err" "$T/lsn.err")"
 	wait_for 5 bash -c "rec-json < '$T/lsn.rec' | grep -q '\"state\":\"up\"'" || fail "$(cat "$T/lsn.err")"
 }
+
+@test "bgp.next-hop-self from the config: yes and its synonyms replace the next hop, no and its synonyms keep it" {
+	local v want
+	for v in yes On 1 no off FALSE; do
+		lab_setup
+		rt 198.19.1.0/24 '"nexthop":"198.18.0.9"' | rec-json -r > "$T/in.rec"
+		printf 'bgp.next-hop-self = %s\n' "$v" > "$T/nhs.conf"
+		announce_first 1 -c "$T/nhs.conf"
+		case $v in yes|On|1) want=$SPK_A4 ;; *) want=198.18.0.9 ;; esac
+		run learned 198.19.1.0/24
+		assert_output "add $want -"
+		netns_cleanup
+	done
+}
+
+@test "bgp.no-extended-messages from the config: yes offers none, no offers them (RFC 8654)" {
+	local v
+	for v in yes no; do
+		lab_setup
+		bird_conf "$T/bird.conf"
+		sed -i 's/\thold time 9;/&\n\tenable extended messages on;/' "$T/bird.conf"
+		bird_start "$T/bird.conf"
+		printf 'bgp.no-extended-messages = %s\n' "$v" > "$T/ext.conf"
+		speaker_bg ext$v -r none -c "$T/ext.conf"
+		wait_for 20 rec_has_end "$T/ext$v.rec" || fail "$(cat "$T/ext$v.err")"
+		if [ "$v" = yes ]; then
+			! grep -q "extended-messages" "$T/ext$v.err" || fail "no-extended-messages = yes: still offered"
+		else
+			grep -q "OPEN AS 65000 .* extended-messages" "$T/ext$v.err" || fail "no-extended-messages = no: not used"
+		fi
+		netns_cleanup
+	done
+}
