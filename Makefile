@@ -19,9 +19,10 @@ FUZZ_SECONDS ?= 60
 DEB_PACKAGES := build-essential clang pkg-config libclang-rt-14-dev \
 	libmsgpack-dev libbsd-dev libmnl-dev libpcap-dev libjansson-dev \
 	bats bats-support bats-assert mandoc jq iproute2 procps psmisc \
-	bird2 gobgpd pmacct tshark runit bgpdump tcpdump python3 time
+	bird2 gobgpd pmacct tshark runit bgpdump tcpdump python3 time \
+	libmicrohttpd-dev libjs-chart.js prometheus chromium chromium-driver python3-selenium wrk curl
 
-PKGS      := msgpack libbsd-overlay libmnl libpcap jansson
+PKGS      := msgpack libbsd-overlay libmnl libpcap jansson libmicrohttpd
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
