@@ -133,13 +133,16 @@ fuzz:
 	echo "make fuzz: no findings"
 
 # Programs and the supervisor go to bin; the rest of pipelines/ (example
-# config, runit templates, the demo lab) to share/activeroute.
+# config, runit templates, the demo lab) to share/activeroute, http-api's
+# web UI to share/activeroute/www.
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/activeroute
 	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
 	if [ -f pipelines/active-route ]; then install -m 755 pipelines/active-route $(DESTDIR)$(PREFIX)/bin/; fi
 	cp -R pipelines/. $(DESTDIR)$(PREFIX)/share/activeroute/
 	rm -f $(DESTDIR)$(PREFIX)/share/activeroute/active-route
+	install -d $(DESTDIR)$(PREFIX)/share/activeroute/www
+	install -m 644 cmd/http-api/www/* $(DESTDIR)$(PREFIX)/share/activeroute/www/
 	for s in 1 5 7; do \
 	  install -d $(DESTDIR)$(PREFIX)/share/man/man$$s; \
 	  for m in man/man$$s/*; do if [ -f "$$m" ]; then install -m 644 "$$m" $(DESTDIR)$(PREFIX)/share/man/man$$s/; fi; done; \

@@ -126,8 +126,8 @@ void config_respond(const struct ha_opts *o, struct ha_resp *r)
 						      secret(e->key) ? "(hidden)" : e->value, "line",
 						      (json_int_t)e->line));
 	}
-	out = json_pack("{s:s?,s:o,s:{s:I,s:I},s:b}", "file", o->conf ? o->conf->path : NULL,
-			"keys", keys, "capacity", "ipv4", (json_int_t)o->cap4, "ipv6",
+	out = json_pack("{s:s?,s:s?,s:o,s:{s:I,s:I},s:b}", "file", o->conf ? o->conf->path : NULL,
+			"router", o->router, "keys", keys, "capacity", "ipv4", (json_int_t)o->cap4, "ipv6",
 			(json_int_t)o->cap6, "write", o->write);
 	resp_json(r, 200, out);
 }

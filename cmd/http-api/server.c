@@ -412,13 +412,13 @@ int server_run(struct ha_opts *o)
 	if (v6)
 		flags |= MHD_USE_IPv6;
 	d = MHD_start_daemon(flags, 0, on_accept, NULL, on_request, NULL,
+			     MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 			     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 			     MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
 			     MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
 			     MHD_OPTION_CONNECTION_LIMIT, (unsigned)o->max_conns,
 			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)(o->timeout + 0.999),
 			     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)o->max_header,
-			     MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 			     MHD_OPTION_END);
 	if (!d) {
 		log_err("cannot listen on %s: %s", o->listen, strerror(errno));

@@ -89,6 +89,12 @@ static double num(json_t *o, const char *key)
 	return json_is_number(v) ? json_number_value(v) : NAN;
 }
 
+/* Percentages from sums of decaying rates can stray past 100 by rounding. */
+static double pct(double v)
+{
+	return v > 100 ? 100 : v < 0 ? 0 : v;
+}
+
 /* ---- the local machine, until host sFlow counters land ---- */
 
 static double cpu_util(void)
@@ -229,8 +235,8 @@ void trend_sample(const struct ha_opts *o)
 		v[T_ACTIVE_N6] = num(rank, "selected6");
 		v[T_ACTIVE_COVERED] = num(rank, "covered4");
 		v[T_ACTIVE_COVERED6] = num(rank, "covered6");
-		v[T_ACTIVE_COV] = num(rank, "coverage4");
-		v[T_ACTIVE_COV6] = num(rank, "coverage6");
+		v[T_ACTIVE_COV] = pct(num(rank, "coverage4"));
+		v[T_ACTIVE_COV6] = pct(num(rank, "coverage6"));
 		/* the FIB holds the selection: the traffic it carries is the
 		 * selection's coverage (until the ASIC's counters say better) */
 		v[T_CACHE_HIT] = v[T_ACTIVE_COV];
