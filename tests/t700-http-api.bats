@@ -125,6 +125,13 @@ kill "$mute" 2>/dev/null; wait "$mute" 2>/dev/null || true
 }
 
 @test "t706 static files only from the www directory: no traversal" {
+	# a copy of the UI with a link out of it and a hidden file
+	cp -r "$TOP_DIR/cmd/http-api/www" "$T/www"
+	mkdir -p "$T/secret"; echo "do not serve" > "$T/secret/x.txt"
+	ln -s "$T/secret/x.txt" "$T/www/link.txt"
+	echo "do not serve" > "$T/www/.hidden.txt"
+	http_stop
+	http_start --rank "$T/ctl" --www "$T/www"
 	run code /
 	assert_output 200
 	grep -q '<title>activeroute</title>' "$T/body"
@@ -133,17 +140,14 @@ kill "$mute" 2>/dev/null; wait "$mute" 2>/dev/null || true
 	run code /javascript/chart.js/chart.min.js
 	assert_output 200
 	grep -q 'Chart.js v' "$T/body"
-	mkdir -p "$T/secret"; echo "do not serve" > "$T/secret/x.txt"
-	ln -s "$T/secret/x.txt" "$TOP_DIR/cmd/http-api/www/.t706-link.txt" 2>/dev/null || true
 	for p in /../../../../etc/passwd /%2e%2e/%2e%2e/etc/passwd /..%2f..%2fetc%2fpasswd \
 		/javascript/chart.js/..%2f..%2f..%2fetc%2fpasswd /javascript/chart.js/%2e%2e/%2e%2e/passwd \
-		/.t706-link.txt /%2et706-link.txt "/index.html%00.js" /index.html/.. /./index.html \
-		"/..\\..\\etc\\passwd" /etc/passwd; do
+		/link.txt /.hidden.txt /%2ehidden.txt "/index.html%00.js" /index.html/.. /./index.html \
+		"/..\\..\\etc\\passwd" /etc/passwd "/$T/secret/x.txt"; do
 		run curl -s --path-as-is -o "$T/body" -w '%{http_code}' "$URL$p"
-		case $output in 400|404) ;; *) rm -f "$TOP_DIR/cmd/http-api/www/.t706-link.txt"; fail "$p: $output" ;; esac
-		! grep -q -e 'root:' -e 'do not serve' "$T/body" || { rm -f "$TOP_DIR/cmd/http-api/www/.t706-link.txt"; fail "$p served a file outside"; }
+		case $output in 400|404) ;; *) fail "$p: $output" ;; esac
+		! grep -q -e 'root:' -e 'do not serve' "$T/body" || fail "$p served a file outside"
 	done
-	rm -f "$TOP_DIR/cmd/http-api/www/.t706-link.txt"
 }
 
 @test "t707 limits: URL, header, body sizes; connections" {
