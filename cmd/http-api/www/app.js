@@ -80,7 +80,7 @@ function makeCharts() {
 		charts['c-curve' + f] = { chart: new Chart(document.getElementById('c-curve' + f), {
 			type: 'scatter',
 			data: { datasets: [
-				{ label: '% of traffic', data: [], showLine: true, pointRadius: 0, borderColor: COLORS[0], borderWidth: 1.5 },
+				{ label: '% of traffic', data: [], showLine: true, pointRadius: 1.5, borderColor: COLORS[0], borderWidth: 1.5 },
 				{ label: 'FIB capacity', data: [], showLine: true, pointRadius: 0, borderColor: '#d62728', borderDash: [6, 4] }] },
 			options: { animation: false, responsive: true, maintainAspectRatio: false,
 				scales: { x: { type: 'linear', title: { display: true, text: 'prefixes' } },
@@ -255,7 +255,7 @@ async function curves() {
 			const j = await getJSON('rank/curve/json?family=' + fam);
 			const ch = charts['c-curve' + fam].chart;
 			const cap = state.config ? state.config.capacity[fam === 4 ? 'ipv4' : 'ipv6'] : 0;
-			ch.data.datasets[0].data = j.curve.map((p) => ({ x: p.n, y: p.percent }));
+			ch.data.datasets[0].data = [{ x: 0, y: 0 }].concat(j.curve.map((p) => ({ x: p.n, y: p.percent })));
 			ch.data.datasets[1].data = [{ x: cap, y: 0 }, { x: cap, y: 100 }];
 			ch.update('none');
 		} catch (e) {
