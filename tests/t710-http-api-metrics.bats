@@ -107,6 +107,19 @@ teardown() {
 	assert_output 400
 }
 
+@test "t715 the answer cache: the same question within --cache is asked once" {
+	for i in 1 2 3; do curl -sf "$URL/bgp/topprefixes/1.2.3.4/json?maxPrefixes=2" > "$T/a$i.json"; done
+	cmp "$T/a1.json" "$T/a3.json"
+	curl -sf "$URL/metrics" > "$T/m.txt"
+	grep -qx 'activeroute_http_cache_hits_total 2' "$T/m.txt"
+	grep -qx 'activeroute_http_cache_misses_total 1' "$T/m.txt"
+	http_stop
+	http_start --rank "$T/ctl" --cache 0
+	for i in 1 2; do curl -sf "$URL/bgp/topprefixes/1.2.3.4/json?maxPrefixes=2" > "$T/b$i.json"; done
+	! cmp -s "$T/b1.json" "$T/b2.json"       # the rates moved between the two
+	grep -qx 'activeroute_http_cache_misses_total 0' <(curl -sf "$URL/metrics")
+}
+
 @test "t714 /config/json lists the running config, secrets hidden" {
 	curl -sf "$URL/config/json" > "$T/c.json"
 	jq -e '.capacity.ipv4 == 3 and .capacity.ipv6 == 2' "$T/c.json"

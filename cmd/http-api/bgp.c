@@ -9,6 +9,15 @@
 
 #include "ha.h"
 
+/* prefix-rank's answer to line, through the cache, as the response. */
+static void rank_respond(const struct ha_opts *o, const char *line, struct ha_resp *r)
+{
+	size_t len = 0;
+	char *s = ctl_ask_cached(o->rank, line, o->timeout, o->cache, &len);
+
+	ctl_finish(r, o->rank, s, len, o->timeout);
+}
+
 /* The router named in the path is ours, or (no neighbor configured) any. */
 static int router_ok(const struct ha_opts *o, const char *s, struct ha_resp *r)
 {
@@ -103,7 +112,7 @@ static void prefix_answer(const struct ha_opts *o, const struct ha_req *rq, stru
 	snprintf(line, sizeof(line), "prefix %s", addr_fmt(&addr, buf, sizeof(buf)));
 	/* an address no route covers is a 404, as sFlow-RT answers for a
 	 * prefix it does not hold; the rest is prefix-rank's answer */
-	s = ctl_ask(o->rank, line, o->timeout, &len);
+	s = ctl_ask_cached(o->rank, line, o->timeout, o->cache, &len);
 	j = s ? json_loadb(s, len, 0, NULL) : NULL;
 	if (j && json_is_null(json_object_get(j, "prefix"))) {
 		free(s);
@@ -145,7 +154,7 @@ int bgp_route(const struct ha_opts *o, const struct ha_req *rq, struct ha_resp *
 		resp_error(r, 400, "%s", err);
 		return 0;
 	}
-	ctl_respond(r, o->rank, line, o->timeout);
+	rank_respond(o, line, r);
 	return 0;
 }
 
@@ -185,5 +194,5 @@ void curve_respond(const struct ha_opts *o, const struct ha_req *rq, struct ha_r
 		step = max / 200 ? max / 200 : 1;
 	snprintf(line, sizeof(line), "curve family=%llu max=%llu step=%llu direction=%s", fam, max,
 		 step, v ? v : "destination");
-	ctl_respond(r, o->rank, line, o->timeout);
+	rank_respond(o, line, r);
 }

@@ -32,6 +32,7 @@ struct ha_opts {
 	bool write;                     /* PUT and DELETE allowed */
 	unsigned long long max_conns, max_url, max_header, max_body, threads;
 	double timeout;                 /* seconds per request (and per stage call) */
+	double cache;                   /* seconds prefix-rank's answers are reused */
 	unsigned long long trend_points;
 	char *router;                   /* the learn session's neighbor ({router}) */
 	unsigned long long cap4, cap6;  /* FIB capacity (rank.max-routes[6]) */
@@ -98,6 +99,10 @@ void ctl_respond(struct ha_resp *r, const char *path, const char *line, double t
 /* The same for an answer already asked (s from ctl_ask, taken; NULL with
  * errno when the asking failed). */
 void ctl_finish(struct ha_resp *r, const char *path, char *s, size_t len, double timeout);
+/* cache.c: ctl_ask through the answer cache (maxage seconds; 0 is none). */
+char *ctl_ask_cached(const char *path, const char *line, double timeout, double maxage,
+		     size_t *len);
+void cache_counts(uint64_t *hits, uint64_t *misses);
 
 /* bgp.c and flow.c: the REST routes. 0 handled, -1 not theirs. */
 int bgp_route(const struct ha_opts *o, const struct ha_req *rq, struct ha_resp *r);

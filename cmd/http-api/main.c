@@ -15,7 +15,8 @@ static const char usage[] =
 	"usage: http-api [-n] [-c FILE] [-l ADDR[:PORT]] [--rank PATH] [--flow PATH] [-s PATH ...]\n"
 	"                [--www DIR] [--chartjs DIR] [--allow PREFIX,...] [--auth FILE] [--write]\n"
 	"                [--max-connections N] [--max-url N] [--max-header N] [--max-body N]\n"
-	"                [--timeout SECONDS] [--trend-points N] [--router ADDR] [--log-level LEVEL]\n"
+	"                [--timeout SECONDS] [--cache SECONDS] [--trend-points N] [--router ADDR]\n"
+	"                [--log-level LEVEL]\n"
 	"  the pipeline over HTTP: sFlow-RT's REST, the web UI, Prometheus /metrics\n"
 	"  -l, --listen ADDR[:PORT]  where to listen (default 127.0.0.1:8008)\n"
 	"      --rank PATH           prefix-rank's control socket\n"
@@ -31,6 +32,7 @@ static const char usage[] =
 	"      --max-header N        memory for a request's URI and headers (default 32768)\n"
 	"      --max-body N          longest request body in bytes (default 65536)\n"
 	"      --timeout SECONDS     idle connection and stage answer limit (default 5)\n"
+	"      --cache SECONDS       reuse prefix-rank's answer to the same query (default 0.5)\n"
 	"      --trend-points N      trend history in seconds (default 3600)\n"
 	"      --router ADDR         the {router} of /bgp/ paths (default bgp.learn.neighbor)\n"
 	"      --log-level LEVEL     error, warn, info or debug\n"
@@ -41,7 +43,7 @@ static const char usage[] =
 
 enum {
 	O_RANK = 256, O_FLOW, O_WWW, O_CHARTJS, O_ALLOW, O_AUTH, O_WRITE, O_MAXCONN, O_MAXURL,
-	O_MAXHDR, O_MAXBODY, O_TIMEOUT, O_TREND, O_ROUTER, O_LOGLEVEL,
+	O_MAXHDR, O_MAXBODY, O_TIMEOUT, O_CACHE, O_TREND, O_ROUTER, O_LOGLEVEL,
 };
 
 static const struct option opts[] = {
@@ -59,6 +61,7 @@ static const struct option opts[] = {
 	{ "max-header", required_argument, NULL, O_MAXHDR },
 	{ "max-body", required_argument, NULL, O_MAXBODY },
 	{ "timeout", required_argument, NULL, O_TIMEOUT },
+	{ "cache", required_argument, NULL, O_CACHE },
 	{ "trend-points", required_argument, NULL, O_TREND },
 	{ "router", required_argument, NULL, O_ROUTER },
 	{ "log-level", required_argument, NULL, O_LOGLEVEL },
@@ -163,6 +166,8 @@ static int set(int c, const char *v, void *arg)
 		return parse_uint("--max-body", v, 1 << 24, &o->max_body);
 	case O_TIMEOUT:
 		return parse_double("--timeout", v, 0.01, 3600, &o->timeout);
+	case O_CACHE:
+		return parse_double("--cache", v, 0, 60, &o->cache);
 	case O_TREND:
 		if (parse_uint("--trend-points", v, 86400 * 7, &o->trend_points) < 0)
 			return -1;
@@ -225,7 +230,7 @@ int main(int argc, char **argv)
 {
 	static struct ha_opts o = {
 		.max_conns = 64, .max_url = 4096, .max_header = 32768, .max_body = 65536,
-		.timeout = 5, .trend_points = 3600,
+		.timeout = 5, .cache = 0.5, .trend_points = 3600,
 	};
 	static struct conf conf;
 	const char *router;

@@ -232,6 +232,12 @@ void metrics_respond(const struct ha_opts *o, struct ha_resp *r)
 	put(&b, "activeroute_http_requests_total %llu\n", (unsigned long long)req);
 	one(&b, "activeroute_http_errors_total", "counter", "HTTP requests answered with 4xx or 5xx");
 	put(&b, "activeroute_http_errors_total %llu\n", (unsigned long long)err);
+	cache_counts(&req, &err);
+	one(&b, "activeroute_http_cache_hits_total", "counter",
+	    "prefix-rank answers reused from the cache");
+	put(&b, "activeroute_http_cache_hits_total %llu\n", (unsigned long long)req);
+	one(&b, "activeroute_http_cache_misses_total", "counter", "questions asked of prefix-rank");
+	put(&b, "activeroute_http_cache_misses_total %llu\n", (unsigned long long)err);
 	json_decref(rank);
 	json_decref(push);
 	json_decref(sfd);
