@@ -77,7 +77,7 @@ static struct slot *slot_for(const char *key, bool *found)
 char *ctl_ask_cached(const char *path, const char *line, double timeout, double maxage,
 		     size_t *len)
 {
-	size_t klen = strlen(path) + strlen(line) + 2;
+	size_t klen;
 	char *key, *ans;
 	double now = mono(), deadline = now + timeout;
 	struct slot *s;
@@ -86,6 +86,7 @@ char *ctl_ask_cached(const char *path, const char *line, double timeout, double 
 
 	if (maxage <= 0 || !path)
 		return ctl_ask(path, line, timeout, len);
+	klen = strlen(path) + strlen(line) + 2;
 	if (!(key = malloc(klen)))
 		return NULL;
 	strcpy(key, path);
@@ -96,17 +97,9 @@ char *ctl_ask_cached(const char *path, const char *line, double timeout, double 
 		s = slot_for(key, &found);
 		if (!s)
 			break;          /* every slot busy: ask without the cache */
-		if (found && s->answer && mono() - s->at <= maxage) {
-			s->used = mono();
-			c.hits++;
-			ans = copy(s, len);
-			pthread_mutex_unlock(&c.mu);
-			free(key);
-			return ans;
-		}
-		if (found && s->busy && s->answer) {
-			/* someone is refreshing it: the answer it replaces is
-			 * still the newest there is */
+		/* fresh; or someone is refreshing it, and the answer it
+		 * replaces is still the newest there is */
+		if (found && s->answer && (s->busy || mono() - s->at <= maxage)) {
 			s->used = mono();
 			c.hits++;
 			ans = copy(s, len);

@@ -73,12 +73,33 @@ static int str_field(json_t *o, const char *key, bool required, const char **out
 	return 0;
 }
 
+/* An optional number of seconds (0 allowed when zero_ok, at most a day)
+ * appended as key=N: 0 (also when absent), -1 bad with err set, -2 when
+ * the line has no room. */
+static int seconds_field(json_t *o, const char *key, bool zero_ok, char *line, size_t linelen,
+			 char *err, size_t errlen)
+{
+	json_t *t = json_object_get(o, key);
+	double d = json_number_value(t);
+	char num[64];
+
+	if (!t)
+		return 0;
+	if (!json_is_number(t) || d < 0 || (d == 0 && !zero_ok) || d > 86400) {
+		snprintf(err, errlen, "\"%s\" must be a number of seconds, %s..86400", key,
+			 zero_ok ? "0" : "above 0");
+		return -1;
+	}
+	snprintf(num, sizeof(num), "%.17g", d);
+	return line_arg(line, linelen, key, num) < 0 ? -2 : 0;
+}
+
 int flow_body_line(const char *name, const char *body, size_t len, char *line, size_t linelen,
 		   char *err, size_t errlen)
 {
-	json_t *o = body_object(body, len, err, errlen), *k, *t;
+	json_t *o = body_object(body, len, err, errlen), *k;
 	const char *value, *filter;
-	char keys[2048] = "", num[64];
+	char keys[2048] = "";
 	int rc = -1;
 
 	if (!o)
@@ -112,19 +133,11 @@ int flow_body_line(const char *name, const char *body, size_t len, char *line, s
 	if (line_arg(line, linelen, "keys", keys) < 0 || line_arg(line, linelen, "value", value) < 0 ||
 	    (filter && line_arg(line, linelen, "filter", filter) < 0))
 		goto toolong;
-	if ((t = json_object_get(o, "t"))) {
-		double d = json_number_value(t);
-		if (!json_is_number(t) || !(d > 0) || d > 86400) {
-			snprintf(err, errlen, "\"t\" must be a number of seconds, 0 < t <= 86400");
-			goto out;
-		}
-		snprintf(num, sizeof(num), "%.17g", d);
-		if (line_arg(line, linelen, "t", num) < 0)
-			goto toolong;
-	}
-	rc = 0;
+	if ((rc = seconds_field(o, "t", false, line, linelen, err, errlen)) == -2)
+		goto toolong;
 	goto out;
 toolong:
+	rc = -1;
 	snprintf(err, errlen, "flow definition too long");
 out:
 	json_decref(o);
@@ -134,7 +147,7 @@ out:
 int threshold_body_line(const char *name, const char *body, size_t len, char *line,
 			size_t linelen, char *err, size_t errlen)
 {
-	json_t *o = body_object(body, len, err, errlen), *v, *b, *t;
+	json_t *o = body_object(body, len, err, errlen), *v, *b;
 	const char *metric;
 	char num[64];
 	int rc = -1;
@@ -160,19 +173,11 @@ int threshold_body_line(const char *name, const char *body, size_t len, char *li
 		if (line_arg(line, linelen, "byFlow", json_is_true(b) ? "true" : "false") < 0)
 			goto toolong;
 	}
-	if ((t = json_object_get(o, "timeout"))) {
-		double d = json_number_value(t);
-		if (!json_is_number(t) || d < 0 || d > 86400) {
-			snprintf(err, errlen, "\"timeout\" must be a number of seconds, 0..86400");
-			goto out;
-		}
-		snprintf(num, sizeof(num), "%.17g", d);
-		if (line_arg(line, linelen, "timeout", num) < 0)
-			goto toolong;
-	}
-	rc = 0;
+	if ((rc = seconds_field(o, "timeout", true, line, linelen, err, errlen)) == -2)
+		goto toolong;
 	goto out;
 toolong:
+	rc = -1;
 	snprintf(err, errlen, "threshold definition too long");
 out:
 	json_decref(o);

@@ -12,7 +12,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct ha_opts o = { .timeout = 0.01, .trend_points = 4, .max_body = 1024,
+	static struct ha_opts o = { .timeout = 0.01, .cache = 0.5, .trend_points = 4, .max_body = 1024,
 				    .www = "/nonexistent", .chartjs = "/nonexistent" };
 	static bool init;
 	static const char *const methods[] = { "GET", "PUT", "DELETE", "HEAD", "POST" };

@@ -1,10 +1,8 @@
 /* The HTTP server on libmicrohttpd: who may connect (the allow-list, at
  * accept), who may ask (basic auth), how much a request may be (URL, header,
  * body, time, connections), and which route answers it. */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <microhttpd.h>
-#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -301,49 +299,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 
 /* ---- start and run ---- */
 
-static int parse_listen(const char *s, struct sockaddr_storage *ss, bool *v6)
-{
-	char host[128];
-	const char *port = NULL;
-	unsigned long long p = 8008;
-	struct ar_addr a;
-
-	if (s[0] == '[') {
-		const char *e = strchr(s, ']');
-		if (!e || (size_t)(e - s - 1) >= sizeof(host))
-			return -1;
-		memcpy(host, s + 1, (size_t)(e - s - 1));
-		host[e - s - 1] = '\0';
-		if (e[1] == ':')
-			port = e + 2;
-		else if (e[1])
-			return -1;
-	} else {
-		const char *c = strchr(s, ':');
-		if (c && strchr(c + 1, ':'))
-			c = NULL;       /* a bare IPv6 address */
-		snprintf(host, sizeof(host), "%.*s", c ? (int)(c - s) : (int)strlen(s), s);
-		if (c)
-			port = c + 1;
-	}
-	if (addr_parse(host, &a) < 0 || (port && arg_uint(port, 65535, &p) < 0))
-		return -1;
-	memset(ss, 0, sizeof(*ss));
-	*v6 = a.af == AR_AF6;
-	if (*v6) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons((uint16_t)p);
-		memcpy(&s6->sin6_addr, a.b, 16);
-	} else {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons((uint16_t)p);
-		memcpy(&s4->sin_addr, a.b, 4);
-	}
-	return 0;
-}
-
 static int load_auth(const char *path)
 {
 	FILE *f = fopen(path, "re");
@@ -389,6 +344,7 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 int server_run(struct ha_opts *o)
 {
 	struct sockaddr_storage ss;
+	unsigned sslen;
 	struct MHD_Daemon *d;
 	const union MHD_DaemonInfo *info;
 	bool v6;
@@ -397,10 +353,11 @@ int server_run(struct ha_opts *o)
 	char buf[AR_ADDR_STRLEN];
 
 	opts = o;
-	if (parse_listen(o->listen, &ss, &v6) < 0) {
+	if (addrport_parse(o->listen, 8008, &ss, &sslen) < 0) {
 		log_err("--listen: bad address \"%s\" (ADDR, ADDR:PORT or [V6]:PORT)", o->listen);
 		return 2;
 	}
+	v6 = ss.ss_family == AF_INET6;
 	if (o->auth && load_auth(o->auth) < 0)
 		return 2;
 	if (o->check)
