@@ -119,6 +119,9 @@ int threshold_body_line(const char *name, const char *body, size_t len, char *li
 /* stats.c: the last stats record of a --stats file as a JSON object (NULL
  * when absent or unreadable); the stage's name is its "stage" key. */
 json_t *stats_load(const char *path, double *age);
+/* One msgpack map (the file's bytes) as JSON; NULL when it is none
+ * (fuzzed by fuzz-http-stats). */
+json_t *stats_parse(const char *buf, size_t len);
 json_t *stats_of(const struct ha_opts *o, const char *stage, double *age);
 int agents_route(const struct ha_opts *o, const struct ha_req *rq, struct ha_resp *r);
 

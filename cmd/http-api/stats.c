@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "ha.h"
+#include "rec-schema.h"
 
 #define STATS_MAX_FILE (1u << 20)
 #define STATS_MAX_DEPTH 4
@@ -38,7 +39,8 @@ static json_t *to_json(const msgpack_object *v, int depth)
 	case MSGPACK_OBJECT_FLOAT64:
 		return json_real(v->via.f64);
 	case MSGPACK_OBJECT_STR:
-		return json_stringn(v->via.str.ptr, v->via.str.size);
+		/* NULL for text that is not UTF-8: the key is left out */
+		return v->via.str.size ? json_stringn(v->via.str.ptr, v->via.str.size) : json_string("");
 	case MSGPACK_OBJECT_BIN:
 		/* addresses are bin of 4 or 16 bytes (records(5)) */
 		if (addr_from_bytes(&a, v->via.bin.ptr, v->via.bin.size) == 0)
@@ -59,7 +61,8 @@ static json_t *to_json(const msgpack_object *v, int depth)
 			const msgpack_object_kv *kv = &v->via.map.ptr[i];
 			char key[128];
 			if (kv->key.type == MSGPACK_OBJECT_STR && kv->key.via.str.size < sizeof(key)) {
-				memcpy(key, kv->key.via.str.ptr, kv->key.via.str.size);
+				if (kv->key.via.str.size)       /* an empty key has no ptr */
+					memcpy(key, kv->key.via.str.ptr, kv->key.via.str.size);
 				key[kv->key.via.str.size] = '\0';
 				if (strlen(key) == kv->key.via.str.size)
 					json_object_set_new(o, key, to_json(&kv->val, depth + 1));
@@ -75,6 +78,25 @@ static json_t *to_json(const msgpack_object *v, int depth)
 	}
 }
 
+json_t *stats_parse(const char *buf, size_t len)
+{
+	msgpack_unpacked u;
+	json_t *o = NULL;
+
+	/* msgpack-c allocates what a header declares before it reads the
+	 * items: the bounded scan first makes sure they are all there */
+	long n = rec_scan_value((const uint8_t *)buf, len);
+
+	if (n <= 0)
+		return NULL;
+	msgpack_unpacked_init(&u);
+	if (msgpack_unpack_next(&u, buf, (size_t)n, NULL) == MSGPACK_UNPACK_SUCCESS &&
+	    u.data.type == MSGPACK_OBJECT_MAP)
+		o = to_json(&u.data, 0);
+	msgpack_unpacked_destroy(&u);
+	return o;
+}
+
 json_t *stats_load(const char *path, double *age)
 {
 	struct stat st;
@@ -82,8 +104,7 @@ json_t *stats_load(const char *path, double *age)
 	ssize_t n;
 	size_t len = 0;
 	int fd;
-	json_t *o = NULL;
-	msgpack_unpacked u;
+	json_t *o;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return NULL;
@@ -97,11 +118,7 @@ json_t *stats_load(const char *path, double *age)
 		if (n > 0)
 			len += (size_t)n;
 	close(fd);
-	msgpack_unpacked_init(&u);
-	if (msgpack_unpack_next(&u, buf, len, NULL) == MSGPACK_UNPACK_SUCCESS &&
-	    u.data.type == MSGPACK_OBJECT_MAP)
-		o = to_json(&u.data, 0);
-	msgpack_unpacked_destroy(&u);
+	o = stats_parse(buf, len);
 	free(buf);
 	if (o && age) {
 		struct timespec now;
