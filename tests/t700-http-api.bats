@@ -29,6 +29,9 @@ get() { curl -sf "$URL$1"; }
 	assert_output --partial "--listen: bad address"
 	run http-api -n --allow 300.1.1.0/24
 	assert_failure 2
+	printf 'http.write = perhaps\n' > "$T/c.conf"
+	run http-api -n -c "$T/c.conf"
+	assert_failure 2
 	printf 'http.listen = 127.0.0.1:8123\nhttp.max-body = lots\n' > "$T/c.conf"
 	run http-api -n -c "$T/c.conf"
 	assert_failure 2

@@ -117,6 +117,11 @@ asked() { heard | tail -n 1; }
 	run code /flow/f1/json
 	assert_output 404
 	http_stop
+	printf 'http.write = no\n' > "$T/c.conf"
+	http_start -c "$T/c.conf" --flow "$T/flow.sock"
+	run code /flow/f1/json -X PUT -d '{"keys":"a","value":"bytes"}'
+	assert_output 403
+	http_stop
 	printf 'http.write = yes\n' > "$T/c.conf"
 	http_start -c "$T/c.conf" --flow "$T/flow.sock"
 	run code /flow/f1/json -X PUT -d '{"keys":"a","value":"bytes"}'

@@ -240,6 +240,12 @@ int main(int argc, char **argv)
 	set_allow(&o, "127.0.0.0/8,::1");
 	allow_given = false;
 	prog_config(&conf, prog_config_path(argc, argv), "http", opts, set, &o);
+	/* Until conf_apply() passes a switch its value, "http.write = no"
+	 * reaches set() as a bare --write: the key's own value decides.
+	 * TODO(prog_bool): drop once common's conf_apply() passes it. */
+	if (conf_get(&conf, "http.write") &&
+	    prog_bool("http.write", conf_get(&conf, "http.write"), &o.write) < 0)
+		return EXIT_USAGE;
 	prog_args(argc, argv, "l:s:c:nhV", opts, set, &o, "http-api", usage, &o.check);
 	o.conf = &conf;
 	o.cap4 = capacity(&conf, "rank.max-routes");
