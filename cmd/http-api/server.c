@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "log.h"
@@ -305,10 +306,14 @@ static int load_auth(const char *path)
 	char line[512];
 	unsigned n = 0;
 
+	struct stat st;
+
 	if (!f) {
 		log_err("--auth: cannot open %s: %s", path, strerror(errno));
 		return -1;
 	}
+	if (fstat(fileno(f), &st) == 0 && (st.st_mode & 0004))
+		log_warn("%s: passwords readable by every user (chmod o-r)", path);
 	while (fgets(line, sizeof(line), f)) {
 		n++;
 		line[strcspn(line, "\r\n")] = '\0';
