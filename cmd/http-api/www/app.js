@@ -122,6 +122,8 @@ function redrawStack(c) {
 		label: k, data: pts.map((p) => (p[k] || 0) * 8), fill: i === 0 ? 'origin' : '-1',
 		borderColor: COLORS[i], backgroundColor: COLORS[i] + '99', pointRadius: 0, borderWidth: 1,
 	}));
+	// say why a chart is empty rather than draw bare axes
+	ch.options.plugins.title = { display: keys.length === 0, text: 'no flows from flow-watch (' + c.stack.slice(4) + ')' };
 	ch.update('none');
 }
 
