@@ -26,9 +26,10 @@ SOAK_TARGETS ?= both
 DEB_PACKAGES := build-essential clang pkg-config libclang-rt-14-dev \
 	libmsgpack-dev libbsd-dev libmnl-dev libpcap-dev libjansson-dev \
 	bats bats-support bats-assert mandoc jq iproute2 procps psmisc \
-	bird2 gobgpd pmacct tshark runit bgpdump tcpdump python3 time shellcheck
+	bird2 gobgpd pmacct tshark runit bgpdump tcpdump python3 time \
+	libmicrohttpd-dev libjs-chart.js prometheus chromium chromium-driver python3-selenium wrk curl shellcheck
 
-PKGS      := msgpack libbsd-overlay libmnl libpcap jansson
+PKGS      := msgpack libbsd-overlay libmnl libpcap jansson libmicrohttpd
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -148,7 +149,8 @@ fuzz:
 	echo "make fuzz: no findings"
 
 # Programs and the supervisor go to bin; the rest of pipelines/ (example
-# config, runit templates, the demo lab) to share/activeroute.
+# config, runit templates, the demo lab) to share/activeroute, http-api's
+# web UI to share/activeroute/www.
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/activeroute
 	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
@@ -157,6 +159,8 @@ install: all
 	rm -f $(DESTDIR)$(PREFIX)/share/activeroute/active-route
 	install -d $(DESTDIR)$(SYSCONFDIR)/iproute2/rt_protos.d
 	printf '%s\tactiveroute\n' $(RT_PROTO) > $(DESTDIR)$(SYSCONFDIR)/iproute2/rt_protos.d/activeroute.conf
+	install -d $(DESTDIR)$(PREFIX)/share/activeroute/www
+	install -m 644 cmd/http-api/www/* $(DESTDIR)$(PREFIX)/share/activeroute/www/
 	for s in 1 5 7; do \
 	  install -d $(DESTDIR)$(PREFIX)/share/man/man$$s; \
 	  for m in man/man$$s/*; do if [ -f "$$m" ]; then install -m 644 "$$m" $(DESTDIR)$(PREFIX)/share/man/man$$s/; fi; done; \
