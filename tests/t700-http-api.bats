@@ -224,5 +224,5 @@ kill "$mute" 2>/dev/null; wait "$mute" 2>/dev/null || true
 	echo "http.write = perhaps" >> "$T/c.conf"
 	run active-route -c "$T/c.conf" check
 	assert_failure 2
-	assert_output --partial '"http.write" is a switch'
+	assert_output --partial 'bad value for http.write: "perhaps"'
 }

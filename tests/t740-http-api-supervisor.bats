@@ -4,10 +4,11 @@
 # user; the other stages are stubs here (t900's way), http-api the real one.
 load lib/common
 
+# A stub stage whose --check is the real program's, as in t900.
 stub() {
 	cat > "$T/bin/$1" <<-EOF
 	#!/bin/bash
-	case "\${1:-}" in --help) echo "usage: $1 [-c FILE] $2"; exit 0 ;; esac
+	for a in "\$@"; do [ "\$a" = --check ] && exec "$AR_BUILD/bin/$1" "\$@"; done
 	trap 'exit 0' TERM
 	while :; do sleep 0.3; done
 	EOF
@@ -18,11 +19,12 @@ setup() {
 	plain_build_only "the supervisor is bash; http-api's code runs under the sanitizers in t70x"
 	chmod o+x "$BATS_RUN_TMPDIR" "$BATS_RUN_TMPDIR/test" 2>/dev/null || true
 	mkdir -p "$T/bin"
-	stub sflow-decode '[--listen ADDR[:PORT]] [--stats PATH]'
-	stub bgp-speaker '--name NAME [--listen ADDR[:PORT]] [--neighbor ADDR] [--local-as AS] [--peer-as AS] [--router-id ID]'
-	stub prefix-rank '[--routes PATH] [--flows PATH] [--control PATH] [--stats PATH] [--max-routes N]'
-	stub route-push '[--input PATH] [--netlink] [--stats PATH] [--max-routes N]'
+	stub sflow-decode
+	stub bgp-speaker
+	stub prefix-rank
+	stub route-push
 	ln -s "$AR_BUILD/bin/http-api" "$T/bin/http-api"
+	ln -s "$AR_BUILD/bin/ar-conf" "$T/bin/ar-conf"
 	export AR_BINDIR=$T/bin AR_STOP_WAIT_S=3
 	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 	cat > "$T/ar.conf" <<-EOF

@@ -186,7 +186,7 @@ all_running() {
 	wait_for 10 all_running
 	# wired: prefix-rank reads the FIFOs and writes the FIB FIFO
 	wait_for 5 grep -q -- "--routes $RUN/routes.fifo --flows $RUN/flows.fifo" "$RUN/sup/prefix-rank.log"
-	wait_for 5 grep -q -- "--input $RUN/fib.fifo --bgp" "$RUN/sup/route-push.log"
+	wait_for 5 grep -q -- "--input $RUN/fib.fifo --stats $RUN/route-push.stats --bgp" "$RUN/sup/route-push.log"
 	wait_for 5 grep -q -- "--name learn" "$RUN/sup/bgp-learn.log"
 	wait_for 5 grep -q -- "--name announce" "$RUN/sup/bgp-announce.log"
 	wait_for 5 grep -q "stats: ticks=" "$RUN/sup/prefix-rank.log"
