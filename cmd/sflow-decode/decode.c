@@ -167,6 +167,21 @@ static int sample_flow(struct sf_decoder *d, const struct dgram *g, uint32_t for
 	}
 	if (!emit)
 		return walk_records(d, r, false, NULL, NULL);
+	if (d->seq != NULL)
+		seq_sample(d->seq, &d->st, &g->agent, g->subagent, src,
+			   format == SAMPLE_DISCARD ? 2 : 0, seq);
+	if (format == SAMPLE_DISCARD)
+		d->st.discard_samples++;
+	else
+		d->st.flow_samples++;
+	/* A rate is a weight downstream: one sample of 1 in 2^31 would carry
+	 * a prefix into the FIB. A rate of 0 or past the bound is a garbled or
+	 * forged number: the sample is refused, not believed. */
+	if (format != SAMPLE_DISCARD &&
+	    (rate == 0 || (d->max_rate != 0 && rate > d->max_rate))) {
+		d->st.bad_rate++;
+		return -1;
+	}
 
 	flow_base(&f, g);
 	f.ds = src;
@@ -184,7 +199,6 @@ static int sample_flow(struct sf_decoder *d, const struct dgram *g, uint32_t for
 		REC_SET(&f, FLOW_OUT);
 		REC_SET(&f, FLOW_DROPPED);
 		REC_SET(&f, FLOW_REASON);
-		d->st.discard_samples++;
 	} else {
 		f.rate = rate;
 		f.pool = pool;
@@ -195,11 +209,7 @@ static int sample_flow(struct sf_decoder *d, const struct dgram *g, uint32_t for
 			REC_SET(&f, FLOW_IN);
 		}
 		set_out(&f, outfmt, out);
-		d->st.flow_samples++;
 	}
-	if (d->seq != NULL)
-		seq_sample(d->seq, &d->st, &g->agent, g->subagent, src,
-			   format == SAMPLE_DISCARD ? 2 : 0, seq);
 
 	bad = walk_records(d, r, true, flow_record, &c);
 	if (bad != -1)
@@ -342,7 +352,8 @@ static int walk_samples(struct sf_decoder *d, const struct dgram *g, struct rd *
 	return -1;
 }
 
-int sf_decode(struct sf_decoder *d, const uint8_t *p, size_t n, uint64_t ts)
+int sf_decode(struct sf_decoder *d, const uint8_t *p, size_t n, uint64_t ts,
+	      const struct ar_addr *from)
 {
 	struct rd r = rd_init(p, n), body;
 	struct dgram g;
@@ -356,6 +367,13 @@ int sf_decode(struct sf_decoder *d, const uint8_t *p, size_t n, uint64_t ts)
 	bad = read_dgram_header(&r, &g, &nsamples);
 	if (bad != -1)
 		goto malformed;
+	/* The agent field is whatever the sender wrote: the allow-list holds
+	 * for where the datagram came from too. */
+	if (d->filter != NULL && from != NULL && !filter_match(d->filter, from)) {
+		d->st.filtered++;
+		d->st.filtered_source++;
+		return -1;
+	}
 	if (d->filter != NULL && !filter_match(d->filter, &g.agent)) {
 		d->st.filtered++;
 		return -1;

@@ -70,7 +70,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		w = rw_new(open("/dev/null", O_WRONLY | O_CLOEXEC));
 		scratch = rw_new(-1);
 		reference = rw_new(-1);
-		seq = seq_new(1024);
+		seq = seq_new(1024, 100000);
 		if (w == NULL || scratch == NULL || seq == NULL || reference == NULL)
 			abort();
 	}
@@ -78,18 +78,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	d.on_counter = check_counter;
 	d.arg = NULL;
 	d.seq = seq;
-	sf_decode(&d, data, size, 1);
+	d.max_rate = 1000000;
+	sf_decode(&d, data, size, 1, NULL);
 
 	static const int dlts[] = { 1 /* EN10MB */, 113 /* LINUX_SLL */, 276 /* SLL2 */,
 				    0 /* NULL */, 12 /* RAW */ };
 	for (size_t i = 0; i < sizeof(dlts) / sizeof(dlts[0]); i++) {
 		const uint8_t *pl;
 		size_t pn;
-		int rc = pkt_sflow_payload(dlts[i], data, size, 6343, &pl, &pn);
+		struct ar_addr from;
+		int rc = pkt_sflow_payload(dlts[i], data, size, 6343, &pl, &pn, &from);
 		if (rc == 0 || rc == -3) {
 			if (pl < data || pl + pn > data + size)
 				abort();
-			sf_decode(&d, pl, pn, 1);
+			sf_decode(&d, pl, pn, 1, &from);
 		}
 	}
 	rw_flush(w);

@@ -11,6 +11,7 @@
 static const char usage[] =
 	"usage: sflow-decode [-nq] [--counters] [-c FILE] [-a LIST] [-p PORT] [-o FILE]\n"
 	"                    [-s SECONDS] [--stats PATH] [--limit N] [--rcvbuf BYTES]\n"
+	"                    [--max-sources N] [--max-rate N] [--max-seq-gap N]\n"
 	"                    [--log-level LEVEL]\n"
 	"                    (-l ADDR[:PORT] ... | -r FILE)\n"
 	"  sFlow v5 datagrams to flow (and counter) records on stdout\n"
@@ -25,6 +26,10 @@ static const char usage[] =
 	"      --rcvbuf BYTES        socket receive buffer (default 8388608)\n"
 	"      --limit N             stop after N datagrams\n"
 	"      --max-sources N       sequence-tracking table size (default 65536)\n"
+	"      --max-rate N          refuse flow samples with a sampling rate above N\n"
+	"                            (default 1000000, 0 = no bound)\n"
+	"      --max-seq-gap N       a sequence number more than N ahead is a jump, not\n"
+	"                            losses (default 100000, 0 = no bound)\n"
 	"  -q, --quiet               no summary on stderr at exit\n"
 	"      --log-level LEVEL     error, warn, info or debug\n"
 	"  -c, --config FILE         read the sflow. keys of FILE first\n"
@@ -32,7 +37,8 @@ static const char usage[] =
 	"  -h, --help                this text\n"
 	"  -V, --version             print the version\n";
 
-enum { O_COUNTERS = 256, O_RCVBUF, O_LIMIT, O_MAXSRC, O_LOGLEVEL, O_STATS };
+enum { O_COUNTERS = 256, O_RCVBUF, O_LIMIT, O_MAXSRC, O_LOGLEVEL, O_STATS, O_MAXRATE,
+       O_MAXGAP };
 
 static const struct option opts[] = {
 	{ "listen", required_argument, NULL, 'l' },
@@ -46,6 +52,8 @@ static const struct option opts[] = {
 	{ "rcvbuf", required_argument, NULL, O_RCVBUF },
 	{ "limit", required_argument, NULL, O_LIMIT },
 	{ "max-sources", required_argument, NULL, O_MAXSRC },
+	{ "max-rate", required_argument, NULL, O_MAXRATE },
+	{ "max-seq-gap", required_argument, NULL, O_MAXGAP },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "log-level", required_argument, NULL, O_LOGLEVEL },
 	{ "config", required_argument, NULL, 'c' },
@@ -116,6 +124,10 @@ static int set(int c, const char *v, void *arg)
 		if (parse_uint("--max-sources", v, 1u << 22, &o->max_sources) == -1)
 			return -1;
 		return 0;
+	case O_MAXRATE:
+		return parse_uint("--max-rate", v, 0xffffffffu, &o->max_rate);
+	case O_MAXGAP:
+		return parse_uint("--max-seq-gap", v, 0x7fffffffu, &o->max_seq_gap);
 	case 'q':
 		o->quiet = !(v != NULL && strcmp(v, "no") == 0);
 		return 0;
@@ -159,7 +171,8 @@ int main(int argc, char **argv)
 {
 	static struct sfd_opts o = {
 		.port = SFLOW_PORT, .rcvbuf = 8u << 20, .stats_interval = 10,
-		.max_sources = 65536, .reload = reload,
+		.max_sources = 65536, .max_rate = 1000000, .max_seq_gap = 100000,
+		.reload = reload,
 	};
 	struct conf conf = { 0 };
 	const char *config = NULL;

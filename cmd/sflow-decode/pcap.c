@@ -37,7 +37,8 @@ static int udp(struct rd *r, unsigned port, const uint8_t **pl, size_t *pn)
 	return 0;
 }
 
-static int ipv4(struct rd *r, unsigned port, const uint8_t **pl, size_t *pn)
+static int ipv4(struct rd *r, unsigned port, const uint8_t **pl, size_t *pn,
+		struct ar_addr *from)
 {
 	uint8_t vihl, proto;
 	uint16_t frag;
@@ -50,6 +51,8 @@ static int ipv4(struct rd *r, unsigned port, const uint8_t **pl, size_t *pn)
 		return -1;
 	frag = (uint16_t)(r->p[5] << 8 | r->p[6]);
 	proto = r->p[8];
+	if (from != NULL)
+		addr_from_bytes(from, r->p + 11, 4);
 	if (proto != 17)
 		return -1;
 	if ((frag & 0x3fff) != 0)       /* MF set or an offset */
@@ -59,14 +62,19 @@ static int ipv4(struct rd *r, unsigned port, const uint8_t **pl, size_t *pn)
 	return udp(r, port, pl, pn);
 }
 
-static int ipv6(struct rd *r, unsigned port, const uint8_t **pl, size_t *pn)
+static int ipv6(struct rd *r, unsigned port, const uint8_t **pl, size_t *pn,
+		struct ar_addr *from)
 {
 	uint32_t vtf;
 	uint16_t plen;
 	uint8_t nh, hlim, hdrlen;
 
 	if (rd_u32(r, &vtf) == -1 || vtf >> 28 != 6 || rd_u16(r, &plen) == -1 ||
-	    rd_u8(r, &nh) == -1 || rd_u8(r, &hlim) == -1 || rd_skip(r, 32) == -1)
+	    rd_u8(r, &nh) == -1 || rd_u8(r, &hlim) == -1 || rd_left(r) < 32)
+		return -1;
+	if (from != NULL)
+		addr_from_bytes(from, r->p, 16);
+	if (rd_skip(r, 32) == -1)
 		return -1;
 	for (int i = 0; i < 8; i++) {
 		switch (nh) {
@@ -86,7 +94,7 @@ static int ipv6(struct rd *r, unsigned port, const uint8_t **pl, size_t *pn)
 }
 
 static int ethertype(struct rd *r, uint16_t type, unsigned port,
-		     const uint8_t **pl, size_t *pn)
+		     const uint8_t **pl, size_t *pn, struct ar_addr *from)
 {
 	uint16_t tci;
 
@@ -94,14 +102,14 @@ static int ethertype(struct rd *r, uint16_t type, unsigned port,
 		if (rd_u16(r, &tci) == -1 || rd_u16(r, &type) == -1)
 			return -1;
 	if (type == ET_IPV4)
-		return ipv4(r, port, pl, pn);
+		return ipv4(r, port, pl, pn, from);
 	if (type == ET_IPV6)
-		return ipv6(r, port, pl, pn);
+		return ipv6(r, port, pl, pn, from);
 	return -1;
 }
 
 int pkt_sflow_payload(int dlt, const uint8_t *p, size_t n, unsigned port,
-		      const uint8_t **pl, size_t *pn)
+		      const uint8_t **pl, size_t *pn, struct ar_addr *from)
 {
 	struct rd r = rd_init(p, n);
 	uint16_t type;
@@ -111,23 +119,23 @@ int pkt_sflow_payload(int dlt, const uint8_t *p, size_t n, unsigned port,
 	case DLT_EN10MB:
 		if (rd_skip(&r, 12) == -1 || rd_u16(&r, &type) == -1)
 			return -1;
-		return ethertype(&r, type, port, pl, pn);
+		return ethertype(&r, type, port, pl, pn, from);
 	case DLT_LINUX_SLL:     /* 16 bytes, protocol last */
 		if (rd_skip(&r, 14) == -1 || rd_u16(&r, &type) == -1)
 			return -1;
-		return ethertype(&r, type, port, pl, pn);
+		return ethertype(&r, type, port, pl, pn, from);
 	case DLT_LINUX_SLL2:    /* 20 bytes, protocol first */
 		if (rd_u16(&r, &type) == -1 || rd_skip(&r, 18) == -1)
 			return -1;
-		return ethertype(&r, type, port, pl, pn);
+		return ethertype(&r, type, port, pl, pn, from);
 	case DLT_NULL:
 		/* the address family is in the capturing host's byte order and
 		 * its IPv6 value differs between systems: the IP version says */
 		if (rd_bytes(&r, &family, 4) == -1 || rd_left(&r) < 1)
 			return -1;
 		if (r.p[0] >> 4 == 4)
-			return ipv4(&r, port, pl, pn);
-		return ipv6(&r, port, pl, pn);
+			return ipv4(&r, port, pl, pn, from);
+		return ipv6(&r, port, pl, pn, from);
 	case DLT_RAW:
 #ifdef DLT_IPV4
 	case DLT_IPV4:
@@ -136,8 +144,8 @@ int pkt_sflow_payload(int dlt, const uint8_t *p, size_t n, unsigned port,
 		if (n < 1)
 			return -1;
 		if (p[0] >> 4 == 4)
-			return ipv4(&r, port, pl, pn);
-		return ipv6(&r, port, pl, pn);
+			return ipv4(&r, port, pl, pn, from);
+		return ipv6(&r, port, pl, pn, from);
 	}
 	return -1;
 }
@@ -149,6 +157,7 @@ int pcap_run(struct sfd *s, const char *path)
 	const u_char *pkt;
 	const uint8_t *pl;
 	size_t pn;
+	struct ar_addr from;
 	pcap_t *pc;
 	int dlt, rc, status = 0;
 
@@ -184,7 +193,7 @@ int pcap_run(struct sfd *s, const char *path)
 		uint64_t ts = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
 
 		s->in.packets++;
-		switch (pkt_sflow_payload(dlt, pkt, h->caplen, s->o->port, &pl, &pn)) {
+		switch (pkt_sflow_payload(dlt, pkt, h->caplen, s->o->port, &pl, &pn, &from)) {
 		case 0:
 			break;
 		case -2:
@@ -197,7 +206,7 @@ int pcap_run(struct sfd *s, const char *path)
 			s->in.not_sflow++;
 			continue;
 		}
-		sfd_datagram(s, pl, pn, ts);
+		sfd_datagram(s, pl, pn, ts, &from);
 		if (rw_would_block(s->w) && sfd_drain(s) == -1) {
 			status = EXIT_RUNTIME;
 			break;

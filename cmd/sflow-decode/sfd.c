@@ -31,7 +31,8 @@ int sfd_init(struct sfd *s, const struct sfd_opts *o)
 	s->dec.on_counter = o->counters ? on_counter : NULL;
 	s->dec.arg = s;
 	s->dec.filter = o->agents;
-	s->dec.seq = seq_new(o->max_sources);
+	s->dec.seq = seq_new(o->max_sources, (uint32_t)o->max_seq_gap);
+	s->dec.max_rate = (uint32_t)o->max_rate;
 	s->w = rw_new(STDOUT_FILENO);
 	if (s->w != NULL && o->output != NULL) {
 		/* UDP opens a FIFO without waiting for its reader (udp.c retries) */
@@ -67,13 +68,14 @@ void sfd_fini(struct sfd *s)
 	rw_free(s->statsw);
 }
 
-void sfd_datagram(struct sfd *s, const uint8_t *p, size_t n, uint64_t ts)
+void sfd_datagram(struct sfd *s, const uint8_t *p, size_t n, uint64_t ts,
+		  const struct ar_addr *from)
 {
 	static struct log_rl rl;
 	uint64_t before = s->dec.st.malformed;
 	char hex[3 * 24 + 4];
 
-	sf_decode(&s->dec, p, n, ts);
+	sf_decode(&s->dec, p, n, ts, from);
 	if (s->dec.st.malformed != before)
 		log_rl(&rl, LOG_WARN, "datagram %llu (%zu bytes): malformed: %s: %s",
 		       (unsigned long long)s->dec.st.datagrams, n,
@@ -133,6 +135,8 @@ static void stats_record(struct sfd *s, struct rec_writer *w)
 	rw_u64(w, "datagrams", st->datagrams);
 	rw_u64(w, "bytes", st->bytes);
 	rw_u64(w, "filtered", st->filtered);
+	rw_u64(w, "filtered_source", st->filtered_source);
+	rw_u64(w, "refused_rate", st->bad_rate);
 	rw_u64(w, "malformed", st->malformed);
 	for (int i = 0; i < SF_BAD_N; i++) {
 		snprintf(key, sizeof(key), "bad_%s", sf_bad_name(i));
@@ -155,6 +159,8 @@ static void stats_record(struct sfd *s, struct rec_writer *w)
 	rw_u64(w, "sample_lost", st->sample_lost);
 	rw_u64(w, "sample_reordered", st->sample_reordered);
 	rw_u64(w, "restarts", st->restarts);
+	rw_u64(w, "dgram_jumps", st->dgram_jumps);
+	rw_u64(w, "sample_jumps", st->sample_jumps);
 	rw_u64(w, "untracked", st->untracked);
 	rw_u64(w, "aspath_cut", s->dec.aspath_cut);
 	if (s->o->read != NULL) {
@@ -190,6 +196,10 @@ void sfd_summary(const struct sfd *s)
 		p, (unsigned long long)st->dgram_lost, (unsigned long long)st->dgram_reordered,
 		(unsigned long long)st->sample_lost, (unsigned long long)st->sample_reordered,
 		(unsigned long long)st->restarts);
+	if (st->dgram_jumps || st->sample_jumps || st->bad_rate || st->filtered_source)
+		fprintf(stderr, "%s: summary: refused: %llu datagram and %llu sample sequence jumps, %llu sampling rates, %llu senders not in --agents\n",
+			p, (unsigned long long)st->dgram_jumps, (unsigned long long)st->sample_jumps,
+			(unsigned long long)st->bad_rate, (unsigned long long)st->filtered_source);
 	for (int i = 0; i < SF_BAD_N; i++)
 		if (st->bad[i])
 			fprintf(stderr, "%s: summary: malformed %s: %llu\n", p,

@@ -27,6 +27,8 @@ struct sfd_opts {
 	const char *stats;              /* file holding the last stats record */
 	unsigned long long limit;       /* stop after this many datagrams; 0 = none */
 	unsigned long long max_sources; /* sequence table size */
+	unsigned long long max_rate;    /* largest sampling rate believed; 0: no bound */
+	unsigned long long max_seq_gap; /* sequence jump bound; 0: no bound */
 	bool quiet;                     /* no summary at exit */
 	bool check;                     /* -n: check the configuration only */
 	/* SIGHUP: read the configuration again; 0 and the new agent filter
@@ -61,8 +63,10 @@ struct sfd {
 
 int sfd_init(struct sfd *s, const struct sfd_opts *o);
 void sfd_fini(struct sfd *s);
-/* One datagram; ts is its receive time in microseconds since the epoch. */
-void sfd_datagram(struct sfd *s, const uint8_t *p, size_t n, uint64_t ts);
+/* One datagram; ts is its receive time in microseconds since the epoch,
+ * from its sender's address (NULL: not known). */
+void sfd_datagram(struct sfd *s, const uint8_t *p, size_t n, uint64_t ts,
+		  const struct ar_addr *from);
 /* Write a stats record when the interval has passed (or now, if force). */
 void sfd_stats_tick(struct sfd *s, bool force);
 void sfd_summary(const struct sfd *s);
@@ -76,8 +80,9 @@ int udp_run(struct sfd *s);
 
 /* UDP payload of one captured packet to the given port (pcap.c). 0 and
  * *pl and *pn set; -1 not an sFlow datagram; -2 a fragment; -3 cut short by the
- * capture (what was captured is returned in *pl and *pn). */
+ * capture (what was captured is returned in *pl and *pn). The IP source
+ * address goes to *from when from is not NULL. */
 int pkt_sflow_payload(int dlt, const uint8_t *p, size_t n, unsigned port,
-		      const uint8_t **pl, size_t *pn);
+		      const uint8_t **pl, size_t *pn, struct ar_addr *from);
 
 #endif

@@ -44,7 +44,9 @@ const char *sf_rbad_name(int reason);
 struct sf_stats {
 	uint64_t datagrams;             /* handed to the decoder */
 	uint64_t bytes;
-	uint64_t filtered;              /* agent not in --agents */
+	uint64_t filtered;              /* sender or agent not in --agents */
+	uint64_t filtered_source;       /* of which the UDP source was not */
+	uint64_t bad_rate;              /* flow samples refused: rate 0 or past --max-rate */
 	uint64_t malformed;             /* sum of bad[] */
 	uint64_t bad[SF_BAD_N];
 	uint64_t rbad[SF_RBAD_N];
@@ -62,6 +64,8 @@ struct sf_stats {
 	uint64_t sample_lost;           /* samples missing per source */
 	uint64_t sample_reordered;
 	uint64_t restarts;              /* agent restarts (uptime or sequence reset) */
+	uint64_t dgram_jumps;           /* datagram numbers past --max-seq-gap: not losses */
+	uint64_t sample_jumps;          /* sample numbers past --max-seq-gap */
 	uint64_t untracked;             /* sequence table full */
 };
 
@@ -77,6 +81,7 @@ struct sf_decoder {
 	void *arg;
 	const struct agent_filter *filter;  /* NULL: every agent */
 	struct seqtab *seq;             /* NULL: no sequence tracking */
+	uint32_t max_rate;              /* largest sampling rate believed; 0: no bound */
 	struct sf_stats st;
 	int last_bad;                   /* SF_BAD_* of the last malformed one */
 	/* Scratch for the arrays of the current flow record (bounded, not sized
@@ -86,9 +91,12 @@ struct sf_decoder {
 	uint64_t aspath_cut;
 };
 
-/* Decode one datagram received at ts (microseconds since the epoch).
+/* Decode one datagram received at ts (microseconds since the epoch) from
+ * the address from (the UDP source; NULL when not known). With a filter,
+ * both the sender and the agent address inside must be in it.
  * Returns 0, or -1 when it was malformed (counted in st.bad[]) or filtered. */
-int sf_decode(struct sf_decoder *d, const uint8_t *p, size_t n, uint64_t ts);
+int sf_decode(struct sf_decoder *d, const uint8_t *p, size_t n, uint64_t ts,
+	      const struct ar_addr *from);
 
 /* Records inside samples (records.c). */
 struct rd;
@@ -125,7 +133,9 @@ bool filter_match(const struct agent_filter *af, const struct ar_addr *a);
 size_t filter_count(const struct agent_filter *af);
 
 /* Sequence tracking (seq.c): fixed-size tables allocated once. */
-struct seqtab *seq_new(size_t max_sources);
+/* max_gap: a sequence number further ahead than this is a jump (a garbled
+ * or reset number, counted apart), not that many losses; 0: no bound. */
+struct seqtab *seq_new(size_t max_sources, uint32_t max_gap);
 void seq_free(struct seqtab *t);
 void seq_datagram(struct seqtab *t, struct sf_stats *st, const struct ar_addr *agent,
 		  uint32_t subagent, uint32_t dseq, uint32_t uptime);

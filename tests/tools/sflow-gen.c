@@ -3,7 +3,8 @@
  * benchmark of sflow-decode.
  *
  *   sflow-gen [-n DATAGRAMS] [-p PREFIXES] [-s SEED] [-o FILE] bench
- *   sflow-gen [-o FILE] SCENARIO      (quirks, seqgap, malformed, agents, big)
+ *   sflow-gen [-o FILE] SCENARIO      (quirks, seqgap, malformed, agents, big,
+ *                                      implausible)
  *   sflow-gen -u HOST:PORT [-n N] [-r RATE] bench   send over UDP instead
  *
  * bench: 8 flow samples per datagram, each a 128-byte Ethernet/IPv4/TCP or
@@ -54,6 +55,11 @@ static uint64_t sent;
 static int linktype = 1, ip6, vlan_tag, fragment;
 static unsigned long send_rate;   /* datagrams per second, 0 = as fast as possible */
 static uint16_t dport = 6343;
+/* The agent of the datagram being built: a capture's IP source is the
+ * agent's address, as it is from a switch (sflow-decode's --agents checks
+ * both); an IPv6 agent's datagrams go over IPv6. */
+static int cur_agent_type;
+static uint8_t cur_agent[16];
 
 static void pcap_header(void)
 {
@@ -97,6 +103,7 @@ static void emit(const struct buf *d)
 	}
 	static struct buf f;
 	uint32_t rec[4];
+	int v6 = ip6 || (cur_agent_type == 2 && !fragment);     /* -F: IPv4 always */
 	f.n = 0;
 	switch (linktype) {
 	case 1:         /* Ethernet, optionally with an 802.1Q tag */
@@ -105,36 +112,43 @@ static void emit(const struct buf *d)
 			put16(&f, 0x8100);
 			put16(&f, 10);
 		}
-		put16(&f, ip6 ? 0x86dd : 0x0800);
+		put16(&f, v6 ? 0x86dd : 0x0800);
 		break;
 	case 113:       /* Linux cooked v1: protocol last */
 		put16(&f, 0); put16(&f, 1); put16(&f, 6);
 		putn(&f, "\x02\x00\x00\x00\x00\x01\x00\x00", 8);
-		put16(&f, ip6 ? 0x86dd : 0x0800);
+		put16(&f, v6 ? 0x86dd : 0x0800);
 		break;
 	case 276:       /* Linux cooked v2: protocol first */
-		put16(&f, ip6 ? 0x86dd : 0x0800); put16(&f, 0); put32(&f, 2);
+		put16(&f, v6 ? 0x86dd : 0x0800); put16(&f, 0); put32(&f, 2);
 		put16(&f, 1); put8(&f, 0); put8(&f, 6);
 		putn(&f, "\x02\x00\x00\x00\x00\x01\x00\x00", 8);
 		break;
 	case 0:         /* BSD loopback: address family in host order */
 		{
-			uint32_t fam = ip6 ? 24 : 2;
+			uint32_t fam = v6 ? 24 : 2;
 			putn(&f, &fam, 4);
 		}
 		break;
 	case 101:       /* raw IP */
 		break;
 	}
-	if (ip6) {
+	if (v6) {
 		put32(&f, 6u << 28); put16(&f, (uint16_t)(8 + d->n)); put8(&f, 17); put8(&f, 64);
-		putn(&f, "\x20\x01\x0d\xb8\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01", 16);
+		if (cur_agent_type == 2)
+			putn(&f, cur_agent, 16);
+		else
+			putn(&f, "\x20\x01\x0d\xb8\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01", 16);
 		putn(&f, "\x20\x01\x0d\xb8\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02", 16);
 	} else {
 		size_t ip = f.n;
 		put8(&f, 0x45); put8(&f, 0); put16(&f, (uint16_t)(20 + 8 + d->n));
 		put16(&f, 0); put16(&f, fragment ? 0x2000 : 0x4000); put8(&f, 64); put8(&f, 17); put16(&f, 0);
-		putn(&f, "\xc6\x12\x00\x01\xc6\x12\x00\x02", 8);   /* 198.18.0.1 -> .2 */
+		if (cur_agent_type == 1)
+			putn(&f, cur_agent, 4);
+		else
+			putn(&f, "\xc6\x12\x00\x01", 4);   /* 198.18.0.1 */
+		putn(&f, "\xc6\x12\x00\x02", 4);
 		uint16_t c = csum(f.b + ip, 20);
 		f.b[ip + 10] = (uint8_t)(c >> 8); f.b[ip + 11] = (uint8_t)c;
 	}
@@ -155,6 +169,9 @@ static void dgram_header(struct buf *d, int agent_type, const uint8_t *agent,
 			 uint32_t sub, uint32_t seq, uint32_t uptime, uint32_t nsamples)
 {
 	d->n = 0;
+	cur_agent_type = agent_type;
+	if (agent_type == 1 || agent_type == 2)
+		memcpy(cur_agent, agent, agent_type == 1 ? 4 : 16);
 	put32(d, 5);
 	put32(d, (uint32_t)agent_type);
 	if (agent_type == 1) putn(d, agent, 4);
@@ -626,10 +643,31 @@ static void big(void)
 	emit(&d);
 }
 
+/* Values a bit flip or a forger makes, each between good datagrams of one
+ * agent: sampling rates 2^31-1 and 0 (refused), a datagram and a sample
+ * sequence number 2^30 ahead (a jump, not 2^30 losses), then a real gap of
+ * 3 datagrams (3 lost). 7 datagrams, 7 flow samples, 5 flow records. */
+static void implausible(void)
+{
+	static struct buf d;
+	struct { uint32_t dseq, sseq, rate; } v[] = {
+		{ 1, 1, 512 }, { 2, 2, 0x7fffffffu }, { 3, 3, 0 },
+		{ 4 + (1u << 30), 4 + (1u << 30), 512 }, { 4, 4, 512 }, { 5, 5, 512 }, { 9, 6, 512 },
+	};
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		dgram_header(&d, 1, agent4, 0, v[i].dseq, 1000 * (uint32_t)(i + 1), 1);
+		size_t m = flow_sample_start(&d, 0, v[i].sseq, 3, v[i].rate, 3, 4, 1);
+		r_plain(&d);
+		patch_len(&d, m);
+		emit(&d);
+	}
+}
+
 static const char usage[] =
 	"usage: sflow-gen [-n DATAGRAMS] [-p PREFIXES] [-s SEED] [-o FILE] [-u HOST:PORT]\n"
 	"                 [-r DATAGRAMS_PER_SEC] [-l en10mb|sll|sll2|raw|null] [-6] [-V] [-F]\n"
-	"                 [-P PORT] bench|quirks|seqgap|malformed|agents|big\n"
+	"                 [-P PORT] bench|quirks|seqgap|malformed|agents|big|implausible\n"
 	"  -6 IPv6 transport, -V an 802.1Q tag, -F every packet an IPv4 fragment\n";
 
 int main(int argc, char **argv)
@@ -708,6 +746,8 @@ int main(int argc, char **argv)
 		agents();
 	else if (strcmp(argv[optind], "big") == 0)
 		big();
+	else if (strcmp(argv[optind], "implausible") == 0)
+		implausible();
 	else {
 		fputs(usage, stderr);
 		return 2;
