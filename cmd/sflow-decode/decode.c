@@ -225,7 +225,9 @@ static int sample_flow(struct sf_decoder *d, const struct dgram *g, uint32_t for
 
 struct ctr_ctx {
 	struct rec_counter *c;
-	bool any;
+	struct rec_host *h;
+	struct rec_asic *a;
+	bool any, anyhost, anyasic;
 };
 
 static void counter_record(struct sf_decoder *d, void *ctx, uint32_t tag, struct rd *rec)
@@ -245,17 +247,54 @@ static void counter_record(struct sf_decoder *d, void *ctx, uint32_t tag, struct
 		else
 			cc->any = true;
 		break;
+	case SF_CTR_HOST_DESCR: case SF_CTR_HOST_ADAPTERS: case SF_CTR_HOST_PARENT:
+	case SF_CTR_HOST_CPU: case SF_CTR_HOST_MEMORY: case SF_CTR_HOST_DISK_IO:
+	case SF_CTR_HOST_NET_IO:
+		if (d->on_host == NULL)
+			break;
+		if (!cc->anyhost)
+			memset(cc->h, 0, sizeof(*cc->h));
+		if (sf_counter_host(d, cc->h, tag, rec) == -1)
+			d->st.rbad[SF_RBAD_COUNTER]++;
+		else
+			cc->anyhost = true;
+		break;
+	case SF_CTR_BCM_TABLES:
+		if (d->on_asic == NULL)
+			break;
+		memset(cc->a, 0, sizeof(*cc->a));
+		if (sf_counter_asic(cc->a, rec) == -1)
+			d->st.rbad[SF_RBAD_COUNTER]++;
+		else
+			cc->anyasic = true;
+		break;
 	default:
 		d->st.other_records++;
 	}
 }
+
+/* The fields every record of a counter sample starts with. */
+#define CTR_BASE(rec, g, src, AGENT, SUBAGENT, DS, TS) do {             \
+		if ((g)->agent.af != AR_AF_NONE) {                      \
+			(rec)->agent = (g)->agent;                      \
+			REC_SET(rec, AGENT);                            \
+		}                                                       \
+		(rec)->subagent = (g)->subagent;                        \
+		(rec)->ds = (src);                                      \
+		(rec)->ts = (g)->ts;                                    \
+		REC_SET(rec, SUBAGENT);                                 \
+		REC_SET(rec, DS);                                       \
+		REC_SET(rec, TS);                                       \
+	} while (0)
 
 /* counter_sample (0:2) and expanded (0:4). */
 static int sample_counter(struct sf_decoder *d, const struct dgram *g, uint32_t format,
 			  struct rd *r, bool emit)
 {
 	struct rec_counter c;
-	struct ctr_ctx cc = { .c = &c };
+	struct rec_host h;
+	struct rec_asic a;
+	struct ctr_ctx cc = { .c = &c, .h = &h, .a = &a };
 	uint32_t seq, src, type, index;
 	int bad;
 
@@ -279,18 +318,19 @@ static int sample_counter(struct sf_decoder *d, const struct dgram *g, uint32_t 
 	bad = walk_records(d, r, true, counter_record, &cc);
 	if (bad != -1)
 		return bad;
+	if (cc.anyhost) {
+		CTR_BASE(&h, g, src, HOST_AGENT, HOST_SUBAGENT, HOST_DS, HOST_TS);
+		d->on_host(d->arg, &h);
+		d->st.hosts_out++;
+	}
+	if (cc.anyasic) {
+		CTR_BASE(&a, g, src, ASIC_AGENT, ASIC_SUBAGENT, ASIC_DS, ASIC_TS);
+		d->on_asic(d->arg, &a);
+		d->st.asics_out++;
+	}
 	if (!cc.any || d->on_counter == NULL)
 		return -1;
-	if (g->agent.af != AR_AF_NONE) {
-		c.agent = g->agent;
-		REC_SET(&c, CTR_AGENT);
-	}
-	c.subagent = g->subagent;
-	c.ds = src;
-	c.ts = g->ts;
-	REC_SET(&c, CTR_SUBAGENT);
-	REC_SET(&c, CTR_DS);
-	REC_SET(&c, CTR_TS);
+	CTR_BASE(&c, g, src, CTR_AGENT, CTR_SUBAGENT, CTR_DS, CTR_TS);
 	d->on_counter(d->arg, &c);
 	d->st.counters_out++;
 	return -1;

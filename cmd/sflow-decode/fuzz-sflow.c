@@ -61,6 +61,26 @@ static void check_counter(void *arg, const struct rec_counter *c)
 	rw_counter(w, c);
 }
 
+static void check_host(void *arg, const struct rec_host *h)
+{
+	struct rec r = { .type = REC_HOST };
+	(void)arg;
+	if (h->adapters.n > SF_MAX_ADAPTERS)
+		abort();
+	r.u.host = *h;
+	same_as_reference(&r);
+	rw_typed(w, &r);
+}
+
+static void check_asic(void *arg, const struct rec_asic *a)
+{
+	struct rec r = { .type = REC_ASIC };
+	(void)arg;
+	r.u.asic = *a;
+	same_as_reference(&r);
+	rw_typed(w, &r);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct sf_decoder d;
@@ -76,6 +96,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	d.on_flow = check_flow;
 	d.on_counter = check_counter;
+	d.on_host = check_host;
+	d.on_asic = check_asic;
 	d.arg = NULL;
 	d.seq = seq;
 	d.max_rate = 1000000;

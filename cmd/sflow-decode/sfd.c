@@ -23,12 +23,34 @@ static void on_counter(void *arg, const struct rec_counter *c)
 	rw_counter(s->w, c);
 }
 
+/* Host and ASIC records are rare (one per counter interval): the generic
+ * typed writer serves them. */
+static void on_host(void *arg, const struct rec_host *h)
+{
+	struct sfd *s = arg;
+	struct rec r = { .type = REC_HOST };
+
+	r.u.host = *h;
+	rw_typed(s->w, &r);
+}
+
+static void on_asic(void *arg, const struct rec_asic *a)
+{
+	struct sfd *s = arg;
+	struct rec r = { .type = REC_ASIC };
+
+	r.u.asic = *a;
+	rw_typed(s->w, &r);
+}
+
 int sfd_init(struct sfd *s, const struct sfd_opts *o)
 {
 	memset(s, 0, sizeof(*s));
 	s->o = o;
 	s->dec.on_flow = on_flow;
 	s->dec.on_counter = o->counters ? on_counter : NULL;
+	s->dec.on_host = o->counters ? on_host : NULL;
+	s->dec.on_asic = o->counters ? on_asic : NULL;
 	s->dec.arg = s;
 	s->dec.filter = o->agents;
 	s->dec.seq = seq_new(o->max_sources, (uint32_t)o->max_seq_gap);
@@ -154,6 +176,9 @@ static void stats_record(struct sfd *s, struct rec_writer *w)
 	rw_u64(w, "headers_truncated", st->headers_truncated);
 	rw_u64(w, "flows", st->flows_out);
 	rw_u64(w, "counters", st->counters_out);
+	rw_u64(w, "hosts", st->hosts_out);
+	rw_u64(w, "asics", st->asics_out);
+	rw_u64(w, "host_cut", st->host_cut);
 	rw_u64(w, "dgram_lost", st->dgram_lost);
 	rw_u64(w, "dgram_reordered", st->dgram_reordered);
 	rw_u64(w, "sample_lost", st->sample_lost);
@@ -190,8 +215,9 @@ void sfd_summary(const struct sfd *s)
 	fprintf(stderr, "%s: summary: samples: %llu flow, %llu counter, %llu discard, %llu other\n",
 		p, (unsigned long long)st->flow_samples, (unsigned long long)st->counter_samples,
 		(unsigned long long)st->discard_samples, (unsigned long long)st->other_samples);
-	fprintf(stderr, "%s: summary: records: %llu flow, %llu counter\n", p,
-		(unsigned long long)st->flows_out, (unsigned long long)st->counters_out);
+	fprintf(stderr, "%s: summary: records: %llu flow, %llu counter, %llu host, %llu asic\n", p,
+		(unsigned long long)st->flows_out, (unsigned long long)st->counters_out,
+		(unsigned long long)st->hosts_out, (unsigned long long)st->asics_out);
 	fprintf(stderr, "%s: summary: sequence: %llu datagrams lost, %llu late, %llu samples lost, %llu late, %llu restarts\n",
 		p, (unsigned long long)st->dgram_lost, (unsigned long long)st->dgram_reordered,
 		(unsigned long long)st->sample_lost, (unsigned long long)st->sample_reordered,

@@ -58,6 +58,9 @@ struct sf_stats {
 	uint64_t headers_truncated;     /* sampled headers that ended early */
 	uint64_t flows_out;             /* flow records written */
 	uint64_t counters_out;          /* counter records written */
+	uint64_t hosts_out;             /* host records written */
+	uint64_t asics_out;             /* asic records written */
+	uint64_t host_cut;              /* adapters or MACs past what a host record keeps */
 	/* sequence tracking (seq.c) */
 	uint64_t dgram_lost;            /* datagrams missing by sequence number */
 	uint64_t dgram_reordered;       /* arrived late or twice */
@@ -74,10 +77,32 @@ struct agent_filter;
 
 typedef void sf_flow_fn(void *arg, const struct rec_flow *f);
 typedef void sf_counter_fn(void *arg, const struct rec_counter *c);
+typedef void sf_host_fn(void *arg, const struct rec_host *h);
+typedef void sf_asic_fn(void *arg, const struct rec_asic *a);
+
+/* Counter record formats: enterprise << 12 | format. */
+enum {
+	SF_CTR_HOST_DESCR = 2000, SF_CTR_HOST_ADAPTERS = 2001, SF_CTR_HOST_PARENT = 2002,
+	SF_CTR_HOST_CPU = 2003, SF_CTR_HOST_MEMORY = 2004, SF_CTR_HOST_DISK_IO = 2005,
+	SF_CTR_HOST_NET_IO = 2006,
+	SF_CTR_BCM_TABLES = 4413u << 12 | 3,
+};
+
+/* Scratch for the text and arrays of the host record being built. */
+#define SF_MAX_ADAPTERS 32
+struct sf_hostbuf {
+	char hostname[65];
+	char uuid[37];
+	char osrelease[33];
+	char macs[18 * SF_MAX_ADAPTERS];
+	uint32_t adapters[SF_MAX_ADAPTERS];
+};
 
 struct sf_decoder {
 	sf_flow_fn *on_flow;
 	sf_counter_fn *on_counter;      /* NULL: counter samples are only counted */
+	sf_host_fn *on_host;            /* NULL: host records are not made */
+	sf_asic_fn *on_asic;            /* NULL: asic records are not made */
 	void *arg;
 	const struct agent_filter *filter;  /* NULL: every agent */
 	struct seqtab *seq;             /* NULL: no sequence tracking */
@@ -89,6 +114,7 @@ struct sf_decoder {
 	uint32_t aspath[256];
 	uint32_t communities[256];
 	uint64_t aspath_cut;
+	struct sf_hostbuf hb;
 };
 
 /* Decode one datagram received at ts (microseconds since the epoch) from
@@ -115,6 +141,11 @@ void sf_flow_record(struct sf_decoder *d, struct rec_flow *f, struct sf_fstate *
 /* Generic interface counters (0:1) into c; -1 when short. */
 int sf_counter_generic(struct rec_counter *c, struct rd *r);
 int sf_counter_ethernet(struct rec_counter *c, struct rd *r);
+/* Host structures (host.c): one of the SF_CTR_HOST_* records into h
+ * (strings and arrays in d->hb); -1 when short or malformed. */
+int sf_counter_host(struct sf_decoder *d, struct rec_host *h, uint32_t tag, struct rd *r);
+/* Broadcom hw_tables (4413:3) into a; -1 when short. */
+int sf_counter_asic(struct rec_asic *a, struct rd *r);
 
 /* Sampled packet header parsing (header.c), exposed for the decoder. */
 enum sf_hdrproto {

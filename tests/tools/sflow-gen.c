@@ -4,7 +4,7 @@
  *
  *   sflow-gen [-n DATAGRAMS] [-p PREFIXES] [-s SEED] [-o FILE] bench
  *   sflow-gen [-o FILE] SCENARIO      (quirks, seqgap, malformed, agents, big,
- *                                      implausible)
+ *                                      implausible, host)
  *   sflow-gen -u HOST:PORT [-n N] [-r RATE] bench   send over UDP instead
  *
  * bench: 8 flow samples per datagram, each a 128-byte Ethernet/IPv4/TCP or
@@ -664,10 +664,100 @@ static void implausible(void)
 	}
 }
 
+/* Host sFlow (hsflowd) counter samples: every host structure and the
+ * Broadcom ASIC tables, every number distinct and in wire order one more
+ * than the last (from 1000; 64-bit ones n * 2^32 + n), so a decoder that
+ * swaps two fields or reads one at the wrong place is seen. */
+static uint32_t hv = 1000;
+static uint32_t h32(struct buf *d) { put32(d, hv); return hv++; }
+static void h64(struct buf *d) { put64(d, (uint64_t)hv << 32 | hv); hv++; }
+static void xdr_string(struct buf *d, const char *s)
+{
+	put32(d, (uint32_t)strlen(s));
+	putn(d, s, strlen(s));
+	pad4(d);
+}
+static void put_float(struct buf *d, float f)
+{
+	uint32_t u;
+	memcpy(&u, &f, 4);
+	put32(d, u);
+}
+
+static void host_sample(struct buf *d, uint32_t seq, int old_cpu, float load1)
+{
+	size_t m, r;
+
+	put32(d, 2);
+	m = mark(d);
+	put32(d, seq);
+	put32(d, 2u << 24 | 1);         /* data source: the physical host */
+	put32(d, old_cpu ? 8 : 10);
+	put32(d, 2000); r = mark(d);    /* host_descr */
+	xdr_string(d, "switch-1");
+	for (int i = 0; i < 16; i++)
+		put8(d, (uint8_t)(0xa0 + i));
+	h32(d); h32(d);                 /* machine_type, os_name */
+	xdr_string(d, "6.1.0-ar");
+	patch_len(d, r);
+	put32(d, 2001); r = mark(d);    /* host_adapters: 2 adapters, 1 and 2 MACs */
+	put32(d, 2);
+	h32(d); put32(d, 1); putn(d, "\x02\x00\x00\x00\x00\x01\x00\x00", 8);
+	h32(d); put32(d, 2); putn(d, "\x02\x00\x00\x00\x00\x02\x00\x00", 8);
+	putn(d, "\x02\x00\x00\x00\x00\x03\x00\x00", 8);
+	patch_len(d, r);
+	put32(d, 2002); r = mark(d);    /* host_parent */
+	h32(d); h32(d);
+	patch_len(d, r);
+	put32(d, 2003); r = mark(d);    /* host_cpu */
+	put_float(d, load1); put_float(d, 2.25f); put_float(d, 3.125f);
+	for (int i = 0; i < (old_cpu ? 14 : 17); i++)
+		h32(d);
+	patch_len(d, r);
+	put32(d, 2004); r = mark(d);    /* host_memory */
+	for (int i = 0; i < 7; i++)
+		h64(d);
+	for (int i = 0; i < 4; i++)
+		h32(d);
+	patch_len(d, r);
+	if (!old_cpu) {
+		put32(d, 2005); r = mark(d);    /* host_disk_io */
+		h64(d); h64(d); put32(d, 4321);  /* part_max_used 43.21% */
+		h32(d); h64(d); h32(d); h32(d); h64(d); h32(d);
+		patch_len(d, r);
+		put32(d, 2006); r = mark(d);    /* host_net_io */
+		h64(d); h32(d); h32(d); h32(d); h64(d); h32(d); h32(d); h32(d);
+		patch_len(d, r);
+	}
+	put32(d, 4413u << 12 | 3); r = mark(d);         /* Broadcom hw_tables */
+	for (int i = 0; i < 36; i++)
+		h32(d);
+	patch_len(d, r);
+	/* unknown pairs: skipped by length, the sample kept */
+	put32(d, 4413u << 12 | 99); put32(d, 4); put32(d, 7);
+	put32(d, 2099); put32(d, 8); put32(d, 7); put32(d, 8);
+	patch_len(d, m);
+}
+
+/* Two hsflowd datagrams: the full set, then an older agent (host_cpu
+ * without steal/guest, load1 unknown, no disk or net structures). */
+static void host(void)
+{
+	static struct buf d;
+
+	dgram_header(&d, 1, agent4, 0, 1, 1000, 2);
+	host_sample(&d, 1, 0, 1.5f);
+	counter_sample(&d, 0, 1, 7);
+	emit(&d);
+	dgram_header(&d, 1, agent4, 0, 2, 2000, 1);
+	host_sample(&d, 2, 1, -1.0f);
+	emit(&d);
+}
+
 static const char usage[] =
 	"usage: sflow-gen [-n DATAGRAMS] [-p PREFIXES] [-s SEED] [-o FILE] [-u HOST:PORT]\n"
 	"                 [-r DATAGRAMS_PER_SEC] [-l en10mb|sll|sll2|raw|null] [-6] [-V] [-F]\n"
-	"                 [-P PORT] bench|quirks|seqgap|malformed|agents|big|implausible\n"
+	"                 [-P PORT] bench|quirks|seqgap|malformed|agents|big|implausible|host\n"
 	"  -6 IPv6 transport, -V an 802.1Q tag, -F every packet an IPv4 fragment\n";
 
 int main(int argc, char **argv)
@@ -748,6 +838,8 @@ int main(int argc, char **argv)
 		big();
 	else if (strcmp(argv[optind], "implausible") == 0)
 		implausible();
+	else if (strcmp(argv[optind], "host") == 0)
+		host();
 	else {
 		fputs(usage, stderr);
 		return 2;
