@@ -5,7 +5,6 @@
  * declared length (decode.c): a short one is counted and ignored, bytes
  * past what we know (fields added later) are left unread. */
 #include <math.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "rd.h"
@@ -25,6 +24,23 @@ static int read_string(struct rd *r, char *out, size_t max)
 		out[i] = p[i] >= 0x20 && p[i] < 0x7f ? (char)p[i] : '?';
 	out[len] = '\0';
 	return rd_skip(r, (len + 3u) & ~3u) == -1 && rd_skip(r, len) == -1 ? -1 : 0;
+}
+
+/* n bytes as hex digits, a separator (if any) after every byte in the
+ * mask's bits; returns the end. By hand: snprintf was a quarter of the CPU
+ * time of a counter-heavy stream. */
+static char *hex(char *out, const uint8_t *b, unsigned n, char sep, unsigned mask)
+{
+	static const char digit[] = "0123456789abcdef";
+
+	for (unsigned i = 0; i < n; i++) {
+		*out++ = digit[b[i] >> 4];
+		*out++ = digit[b[i] & 15];
+		if (sep && (mask >> i) & 1)
+			*out++ = sep;
+	}
+	*out = '\0';
+	return out;
 }
 
 /* XDR float: IEEE 754 single precision, big-endian. */
@@ -66,10 +82,8 @@ static int host_descr(struct sf_decoder *d, struct rec_host *h, struct rd *r)
 	/* all zero: unknown */
 	static const uint8_t zero[16];
 	if (memcmp(u, zero, 16) != 0) {
-		snprintf(b->uuid, sizeof(b->uuid),
-			 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-			 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9],
-			 u[10], u[11], u[12], u[13], u[14], u[15]);
+		/* 8-4-4-4-12: a dash after bytes 3, 5, 7 and 9 */
+		hex(b->uuid, u, 16, '-', 1u << 3 | 1u << 5 | 1u << 7 | 1u << 9);
 		h->uuid = b->uuid;
 		REC_SET(h, HOST_UUID);
 	}
@@ -108,12 +122,13 @@ static int host_adapters(struct sf_decoder *d, struct rec_host *h, struct rd *r)
 		for (uint32_t j = 0; j < nmac; j++) {
 			if (rd_bytes(r, m, 8) == -1)
 				return -1;
-			if (ml + 18 < sizeof(b->macs))
-				ml += (size_t)snprintf(b->macs + ml, sizeof(b->macs) - ml,
-						       "%s%02x:%02x:%02x:%02x:%02x:%02x",
-						       ml ? "," : "", m[0], m[1], m[2], m[3], m[4], m[5]);
-			else
+			if (ml + 18 < sizeof(b->macs)) {
+				if (ml > 0)
+					b->macs[ml++] = ',';
+				ml = (size_t)(hex(b->macs + ml, m, 6, ':', 0x1f) - b->macs);
+			} else {
 				d->st.host_cut++;
+			}
 		}
 	}
 	h->adapters.v = b->adapters;

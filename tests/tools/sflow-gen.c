@@ -5,6 +5,7 @@
  *   sflow-gen [-n DATAGRAMS] [-p PREFIXES] [-s SEED] [-o FILE] bench
  *   sflow-gen [-o FILE] SCENARIO      (quirks, seqgap, malformed, agents, big,
  *                                      implausible, host)
+ *   sflow-gen [-n DATAGRAMS] [-o FILE] counters   hsflowd's counter samples
  *   sflow-gen -u HOST:PORT [-n N] [-r RATE] bench   send over UDP instead
  *
  * bench: 8 flow samples per datagram, each a 128-byte Ethernet/IPv4/TCP or
@@ -754,10 +755,27 @@ static void host(void)
 	emit(&d);
 }
 
+/* counters: what a switch running hsflowd sends between flow samples,
+ * n datagrams of one host sample (every host structure and the ASIC
+ * tables) and 6 interface counter samples each, for the benchmark. */
+static void counters(unsigned long n)
+{
+	static struct buf d;
+
+	for (unsigned long k = 0; k < n; k++) {
+		dgram_header(&d, 1, agent4, 0, (uint32_t)k + 1, (uint32_t)(k * 10), 7);
+		hv = 1000 + (uint32_t)(k & 0xffff);
+		host_sample(&d, (uint32_t)k + 1, 0, 1.5f);
+		for (uint32_t i = 0; i < 6; i++)
+			counter_sample(&d, 0, (uint32_t)k + 1, (uint32_t)(k * 6 + i) % 48 + 1);
+		emit(&d);
+	}
+}
+
 static const char usage[] =
 	"usage: sflow-gen [-n DATAGRAMS] [-p PREFIXES] [-s SEED] [-o FILE] [-u HOST:PORT]\n"
 	"                 [-r DATAGRAMS_PER_SEC] [-l en10mb|sll|sll2|raw|null] [-6] [-V] [-F]\n"
-	"                 [-P PORT] bench|quirks|seqgap|malformed|agents|big|implausible|host\n"
+	"                 [-P PORT] bench|quirks|seqgap|malformed|agents|big|implausible|host|counters\n"
 	"  -6 IPv6 transport, -V an 802.1Q tag, -F every packet an IPv4 fragment\n";
 
 int main(int argc, char **argv)
@@ -840,6 +858,8 @@ int main(int argc, char **argv)
 		implausible();
 	else if (strcmp(argv[optind], "host") == 0)
 		host();
+	else if (strcmp(argv[optind], "counters") == 0)
+		counters(n);
 	else {
 		fputs(usage, stderr);
 		return 2;
