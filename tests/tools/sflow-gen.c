@@ -6,6 +6,7 @@
  *   sflow-gen [-o FILE] SCENARIO      (quirks, seqgap, malformed, agents, big,
  *                                      implausible, host)
  *   sflow-gen [-n DATAGRAMS] [-o FILE] counters   hsflowd's counter samples
+ *   sflow-gen [-o FILE] capacity      ASIC table maxima that change (prefix-rank)
  *   sflow-gen -u HOST:PORT [-n N] [-r RATE] bench   send over UDP instead
  *
  * bench: 8 flow samples per datagram, each a 128-byte Ethernet/IPv4/TCP or
@@ -52,6 +53,7 @@ static int usock = -1;
 static struct sockaddr_storage udst;
 static socklen_t udstlen;
 static uint64_t t_us = 1700000000000000ull;
+static uint64_t t_step = 100;     /* µs between captured datagrams */
 static uint64_t sent;
 static int linktype = 1, ip6, vlan_tag, fragment;
 static unsigned long send_rate;   /* datagrams per second, 0 = as fast as possible */
@@ -159,7 +161,7 @@ static void emit(const struct buf *d)
 	rec[2] = rec[3] = (uint32_t)f.n;
 	fwrite(rec, 4, 4, outf);
 	fwrite(f.b, 1, f.n, outf);
-	t_us += 100;
+	t_us += t_step;
 	sent++;
 }
 
@@ -772,10 +774,48 @@ static void counters(unsigned long n)
 	}
 }
 
+/* capacity: 40 s of a switch's traffic toward 198.18.K.0/24 (K = 1..40,
+ * the lower K the more bytes: a stable ranking), 10 datagrams a second,
+ * and from t = 10 s an ASIC counter sample every second whose IPv4 route
+ * maximum is 22 for 10 s, then 12, then 1000 (IPv6 100, long IPv6 50). */
+static void capacity(void)
+{
+	static struct buf d;
+	uint32_t seq = 0, cseq = 0;
+
+	t_step = 100000;
+	for (uint32_t k = 0; k < 400; k++) {
+		uint32_t sec = k / 10;
+		int with_asic = sec >= 10 && k % 10 == 0;
+
+		dgram_header(&d, 1, agent4, 0, k + 1, k * 100, 20 + (with_asic ? 1 : 0));
+		for (uint32_t s = 0; s < 20; s++) {
+			struct pkt p = tcp4();
+			uint32_t pfx = (k * 20 + s) % 40 + 1;
+			addr4(p.dst, 0xc6120001u | pfx << 8);   /* 198.18.pfx.1 */
+			p.frame_len = (uint16_t)(100 + 30 * (41 - pfx));
+			size_t m = flow_sample_start(&d, 0, ++seq, 3, 100, 3, 4, 1);
+			rec_header(&d, 1, &p, 64, 1, 0);
+			patch_len(&d, m);
+		}
+		if (with_asic) {
+			uint32_t v4max = sec < 20 ? 22 : sec < 30 ? 12 : 1000;
+			put32(&d, 2);
+			size_t m = mark(&d);
+			put32(&d, ++cseq); put32(&d, 0u << 24 | 1); put32(&d, 1);
+			put32(&d, 4413u << 12 | 3); put32(&d, 36 * 4);
+			for (int i = 0; i < 36; i++)
+				put32(&d, i == 3 ? v4max : i == 5 ? 100 : i == 9 ? 50 : (uint32_t)i);
+			patch_len(&d, m);
+		}
+		emit(&d);
+	}
+}
+
 static const char usage[] =
 	"usage: sflow-gen [-n DATAGRAMS] [-p PREFIXES] [-s SEED] [-o FILE] [-u HOST:PORT]\n"
 	"                 [-r DATAGRAMS_PER_SEC] [-l en10mb|sll|sll2|raw|null] [-6] [-V] [-F]\n"
-	"                 [-P PORT] bench|quirks|seqgap|malformed|agents|big|implausible|host|counters\n"
+	"                 [-P PORT] bench|quirks|seqgap|malformed|agents|big|implausible|host|counters|capacity\n"
 	"  -6 IPv6 transport, -V an 802.1Q tag, -F every packet an IPv4 fragment\n";
 
 int main(int argc, char **argv)
@@ -860,6 +900,8 @@ int main(int argc, char **argv)
 		host();
 	else if (strcmp(argv[optind], "counters") == 0)
 		counters(n);
+	else if (strcmp(argv[optind], "capacity") == 0)
+		capacity();
 	else {
 		fputs(usage, stderr);
 		return 2;
