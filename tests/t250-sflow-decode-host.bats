@@ -98,3 +98,20 @@ consecutive() {
 	assert_line --index 0 '["15.184.4.165","proxy-use03147k2","2.6.18-194.el5",24,1600,25268961280,1954,[2,3,5,6]]'
 	assert_line --index 1 '["15.184.13.52","use03710ff","2.6.18-194.el5",24,1600,16284798976,2021,[2,3]]'
 }
+
+@test "t250: --host-stats keeps the last host and asic record, without --counters too" {
+	sflow-decode -q -s 60 --host-stats "$T/hs.rec" -r "$T/h.pcap" > "$T/out.rec"
+	run bash -c "rec-json < '$T/out.rec' | jq -r .type"
+	assert_output stats
+	run bash -c "rec-json < '$T/hs.rec' | jq -c '[.type, .ts]'"
+	assert_output "$(printf '%s\n' '["host",1700000000000100]' '["asic",1700000000000100]')"
+}
+
+@test "t250: active-route status shows the switch's CPU, memory and ASIC tables (--host-stats)" {
+	printf 'rundir = %s\n' "$T/run" > "$T/ar.conf"
+	mkdir -p "$T/run"
+	sflow-decode -q -s 60 --host-stats "$T/run/sflow-decode.host" -r "$T/h.pcap" > /dev/null
+	run env AR_BINDIR="$AR_BUILD/bin" "$TESTS_DIR/../pipelines/active-route" -c "$T/ar.conf" status
+	assert_line "switch 198.18.0.1 switch-1: CPU load ? 2.25 3.12 on 1094 CPUs; memory 4428 of 4424 GB free"
+	assert_line "switch 198.18.0.1 ASIC: IPv4 routes 1119/1120, IPv6 1121/1122, long IPv6 1125/1126, all routes 1127/1128, host 1117/1118, ECMP next hops 1129/1130"
+}

@@ -10,7 +10,8 @@
 
 static const char usage[] =
 	"usage: sflow-decode [-nq] [--counters] [-c FILE] [-a LIST] [-p PORT] [-o FILE]\n"
-	"                    [-s SECONDS] [--stats PATH] [--limit N] [--rcvbuf BYTES]\n"
+	"                    [-s SECONDS] [--stats PATH] [--host-stats PATH] [--limit N]\n"
+	"                    [--rcvbuf BYTES]\n"
 	"                    [--max-sources N] [--max-rate N] [--max-seq-gap N]\n"
 	"                    [--log-level LEVEL]\n"
 	"                    (-l ADDR[:PORT] ... | -r FILE)\n"
@@ -23,6 +24,7 @@ static const char usage[] =
 	"      --counters            also write counter records\n"
 	"  -s, --stats-interval SEC  stats record interval (default 10, 0 = none)\n"
 	"      --stats PATH          keep the last stats record in PATH (replaced each interval)\n"
+	"      --host-stats PATH     keep the last host and asic records in PATH (the same)\n"
 	"      --rcvbuf BYTES        socket receive buffer (default 8388608)\n"
 	"      --limit N             stop after N datagrams\n"
 	"      --max-sources N       sequence-tracking table size (default 65536)\n"
@@ -38,7 +40,7 @@ static const char usage[] =
 	"  -V, --version             print the version\n";
 
 enum { O_COUNTERS = 256, O_RCVBUF, O_LIMIT, O_MAXSRC, O_LOGLEVEL, O_STATS, O_MAXRATE,
-       O_MAXGAP };
+       O_MAXGAP, O_HOSTSTATS };
 
 static const struct option opts[] = {
 	{ "listen", required_argument, NULL, 'l' },
@@ -48,6 +50,7 @@ static const struct option opts[] = {
 	{ "agents", required_argument, NULL, 'a' },
 	{ "counters", no_argument, NULL, O_COUNTERS },
 	{ "stats", required_argument, NULL, O_STATS },
+	{ "host-stats", required_argument, NULL, O_HOSTSTATS },
 	{ "stats-interval", required_argument, NULL, 's' },
 	{ "rcvbuf", required_argument, NULL, O_RCVBUF },
 	{ "limit", required_argument, NULL, O_LIMIT },
@@ -109,6 +112,10 @@ static int set(int c, const char *v, void *arg)
 		free((void *)o->stats);
 		o->stats = strdup(v);
 		return o->stats ? 0 : -1;
+	case O_HOSTSTATS:
+		free((void *)o->host_stats);
+		o->host_stats = strdup(v);
+		return o->host_stats ? 0 : -1;
 	case O_COUNTERS:
 		/* in the config file: "sflow.counters = yes|no" */
 		o->counters = !(v != NULL && (strcmp(v, "no") == 0 || strcmp(v, "0") == 0 ||

@@ -23,6 +23,35 @@ static void on_counter(void *arg, const struct rec_counter *c)
 	rw_counter(s->w, c);
 }
 
+/* --host-stats: the last host and asic record, encoded when they come (the
+ * strings they point to are the decoder's scratch), written out with the
+ * stats. */
+static void keep_last(struct sfd *s, struct rec_writer *b, const struct rec *r)
+{
+	if (b == NULL)
+		return;
+	rw_set_fd(b, -1);       /* drops the one before */
+	rw_typed(b, r);
+	s->host_dirty = true;
+}
+
+static void host_stats_write(struct sfd *s)
+{
+	struct rec_writer *b[2] = { s->hostb, s->asicb };
+	const char *p;
+	size_t n;
+
+	if (s->hostfile == NULL || !s->host_dirty)
+		return;
+	for (int i = 0; i < 2; i++)
+		if ((p = rw_data(b[i], &n)) != NULL && n > 0)
+			rw_bytes(s->hostfile, p, n);
+	if (rw_replace_file(s->hostfile, s->o->host_stats) < 0)
+		log_rl(&s->rl_stats, LOG_WARN, "cannot write %s: %s", s->o->host_stats,
+		       strerror(errno));
+	s->host_dirty = false;
+}
+
 /* Host and ASIC records are rare (one per counter interval): the generic
  * typed writer serves them. */
 static void on_host(void *arg, const struct rec_host *h)
@@ -31,7 +60,9 @@ static void on_host(void *arg, const struct rec_host *h)
 	struct rec r = { .type = REC_HOST };
 
 	r.u.host = *h;
-	rw_typed(s->w, &r);
+	if (s->o->counters)
+		rw_typed(s->w, &r);
+	keep_last(s, s->hostb, &r);
 }
 
 static void on_asic(void *arg, const struct rec_asic *a)
@@ -40,7 +71,9 @@ static void on_asic(void *arg, const struct rec_asic *a)
 	struct rec r = { .type = REC_ASIC };
 
 	r.u.asic = *a;
-	rw_typed(s->w, &r);
+	if (s->o->counters)
+		rw_typed(s->w, &r);
+	keep_last(s, s->asicb, &r);
 }
 
 int sfd_init(struct sfd *s, const struct sfd_opts *o)
@@ -49,8 +82,8 @@ int sfd_init(struct sfd *s, const struct sfd_opts *o)
 	s->o = o;
 	s->dec.on_flow = on_flow;
 	s->dec.on_counter = o->counters ? on_counter : NULL;
-	s->dec.on_host = o->counters ? on_host : NULL;
-	s->dec.on_asic = o->counters ? on_asic : NULL;
+	s->dec.on_host = o->counters || o->host_stats ? on_host : NULL;
+	s->dec.on_asic = o->counters || o->host_stats ? on_asic : NULL;
 	s->dec.arg = s;
 	s->dec.filter = o->agents;
 	s->dec.seq = seq_new(o->max_sources, (uint32_t)o->max_seq_gap);
@@ -72,6 +105,15 @@ int sfd_init(struct sfd *s, const struct sfd_opts *o)
 	}
 	if (o->stats != NULL)
 		s->statsw = rw_new(-1);
+	if (o->host_stats != NULL) {
+		s->hostb = rw_new(-1);
+		s->asicb = rw_new(-1);
+		s->hostfile = rw_new(-1);
+		if (s->hostb == NULL || s->asicb == NULL || s->hostfile == NULL) {
+			log_err("out of memory");
+			return -1;
+		}
+	}
 	if (s->dec.seq == NULL || s->w == NULL || (o->stats != NULL && s->statsw == NULL)) {
 		log_err("out of memory");
 		return -1;
@@ -88,6 +130,9 @@ void sfd_fini(struct sfd *s)
 	seq_free(s->dec.seq);
 	rw_free(s->w);
 	rw_free(s->statsw);
+	rw_free(s->hostb);
+	rw_free(s->asicb);
+	rw_free(s->hostfile);
 }
 
 void sfd_datagram(struct sfd *s, const uint8_t *p, size_t n, uint64_t ts,
@@ -138,6 +183,7 @@ void sfd_stats_tick(struct sfd *s, bool force)
 		s->next_stats = now + (ar_msec)(s->o->stats_interval * 1000);
 	}
 	stats_record(s, s->w);
+	host_stats_write(s);
 	if (s->statsw) {
 		stats_record(s, s->statsw);
 		if (rw_replace_file(s->statsw, s->o->stats) < 0)

@@ -25,6 +25,7 @@ struct sfd_opts {
 	bool counters;                  /* write counter records */
 	double stats_interval;          /* seconds; 0 = no stats records */
 	const char *stats;              /* file holding the last stats record */
+	const char *host_stats;         /* file holding the last host and asic records */
 	unsigned long long limit;       /* stop after this many datagrams; 0 = none */
 	unsigned long long max_sources; /* sequence table size */
 	unsigned long long max_rate;    /* largest sampling rate believed; 0: no bound */
@@ -53,6 +54,9 @@ struct sfd {
 	struct sf_decoder dec;
 	struct rec_writer *w;
 	struct rec_writer *statsw;      /* builds the --stats file's record */
+	struct rec_writer *hostb, *asicb;       /* --host-stats: the last of each */
+	struct rec_writer *hostfile;    /* builds the --host-stats file */
+	bool host_dirty;                /* a host or asic record since the last write */
 	struct log_rl rl_stats;
 	struct in_stats in;
 	ar_msec next_stats;
