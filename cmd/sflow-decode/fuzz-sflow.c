@@ -2,7 +2,8 @@
  * record the decoder emits is also written by the record writer, so the
  * encoder sees what the decoder makes of hostile input. The same bytes are
  * also taken as a captured packet of each link type (-r reads untrusted
- * captures too) and what that yields is decoded as well. */
+ * captures too) and what that yields is decoded as well, and as a whole
+ * classic pcap file. */
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -114,6 +115,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (pl < data || pl + pn > data + size)
 				abort();
 			sf_decode(&d, pl, pn, 1, &from);
+		}
+	}
+	/* and as a classic pcap file, read in place as -r reads one */
+	struct pcapfile pf;
+	if (pcapfile_open(&pf, data, size) == 0) {
+		const uint8_t *pkt, *pl;
+		size_t caplen, pn;
+		uint64_t ts;
+		while (pcapfile_next(&pf, &pkt, &caplen, &ts) == 1) {
+			struct ar_addr from;
+			if (pkt < data || pkt + caplen > data + size)
+				abort();
+			int rc = pkt_sflow_payload(pf.dlt, pkt, caplen, 6343, &pl, &pn, &from);
+			if (rc == 0 || rc == -3)
+				sf_decode(&d, pl, pn, ts, &from);
 		}
 	}
 	rw_flush(w);

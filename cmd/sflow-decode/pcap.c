@@ -1,10 +1,15 @@
 /* -r FILE: sFlow datagrams from a pcap or pcapng capture (libpcap reads
  * both), on Ethernet (with VLAN tags), Linux cooked (v1 and v2), raw IP and
- * BSD loopback link types, IPv4 or IPv6, UDP to the sFlow port. */
+ * BSD loopback link types, IPv4 or IPv6, UDP to the sFlow port. A classic
+ * pcap file is mapped and read in place (pcapfile.c). */
 #include <errno.h>
+#include <fcntl.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "prog.h"
@@ -150,17 +155,128 @@ int pkt_sflow_payload(int dlt, const uint8_t *p, size_t n, unsigned port,
 	return -1;
 }
 
+/* One captured packet: 0 go on, 1 stop (--limit, a signal), -1 a write error. */
+static int packet(struct sfd *s, int dlt, const uint8_t *pkt, size_t caplen, uint64_t ts)
+{
+	const uint8_t *pl;
+	size_t pn;
+	struct ar_addr from;
+
+	s->in.packets++;
+	switch (pkt_sflow_payload(dlt, pkt, caplen, s->o->port, &pl, &pn, &from)) {
+	case 0:
+		break;
+	case -2:
+		s->in.fragments++;
+		return 0;
+	case -3:
+		s->in.truncated++;
+		break;          /* decode what was captured */
+	default:
+		s->in.not_sflow++;
+		return 0;
+	}
+	sfd_datagram(s, pl, pn, ts, &from);
+	if (rw_would_block(s->w) && sfd_drain(s) == -1)
+		return -1;
+	if ((s->in.packets & 1023) == 0) {
+		if (sig_stop_requested())
+			return 1;
+		sfd_stats_tick(s, false);
+	}
+	return s->done ? 1 : 0;
+}
+
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#endif
+/* The mapping is walked through a window: the chunks ahead are faulted in
+ * a chunk at a time (one call, not a fault per page), the chunks behind
+ * are let go, so a capture of any size takes a few chunks of memory. */
+#define CHUNK (2u << 20)
+
+struct window {
+	uint8_t *base;
+	size_t n, ahead, behind;        /* populated up to ahead; dropped up to behind */
+};
+
+static void window_at(struct window *w, size_t off)
+{
+	while (w->ahead < w->n && w->ahead < off + 2 * (size_t)CHUNK) {
+		size_t len = w->n - w->ahead < CHUNK ? w->n - w->ahead : CHUNK;
+		madvise(w->base + w->ahead, len, MADV_POPULATE_READ);  /* a hint: errors are fine */
+		w->ahead += len;
+	}
+	while (w->behind + 2 * (size_t)CHUNK < off) {
+		madvise(w->base + w->behind, CHUNK, MADV_DONTNEED);
+		w->behind += CHUNK;
+	}
+}
+
+/* A classic pcap file, mapped: -2 when it is not one (or cannot be
+ * mapped) and libpcap should read it, else the exit status. */
+static int mapped_run(struct sfd *s, const char *path)
+{
+	struct pcapfile f;
+	struct stat st;
+	const uint8_t *pkt;
+	size_t caplen;
+	uint64_t ts;
+	void *m;
+	int fd, rc = 0, r;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd == -1)
+		return -2;              /* libpcap says why */
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) || st.st_size < 24) {
+		close(fd);
+		return -2;
+	}
+	m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (m == MAP_FAILED)
+		return -2;
+	if (pcapfile_open(&f, m, (size_t)st.st_size) == -1) {
+		munmap(m, (size_t)st.st_size);
+		return -2;
+	}
+	madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);
+	struct window w = { .base = m, .n = (size_t)st.st_size };
+	s->started = true;
+	while ((r = pcapfile_next(&f, &pkt, &caplen, &ts)) == 1) {
+		int p;
+		/* the decoder's first walk touches a line or two per record: ask
+		 * for the next packets' lines while this one is decoded */
+		size_t ahead = (size_t)(pkt - f.p) + 4096;
+		if (ahead > w.ahead || ahead > w.behind + 3 * (size_t)CHUNK)
+			window_at(&w, ahead);
+		for (size_t k = 0; k < caplen && ahead + k < f.n; k += 64)
+			__builtin_prefetch(f.p + ahead + k);
+		p = packet(s, f.dlt, pkt, caplen, ts);
+		if (p != 0) {
+			rc = p < 0 ? EXIT_RUNTIME : 0;
+			break;
+		}
+	}
+	if (r == -1) {
+		log_err("%s: truncated dump file at byte %zu", path, f.off);
+		rc = EXIT_RUNTIME;
+	}
+	munmap(m, (size_t)st.st_size);
+	return rc;
+}
+
 int pcap_run(struct sfd *s, const char *path)
 {
 	char err[PCAP_ERRBUF_SIZE];
 	struct pcap_pkthdr *h;
 	const u_char *pkt;
-	const uint8_t *pl;
-	size_t pn;
-	struct ar_addr from;
 	pcap_t *pc;
 	int dlt, rc, status = 0;
 
+	if (strcmp(path, "-") != 0 && (status = mapped_run(s, path)) != -2)
+		return status;
+	status = 0;
 	err[0] = '\0';
 	if (strcmp(path, "-") == 0)
 		pc = pcap_fopen_offline(stdin, err);
@@ -191,33 +307,12 @@ int pcap_run(struct sfd *s, const char *path)
 	s->started = true;
 	while ((rc = pcap_next_ex(pc, &h, &pkt)) == 1) {
 		uint64_t ts = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
-
-		s->in.packets++;
-		switch (pkt_sflow_payload(dlt, pkt, h->caplen, s->o->port, &pl, &pn, &from)) {
-		case 0:
-			break;
-		case -2:
-			s->in.fragments++;
-			continue;
-		case -3:
-			s->in.truncated++;
-			break;          /* decode what was captured */
-		default:
-			s->in.not_sflow++;
-			continue;
-		}
-		sfd_datagram(s, pl, pn, ts, &from);
-		if (rw_would_block(s->w) && sfd_drain(s) == -1) {
-			status = EXIT_RUNTIME;
+		int p = packet(s, dlt, pkt, h->caplen, ts);
+		if (p != 0) {
+			if (p < 0)
+				status = EXIT_RUNTIME;
 			break;
 		}
-		if ((s->in.packets & 1023) == 0) {
-			if (sig_stop_requested())
-				break;
-			sfd_stats_tick(s, false);
-		}
-		if (s->done)
-			break;
 	}
 	if (rc == PCAP_ERROR) {
 		log_err("%s: %s", path, pcap_geterr(pc));

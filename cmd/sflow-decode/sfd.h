@@ -82,6 +82,20 @@ int sfd_run(const struct sfd_opts *o);
 int pcap_run(struct sfd *s, const char *path);
 int udp_run(struct sfd *s);
 
+/* A classic pcap file in memory (pcapfile.c). */
+struct pcapfile {
+	const uint8_t *p;
+	size_t n, off;
+	bool swap, nsec;
+	int dlt;
+};
+/* 0 and f set up when p holds a classic pcap file of a link type
+ * pkt_sflow_payload knows; -1 otherwise (libpcap reads it). */
+int pcapfile_open(struct pcapfile *f, const uint8_t *p, size_t n);
+/* The next packet: 1 and *pkt, *caplen and *ts (microseconds) set; 0 at
+ * the end; -1 when the file is cut short or a length is absurd. */
+int pcapfile_next(struct pcapfile *f, const uint8_t **pkt, size_t *caplen, uint64_t *ts);
+
 /* UDP payload of one captured packet to the given port (pcap.c). 0 and
  * *pl and *pn set; -1 not an sFlow datagram; -2 a fragment; -3 cut short by the
  * capture (what was captured is returned in *pl and *pn). The IP source
