@@ -47,6 +47,7 @@ struct seqtab {
 	struct ar_addr cur_agent;
 	uint32_t cur_subagent;
 	uint32_t cur_epoch;
+	uint64_t cur_hash;      /* agent_hash(&cur_agent) */
 	bool cur_valid;
 };
 
@@ -85,16 +86,23 @@ static uint64_t mix(uint64_t h, uint64_t v)
 	return h ^ (h >> 29);
 }
 
-static struct seq_ent *lookup(struct seqtab *t, struct sf_stats *st,
+/* The agent's part of the hash: once per datagram, not once per sample. */
+static uint64_t agent_hash(const struct ar_addr *a)
+{
+	uint64_t w[2];
+
+	memcpy(w, a->b, 16);
+	return mix(mix(0, w[0]), w[1]);
+}
+
+static struct seq_ent *lookup(struct seqtab *t, struct sf_stats *st, uint64_t ah,
 			      const struct ar_addr *a, uint32_t subagent,
 			      uint32_t ds, unsigned kind, bool *fresh)
 {
-	uint64_t h = 0;
-	uint64_t w[2];
+	uint64_t h;
 	size_t i;
 
-	memcpy(w, a->b, 16);
-	h = mix(mix(mix(h, w[0]), w[1]), (uint64_t)subagent << 32 | ds);
+	h = mix(ah, (uint64_t)subagent << 32 | ds);
 	h = mix(h, (uint64_t)kind << 8 | a->af);
 	for (int probe = 0; probe < MAX_PROBE; probe++) {
 		struct seq_ent *e;
@@ -164,12 +172,14 @@ void seq_datagram(struct seqtab *t, struct sf_stats *st, const struct ar_addr *a
 {
 	bool fresh;
 	uint32_t missing = 0;
-	struct seq_ent *e = lookup(t, st, agent, subagent, 0, KIND_AGENT, &fresh);
+	uint64_t ah = agent_hash(agent);
+	struct seq_ent *e = lookup(t, st, ah, agent, subagent, 0, KIND_AGENT, &fresh);
 	int rc;
 
 	t->cur_valid = false;
 	if (e == NULL)
 		return;
+	t->cur_hash = ah;
 	t->cur_agent = *agent;
 	t->cur_subagent = subagent;
 	t->cur_valid = true;
@@ -226,17 +236,20 @@ void seq_sample(struct seqtab *t, struct sf_stats *st, const struct ar_addr *age
 	bool fresh, afresh;
 	uint32_t missing = 0, epoch = 0;
 	struct seq_ent *a, *e;
+	uint64_t ah;
 	int rc;
 
 	if (t->cur_valid && t->cur_subagent == subagent &&
 	    t->cur_agent.af == agent->af && memcmp(t->cur_agent.b, agent->b, 16) == 0) {
 		epoch = t->cur_epoch;
+		ah = t->cur_hash;
 	} else {
-		a = lookup(t, st, agent, subagent, 0, KIND_AGENT, &afresh);
+		ah = agent_hash(agent);
+		a = lookup(t, st, ah, agent, subagent, 0, KIND_AGENT, &afresh);
 		if (a != NULL)
 			epoch = a->epoch;
 	}
-	e = lookup(t, st, agent, subagent, ds, kind, &fresh);
+	e = lookup(t, st, ah, agent, subagent, ds, kind, &fresh);
 	if (e == NULL)
 		return;
 	if (fresh || e->epoch != epoch) {
