@@ -54,26 +54,25 @@ static void host_stats_write(struct sfd *s)
 
 /* Host and ASIC records are rare (one per counter interval): the generic
  * typed writer serves them. */
+static void typed_out(struct sfd *s, const struct rec *r, struct rec_writer *keep)
+{
+	if (s->o->counters)
+		rw_typed(s->w, r);
+	keep_last(s, keep, r);
+}
+
 static void on_host(void *arg, const struct rec_host *h)
 {
-	struct sfd *s = arg;
-	struct rec r = { .type = REC_HOST };
+	struct rec r = { .type = REC_HOST, .u.host = *h };
 
-	r.u.host = *h;
-	if (s->o->counters)
-		rw_typed(s->w, &r);
-	keep_last(s, s->hostb, &r);
+	typed_out(arg, &r, ((struct sfd *)arg)->hostb);
 }
 
 static void on_asic(void *arg, const struct rec_asic *a)
 {
-	struct sfd *s = arg;
-	struct rec r = { .type = REC_ASIC };
+	struct rec r = { .type = REC_ASIC, .u.asic = *a };
 
-	r.u.asic = *a;
-	if (s->o->counters)
-		rw_typed(s->w, &r);
-	keep_last(s, s->asicb, &r);
+	typed_out(arg, &r, ((struct sfd *)arg)->asicb);
 }
 
 int sfd_init(struct sfd *s, const struct sfd_opts *o)
