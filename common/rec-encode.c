@@ -164,12 +164,13 @@ static uint8_t *put_str(uint8_t *p, const char *s, size_t l)
 	return p + l;
 }
 
-static uint8_t *put_addr(uint8_t *p, const struct ar_addr *a)
+static inline uint8_t *put_addr(uint8_t *p, const struct ar_addr *a)
 {
 	size_t l = addr_len(a);
 	*p++ = 0xc4;                    /* bin 8: 0, 4 or 16 bytes */
 	*p++ = (uint8_t)l;
-	memcpy(p, a->b, l);
+	/* all 16 bytes, one move (the bound leaves room); l says how far */
+	memcpy(p, a->b, 16);
 	return p + l;
 }
 
