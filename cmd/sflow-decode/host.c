@@ -23,7 +23,11 @@ static int read_string(struct rd *r, char *out, size_t max)
 	for (uint32_t i = 0; i < len; i++)
 		out[i] = p[i] >= 0x20 && p[i] < 0x7f ? (char)p[i] : '?';
 	out[len] = '\0';
-	return rd_skip(r, (len + 3u) & ~3u) == -1 && rd_skip(r, len) == -1 ? -1 : 0;
+	/* XDR pads to 4 bytes; an agent that leaves the padding out at the
+	 * end of the record is let be (the length was checked above) */
+	if (rd_skip(r, (len + 3u) & ~3u) == -1)
+		rd_skip(r, len);
+	return 0;
 }
 
 /* n bytes as hex digits, a separator (if any) after every byte in the
