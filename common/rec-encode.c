@@ -8,18 +8,31 @@
 
 #include "rec-schema.h"
 
-/* Keys as fixstr bytes, made once per schema. */
+/* One row per field, made once per type from the schema: the key as
+ * fixstr bytes beside the kind and offset, so the encoder reads one small
+ * row per field present (sflow-decode writes millions of flow records). */
 #define KEY_MAX 24
-struct keys {
-	uint8_t key[64][KEY_MAX];       /* fixstr header + name */
-	uint8_t len[64];
+struct efield {
+	uint8_t key[KEY_MAX];           /* fixstr header + name */
+	uint8_t keylen;
+	uint8_t kind;
+	uint16_t off;
+	uint8_t pad[4];                 /* 32 bytes: a row is a shift away */
+};
+struct etype {
+	struct efield f[64];
+	const char *const *enums[64];   /* K_ENUM: the names */
 	uint8_t lenkey[64][KEY_MAX];    /* K_PREFIX: its length key */
 	uint8_t lenkeylen[64];
+	uint64_t fields;                /* a bit per field of the schema */
+	uint64_t var;                   /* fields whose size depends on the value */
+	uint64_t prefixes;              /* K_PREFIX fields (two keys each) */
+	size_t fixed;                   /* bound of the header and every other field */
 	uint8_t type[KEY_MAX + 6];      /* "type" and the type name */
 	uint8_t typelen;
 	bool ready;
 };
-static struct keys keys[REC_NTYPES];
+static struct etype etypes[REC_NTYPES];
 
 static uint8_t fixstr(uint8_t *out, const char *s)
 {
@@ -31,20 +44,63 @@ static uint8_t fixstr(uint8_t *out, const char *s)
 	return (uint8_t)(l + 1);
 }
 
-static const struct keys *keys_of(enum rec_type t, const struct rec_schema *s)
+/* The most bytes a field of fixed size takes after its key. */
+static size_t fixed_size(const struct rec_field *f)
 {
-	struct keys *k = &keys[t];
-	if (k->ready)
-		return k;
-	for (unsigned i = 0; i < s->n; i++) {
-		k->len[i] = fixstr(k->key[i], s->f[i].name);
-		if (s->f[i].lenkey)
-			k->lenkeylen[i] = fixstr(k->lenkey[i], s->f[i].lenkey);
+	size_t m = 0;
+
+	switch (f->kind) {
+	case K_ENUM:
+		for (int i = 0; f->enums[i]; i++)
+			if (strlen(f->enums[i]) > m)
+				m = strlen(f->enums[i]);
+		return 5 + m;
+	case K_PREFIX: return 18 + KEY_MAX + 2;
+	case K_ADDR: return 18;
+	default: return 9;
 	}
-	k->typelen = fixstr(k->type, "type");
-	k->typelen = (uint8_t)(k->typelen + fixstr(k->type + k->typelen, s->name));
-	k->ready = true;
-	return k;
+}
+
+static const struct etype *etype_of(enum rec_type t)
+{
+	struct etype *e = &etypes[t];
+	const struct rec_schema *s;
+
+	if (__builtin_expect(e->ready, 1))
+		return e;
+	s = rec_schema(t);
+	e->fixed = 3 + KEY_MAX + 6;
+	for (unsigned i = 0; i < s->n; i++) {
+		const struct rec_field *f = &s->f[i];
+		e->f[i].keylen = fixstr(e->f[i].key, f->name);
+		e->f[i].kind = f->kind;
+		e->f[i].off = f->off;
+		e->enums[i] = f->enums;
+		e->fields |= (uint64_t)1 << i;
+		if (f->lenkey)
+			e->lenkeylen[i] = fixstr(e->lenkey[i], f->lenkey);
+		if (f->kind == K_PREFIX)
+			e->prefixes |= (uint64_t)1 << i;
+		if (f->kind == K_STR || f->kind == K_ASPATH || f->kind == K_U32ARR ||
+		    f->kind == K_COMM || f->kind == K_LCOMM || f->kind == K_EXTCOMM)
+			e->var |= (uint64_t)1 << i;
+		else
+			e->fixed += KEY_MAX + fixed_size(f);
+	}
+	e->typelen = fixstr(e->type, "type");
+	e->typelen = (uint8_t)(e->typelen + fixstr(e->type + e->typelen, s->name));
+	e->ready = true;
+	return e;
+}
+
+/* Bits set in a word, without the libgcc call __builtin_popcountll becomes
+ * on a baseline x86-64 build (no POPCNT): a handful of register ops. */
+static inline unsigned popcount64(uint64_t v)
+{
+	v = v - ((v >> 1) & 0x5555555555555555ull);
+	v = (v & 0x3333333333333333ull) + ((v >> 2) & 0x3333333333333333ull);
+	v = (v + (v >> 4)) & 0x0f0f0f0f0f0f0f0full;
+	return (unsigned)((v * 0x0101010101010101ull) >> 56);
 }
 
 static inline uint8_t *put_be(uint8_t *p, uint64_t v, unsigned bytes)
@@ -108,12 +164,13 @@ static uint8_t *put_str(uint8_t *p, const char *s, size_t l)
 	return p + l;
 }
 
-static uint8_t *put_addr(uint8_t *p, const struct ar_addr *a)
+static inline uint8_t *put_addr(uint8_t *p, const struct ar_addr *a)
 {
 	size_t l = addr_len(a);
 	*p++ = 0xc4;                    /* bin 8: 0, 4 or 16 bytes */
 	*p++ = (uint8_t)l;
-	memcpy(p, a->b, l);
+	/* all 16 bytes, one move (the bound leaves room); l says how far */
+	memcpy(p, a->b, 16);
 	return p + l;
 }
 
@@ -137,31 +194,27 @@ static uint8_t *put_aspath(uint8_t *p, const struct u32s *a)
 
 size_t rec_encode_bound(enum rec_type t, const void *base)
 {
-	const struct rec_schema *s = rec_schema(t);
-	uint64_t has = *(const uint64_t *)base;
-	size_t n = 3 + KEY_MAX + 6;
-	for (unsigned i = 0; i < s->n; i++) {
-		if (!((has >> i) & 1))
-			continue;
-		const struct rec_field *f = &s->f[i];
-		const char *v = (const char *)base + f->off;
+	const struct etype *e = etype_of(t);
+	uint64_t has = *(const uint64_t *)base & e->var;
+	size_t n = e->fixed;
+
+	/* the fixed-size fields are bounded all at once; only strings and
+	 * arrays present are looked at */
+	for (; has != 0; has &= has - 1) {
+		unsigned i = (unsigned)__builtin_ctzll(has);
+		const char *v = (const char *)base + e->f[i].off;
 		const struct u32s *a = (const struct u32s *)v;
 		n += KEY_MAX;
-		switch (f->kind) {
+		switch (e->f[i].kind) {
 		case K_STR: {
 			const char *str = *(const char *const *)v;
 			n += 5 + (str ? strlen(str) : 0);
 			break;
 		}
-		case K_ENUM: n += 5 + strlen(f->enums[*(const int *)v]); break;
-		case K_PREFIX: n += 18 + KEY_MAX + 2; break;
-		case K_ADDR: n += 18; break;
 		case K_ASPATH: n += 5 + 10 * (size_t)a->n; break;      /* a set header per AS at worst */
-		case K_U32ARR:
-		case K_COMM: n += 5 + 5 * (size_t)a->n; break;
 		case K_LCOMM: n += 5 + 6 * (size_t)a->n; break;
 		case K_EXTCOMM: n += 5 + 9 * (size_t)((const struct u64s *)v)->n; break;
-		default: n += 9; break;
+		default: n += 5 + 5 * (size_t)a->n; break;            /* K_U32ARR, K_COMM */
 		}
 	}
 	return n;
@@ -169,27 +222,24 @@ size_t rec_encode_bound(enum rec_type t, const void *base)
 
 size_t rec_encode(uint8_t *out, enum rec_type t, const void *base)
 {
-	const struct rec_schema *s = rec_schema(t);
-	const struct keys *k = keys_of(t, s);
-	uint64_t has = *(const uint64_t *)base & (s->n < 64 ? ((uint64_t)1 << s->n) - 1 : ~0ull);
-	uint32_t nkeys = 1 + (uint32_t)__builtin_popcountll(has);
+	const struct etype *e = etype_of(t);
+	uint64_t has = *(const uint64_t *)base & e->fields;
+	/* "type", the fields, and a length key per prefix */
+	uint32_t nkeys = 1 + popcount64(has) + popcount64(has & e->prefixes);
 	uint8_t *p = out;
 
-	for (unsigned i = 0; i < s->n; i++)
-		if (((has >> i) & 1) && s->f[i].kind == K_PREFIX)
-			nkeys++;        /* its length key */
 	p = put_hdr(p, nkeys, 0x80, 15, 0, 0xde, 0xdf);
-	memcpy(p, k->type, sizeof(k->type));
-	p += k->typelen;
+	memcpy(p, e->type, sizeof(e->type));
+	p += e->typelen;
 	/* only the fields present, in table order */
 	for (uint64_t m = has; m != 0; m &= m - 1) {
 		unsigned i = (unsigned)__builtin_ctzll(m);
-		const struct rec_field *f = &s->f[i];
+		const struct efield *f = &e->f[i];
 		const char *v = (const char *)base + f->off;
 
 		/* a fixed-size copy is two moves (the bound leaves room); len says how far */
-		memcpy(p, k->key[i], KEY_MAX);
-		p += k->len[i];
+		memcpy(p, f->key, KEY_MAX);
+		p += f->keylen;
 		switch (f->kind) {
 		case K_U8: p = put_uint(p, *(const uint8_t *)v); break;
 		case K_U16: p = put_uint(p, *(const uint16_t *)v); break;
@@ -209,7 +259,7 @@ size_t rec_encode(uint8_t *out, enum rec_type t, const void *base)
 			break;
 		}
 		case K_ENUM: {
-			const char *name = f->enums[*(const int *)v];
+			const char *name = e->enums[i][*(const int *)v];
 			p = put_str(p, name, strlen(name));
 			break;
 		}
@@ -217,8 +267,8 @@ size_t rec_encode(uint8_t *out, enum rec_type t, const void *base)
 		case K_PREFIX: {
 			const struct ar_prefix *pf = (const struct ar_prefix *)v;
 			p = put_addr(p, &pf->a);
-			memcpy(p, k->lenkey[i], KEY_MAX);
-			p += k->lenkeylen[i];
+			memcpy(p, e->lenkey[i], KEY_MAX);
+			p += e->lenkeylen[i];
 			p = put_uint(p, pf->plen);
 			break;
 		}

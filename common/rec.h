@@ -21,6 +21,8 @@ enum rec_type {
 	REC_PEER,
 	REC_SYNC,
 	REC_STATS,
+	REC_HOST,               /* host counters (sFlow host structures) */
+	REC_ASIC,               /* switch ASIC table use (Broadcom 4413:3) */
 	REC_NTYPES
 };
 
@@ -119,6 +121,82 @@ struct rec_counter {
 		 symbolerrors;
 };
 
+/* One counter sample's host structures (sflow_host.txt): description,
+ * adapters, parent, CPU, memory, disk and network I/O. */
+enum host_field {
+	HOST_AGENT, HOST_SUBAGENT, HOST_DS, HOST_TS,
+	HOST_HOSTNAME, HOST_UUID, HOST_MACHINETYPE, HOST_OSNAME, HOST_OSRELEASE,
+	HOST_ADAPTERS, HOST_MACS, HOST_PARENTTYPE, HOST_PARENTINDEX,
+	HOST_LOAD1, HOST_LOAD5, HOST_LOAD15, HOST_PROCRUN, HOST_PROCTOTAL,
+	HOST_CPUNUM, HOST_CPUSPEED, HOST_UPTIME, HOST_CPUUSER, HOST_CPUNICE,
+	HOST_CPUSYSTEM, HOST_CPUIDLE, HOST_CPUWIO, HOST_CPUINTR, HOST_CPUSINTR,
+	HOST_INTERRUPTS, HOST_CONTEXTS, HOST_CPUSTEAL, HOST_CPUGUEST, HOST_CPUGUESTNICE,
+	HOST_MEMTOTAL, HOST_MEMFREE, HOST_MEMSHARED, HOST_MEMBUFFERS, HOST_MEMCACHED,
+	HOST_SWAPTOTAL, HOST_SWAPFREE, HOST_PAGEIN, HOST_PAGEOUT, HOST_SWAPIN, HOST_SWAPOUT,
+	HOST_DISKTOTAL, HOST_DISKFREE, HOST_PARTMAXUSED, HOST_DISKREADS, HOST_DISKREADBYTES,
+	HOST_DISKREADTIME, HOST_DISKWRITES, HOST_DISKWRITEBYTES, HOST_DISKWRITETIME,
+	HOST_NETBYTESIN, HOST_NETPKTSIN, HOST_NETERRSIN, HOST_NETDROPSIN,
+	HOST_NETBYTESOUT, HOST_NETPKTSOUT, HOST_NETERRSOUT, HOST_NETDROPSOUT,
+	HOST_NFIELDS
+};
+
+struct rec_host {
+	uint64_t has;
+	struct ar_addr agent;
+	uint32_t subagent, ds;
+	uint64_t ts;
+	const char *hostname;           /* host_descr (0:2000) */
+	const char *uuid;               /* text form, 8-4-4-4-12 hex */
+	uint32_t machinetype, osname;   /* the spec's enumerations, as numbers */
+	const char *osrelease;
+	struct u32s adapters;           /* host_adapters (0:2001): ifIndex each */
+	const char *macs;               /* their MAC addresses, comma-separated */
+	uint32_t parenttype, parentindex;       /* host_parent (0:2002) */
+	double load1, load5, load15;    /* host_cpu (0:2003) */
+	uint32_t procrun, proctotal, cpunum, cpuspeed, uptime;
+	uint32_t cpuuser, cpunice, cpusystem, cpuidle, cpuwio, cpuintr, cpusintr;
+	uint32_t interrupts, contexts, cpusteal, cpuguest, cpuguestnice;
+	uint64_t memtotal, memfree, memshared, membuffers, memcached;   /* host_memory (0:2004) */
+	uint64_t swaptotal, swapfree;
+	uint32_t pagein, pageout, swapin, swapout;
+	uint64_t disktotal, diskfree;   /* host_disk_io (0:2005) */
+	uint32_t partmaxused;           /* hundredths of a percent */
+	uint32_t diskreads;
+	uint64_t diskreadbytes;
+	uint32_t diskreadtime, diskwrites;
+	uint64_t diskwritebytes;
+	uint32_t diskwritetime;
+	uint64_t netbytesin;            /* host_net_io (0:2006) */
+	uint32_t netpktsin, neterrsin, netdropsin;
+	uint64_t netbytesout;
+	uint32_t netpktsout, neterrsout, netdropsout;
+};
+
+/* The ASIC's forwarding tables: entries in use and the most it holds
+ * (Broadcom's hw_tables, enterprise 4413, counter format 3). */
+enum asic_field {
+	ASIC_AGENT, ASIC_SUBAGENT, ASIC_DS, ASIC_TS,
+	ASIC_HOST, ASIC_HOSTMAX, ASIC_IPV4, ASIC_IPV4MAX, ASIC_IPV6, ASIC_IPV6MAX,
+	ASIC_IPV46, ASIC_IPV46MAX, ASIC_IPV6LONG, ASIC_IPV6LONGMAX,
+	ASIC_ROUTES, ASIC_ROUTESMAX, ASIC_ECMP, ASIC_ECMPMAX, ASIC_MAC, ASIC_MACMAX,
+	ASIC_IPV4NBR, ASIC_IPV6NBR, ASIC_IPV4ROUTES, ASIC_IPV6ROUTES,
+	ASIC_ACLIN, ASIC_ACLINMAX, ASIC_ACLINCTR, ASIC_ACLINCTRMAX,
+	ASIC_ACLINMETER, ASIC_ACLINMETERMAX, ASIC_ACLINSLICE, ASIC_ACLINSLICEMAX,
+	ASIC_ACLOUT, ASIC_ACLOUTMAX, ASIC_ACLOUTCTR, ASIC_ACLOUTCTRMAX,
+	ASIC_ACLOUTMETER, ASIC_ACLOUTMETERMAX, ASIC_ACLOUTSLICE, ASIC_ACLOUTSLICEMAX,
+	ASIC_NFIELDS
+};
+/* The 36 table numbers in the order of the structure on the wire. */
+#define ASIC_NTABLE (ASIC_NFIELDS - ASIC_HOST)
+
+struct rec_asic {
+	uint64_t has;
+	struct ar_addr agent;
+	uint32_t subagent, ds;
+	uint64_t ts;
+	uint32_t v[ASIC_NTABLE];        /* v[f - ASIC_HOST] for field f */
+};
+
 enum route_field {
 	ROUTE_OP, ROUTE_PREFIX, ROUTE_NEXTHOP, ROUTE_NEXTHOPLL, ROUTE_ASPATH,
 	ROUTE_ORIGIN, ROUTE_MED, ROUTE_LOCALPREF, ROUTE_COMMUNITIES,
@@ -186,6 +264,8 @@ struct rec {
 		struct rec_route route;
 		struct rec_peer peer;
 		struct rec_sync sync;
+		struct rec_host host;
+		struct rec_asic asic;
 	} u;
 };
 

@@ -138,3 +138,36 @@ nth() { jq -c "select(.type == \"flow\")" "$T/q" | sed -n "$1p" | jq -c "$2"; }
 	run jq -c 'select(.type == "stats") | .aspath_cut' "$T/b"
 	assert_output 2
 }
+
+@test "t220: implausible values are counted and refused: sampling rates 0 and 2^31-1, a sequence jump of 2^30" {
+	sflow-gen -o "$T/i.pcap" implausible
+	sflow-decode -q -r "$T/i.pcap" | rec-json > "$T/i"
+	# the two refused samples make no record; every record keeps rate 512
+	run jq -c 'select(.type == "flow") | .rate' "$T/i"
+	assert_output "$(printf '512\n%.0s' 1 2 3 4 5)"
+	run jq -c 'select(.type == "stats") | [.flow_samples, .flows, .refused_rate, .dgram_jumps, .dgram_lost, .sample_jumps, .sample_lost, .restarts]' "$T/i"
+	# the jump of 2^30 is not 2^30 losses; the real gap of 3 is 3
+	assert_output "[7,5,2,1,3,1,0,0]"
+	# without the bounds the numbers are believed (this is what the bounds stop)
+	run bash -c "sflow-decode -q --max-rate 0 --max-seq-gap 0 -r '$T/i.pcap' | rec-json -t stats | jq -c '[.refused_rate, .dgram_lost > 1000000]'"
+	assert_output "[1,true]"
+}
+
+@test "t220: a jump confirmed by the next number moves the stream without counting losses" {
+	sflow-gen -o "$T/i.pcap" implausible
+	# with a bound of 2 the real gap of 3 is a jump too; the number after it
+	# (a second datagram would confirm it) is not there: 1 jump more, 0 lost
+	run bash -c "sflow-decode -q --max-seq-gap 2 -r '$T/i.pcap' | rec-json -t stats | jq -c '[.dgram_jumps, .dgram_lost]'"
+	assert_output "[2,0]"
+}
+
+@test "t220: --agents checks the capture's IP source as well as the agent field" {
+	sflow-gen -o "$T/a.pcap" agents
+	# every datagram's IP source is its agent: the agent filter keeps 2
+	run bash -c "sflow-decode -q --agents 198.18.1.0/24 -r '$T/a.pcap' | rec-json -t flow | wc -l"
+	assert_output 2
+	# the same agent fields sent from 2001:db8::1 (-6): all dropped
+	sflow-gen -6 -o "$T/f.pcap" agents
+	run bash -c "sflow-decode -q --agents 198.18.1.0/24 -r '$T/f.pcap' | rec-json -t stats | jq -c '[.filtered, .filtered_source, .flows]'"
+	assert_output "[7,7,0]"
+}

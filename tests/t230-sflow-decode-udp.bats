@@ -57,12 +57,34 @@ send() { ip netns exec "$NS" sflow-gen "$@" 2>/dev/null; }
 }
 
 @test "t230: --agents on UDP: datagrams from other agents are counted and dropped" {
-	start -l 127.0.0.1 -s 0 --agents 198.18.1.0/24 --limit 7
+	# the sender (127.0.0.1) is allowed; of the agents inside, one is
+	start -l 127.0.0.1 -s 0 --agents 198.18.1.0/24,127.0.0.1 --limit 7
 	send -u 127.0.0.1:6343 agents
 	wait_for 10 bash -c "! kill -0 $PID 2>/dev/null"
 	run bash -c "rec-json < '$T/out' | jq -r .agent | sort -u"
 	assert_output "198.18.1.1"
 	grep -q "7 datagrams, [0-9]* bytes, 5 filtered" "$T/err"
+}
+
+@test "t230: --agents checks the UDP source: an allowed agent address written by another sender is dropped" {
+	# 127.0.0.1 writes agent fields of 198.18.1.1 (allowed) and others
+	start -l 127.0.0.1 -s 60 --agents 198.18.1.0/24 --limit 7
+	send -u 127.0.0.1:6343 agents
+	wait_for 10 bash -c "! kill -0 $PID 2>/dev/null"
+	run bash -c "rec-json -t flow < '$T/out' | wc -l"
+	assert_output 0
+	run bash -c "rec-json -t stats < '$T/out' | jq -c '[.filtered, .filtered_source, .flows]'"
+	assert_output "[7,7,0]"
+}
+
+@test "t230: a forged sampling rate of 2^31-1 over UDP is refused and counted" {
+	start -l 127.0.0.1 -s 60 --limit 7
+	send -u 127.0.0.1:6343 implausible
+	wait_for 10 bash -c "! kill -0 $PID 2>/dev/null"
+	run bash -c "rec-json -t flow < '$T/out' | jq -c .rate | sort -u"
+	assert_output 512
+	run bash -c "rec-json -t stats < '$T/out' | jq -c '[.refused_rate, .dgram_jumps, .dgram_lost]'"
+	assert_output "[2,1,3]"
 }
 
 @test "t230: a stalled reader pauses reading; the kernel's drops are counted" {
@@ -107,16 +129,17 @@ send() { ip netns exec "$NS" sflow-gen "$@" 2>/dev/null; }
 }
 
 @test "t230: SIGHUP reloads the agent filter from the config; a bad config keeps the old one" {
-	printf 'sflow.agents = 198.18.0.0/24\n' > "$T/conf"
+	# the sender, 127.0.0.1, is in every list: the agent fields decide
+	printf 'sflow.agents = 198.18.0.0/24,127.0.0.1\n' > "$T/conf"
 	start -c "$T/conf" -l 127.0.0.1 -s 0
 	send -u 127.0.0.1:6343 agents
 	wait_for 5 bash -c "[ \$(rec-json -q < '$T/out' | wc -l) = 2 ]"
-	printf 'sflow.agents = 198.19.0.0/16\n' > "$T/conf"
+	printf 'sflow.agents = 198.19.0.0/16,127.0.0.1\n' > "$T/conf"
 	kill -HUP "$PID"
-	wait_for 5 grep -q "reloaded: 1 agent prefixes" "$T/err"
+	wait_for 5 grep -q "reloaded: 2 agent prefixes" "$T/err"
 	send -u 127.0.0.1:6343 agents
 	wait_for 5 bash -c "[ \$(rec-json -q < '$T/out' | wc -l) = 4 ]"
-	printf 'sflow.agents = 198.19.0.0/99\n' > "$T/conf"
+	printf 'sflow.agents = 198.19.0.0/99,127.0.0.1\n' > "$T/conf"
 	kill -HUP "$PID"
 	wait_for 5 grep -q "reload failed" "$T/err"
 	send -u 127.0.0.1:6343 agents

@@ -11,6 +11,7 @@
 static const char usage[] =
 	"usage: prefix-rank [-n] [-c FILE] [--replay] [-r PATH ...] [-f PATH ...] [-o PATH]\n"
 	"                   [-t SECONDS] [-T SECONDS] [-g SECONDS] [-m N] [-M N]\n"
+	"                   [--asic-headroom N]\n"
 	"                   [--min-value X] [--min-prefix N] [--hysteresis X] [--min-samples X]\n"
 	"                   [-C PATH] [--stats PATH] [--log-level LEVEL]\n"
 	"       prefix-rank -C PATH -q QUERY\n"
@@ -23,6 +24,8 @@ static const char usage[] =
 	"  -g, --grace SECONDS       keep a lost peer's routes this long (default 120)\n"
 	"  -m, --max-routes N        IPv4 capacity (default 10000)\n"
 	"  -M, --max-routes6 N       IPv6 capacity (default 10000)\n"
+	"      --asic-headroom N     take the capacity from the ASIC's asic records on\n"
+	"                            the flow inputs, less N entries per family\n"
 	"      --min-value X         select only prefixes with at least X bytes/s (default 0)\n"
 	"      --min-prefix N        select no prefix shorter than /N (default 1)\n"
 	"      --hysteresis X        incumbents rank with value * (1 + X) (default 0.5)\n"
@@ -38,7 +41,8 @@ static const char usage[] =
 	"  -h, --help                this text\n"
 	"  -V, --version             print the version\n";
 
-enum { O_MINVALUE = 256, O_MINPREFIX, O_HYST, O_MINSAMP, O_REPLAY, O_LOGLEVEL, O_STATS };
+enum { O_MINVALUE = 256, O_MINPREFIX, O_HYST, O_MINSAMP, O_REPLAY, O_LOGLEVEL, O_STATS,
+       O_ASIC };
 
 static const struct option opts[] = {
 	{ "routes", required_argument, NULL, 'r' },
@@ -49,6 +53,7 @@ static const struct option opts[] = {
 	{ "grace", required_argument, NULL, 'g' },
 	{ "max-routes", required_argument, NULL, 'm' },
 	{ "max-routes6", required_argument, NULL, 'M' },
+	{ "asic-headroom", required_argument, NULL, O_ASIC },
 	{ "min-value", required_argument, NULL, O_MINVALUE },
 	{ "min-prefix", required_argument, NULL, O_MINPREFIX },
 	{ "hysteresis", required_argument, NULL, O_HYST },
@@ -95,6 +100,9 @@ static int set(int c, const char *v, void *arg)
 		return parse_uint("--max-routes", v, 100000000, &o->max4);
 	case 'M':
 		return parse_uint("--max-routes6", v, 100000000, &o->max6);
+	case O_ASIC:
+		o->asic_follow = true;
+		return parse_uint("--asic-headroom", v, 100000000, &o->asic_headroom);
 	case O_MINVALUE:
 		return parse_double("--min-value", v, 0, 1e300, &o->min_value);
 	case O_MINPREFIX:

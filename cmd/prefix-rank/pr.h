@@ -27,6 +27,8 @@ struct pr_opts {
 	double hysteresis;
 	double min_samples;
 	unsigned long long max4, max6, min_prefix;
+	bool asic_follow;               /* --asic-headroom given: capacity.c */
+	unsigned long long asic_headroom;
 	bool replay, check;
 	int (*reload)(struct pr_opts *o);       /* SIGHUP */
 };
@@ -67,6 +69,7 @@ struct pr {
 	uint64_t pushed_added, pushed_removed;  /* selection changes so far */
 	uint64_t gone, gone_seen;       /* selected prefixes that left the RIB */
 	uint64_t ticks, skipped;
+	uint64_t capacity_changes;      /* taken from asic records (capacity.c) */
 	uint64_t start_us;              /* wall clock at start */
 	double tick_ms_max, tick_ms_last;
 	/* Router identity for queries (from peer records). */
@@ -85,6 +88,10 @@ void pfx_route(const struct rib *r, const struct pfx *p, struct rec_route *rt);
 void pr_tick(struct pr *pr);
 void pr_record(struct pr *pr, struct input *in, const struct rec *rec);
 uint64_t pr_bad(const struct pr *pr);
+/* capacity.c: an asic record on a flow input; true when it was taken (the
+ * option is on), false to count it as ignored. */
+bool capacity_asic(struct pr *pr, const struct rec_asic *a);
+void capacity_reapply(struct pr *pr);
 
 /* Queries (query.c). */
 enum q_kind { Q_TOP, Q_PREFIX, Q_CURVE };

@@ -92,6 +92,8 @@ void pr_record(struct pr *pr, struct input *in, const struct rec *rec)
 	in->records++;
 	if (in->kind == IN_FLOWS) {
 		const struct rec_flow *f = &rec->u.flow;
+		if (rec->type == REC_ASIC && capacity_asic(pr, &rec->u.asic))
+			return;
 		if (rec->type != REC_FLOW || !REC_HAS(f, FLOW_DST) ||
 		    (REC_HAS(f, FLOW_DROPPED) && f->dropped)) {
 			in->ignored++;
@@ -371,12 +373,14 @@ static void on_reload(struct ev_loop *l, void *arg)
 	(void)l;
 	if (!pr->o->reload)
 		return;
-	if (pr->o->reload(pr->o) < 0)
+	if (pr->o->reload(pr->o) < 0) {
 		log_err("reload: configuration unchanged");
-	else
-		log_info("reload: capacity %llu/%llu, min-value %g, min-prefix %llu, hysteresis %g",
-			 pr->o->max4, pr->o->max6, pr->o->min_value, pr->o->min_prefix,
-			 pr->o->hysteresis);
+		return;
+	}
+	capacity_reapply(pr);
+	log_info("reload: capacity %llu/%llu, min-value %g, min-prefix %llu, hysteresis %g",
+		 pr->o->max4, pr->o->max6, pr->o->min_value, pr->o->min_prefix,
+		 pr->o->hysteresis);
 }
 
 static void pr_free(struct pr *pr)

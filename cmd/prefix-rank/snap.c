@@ -109,6 +109,9 @@ static void stats_record(struct pr *pr, struct rec_writer *w)
 	rw_f64(w, "total6", s6->value_total);
 	rw_u64(w, "selected4", s4->n);
 	rw_u64(w, "selected6", s6->n);
+	rw_u64(w, "capacity4", pr->o->max4);
+	rw_u64(w, "capacity6", pr->o->max6);
+	rw_u64(w, "capacitychanges", pr->capacity_changes);
 	rw_u64(w, "covered4", s4->covered);
 	rw_u64(w, "covered6", s6->covered);
 	rw_u64(w, "closure4", s4->closure);

@@ -167,6 +167,21 @@ static int sample_flow(struct sf_decoder *d, const struct dgram *g, uint32_t for
 	}
 	if (!emit)
 		return walk_records(d, r, false, NULL, NULL);
+	if (d->seq != NULL)
+		seq_sample(d->seq, &d->st, &g->agent, g->subagent, src,
+			   format == SAMPLE_DISCARD ? 2 : 0, seq);
+	if (format == SAMPLE_DISCARD)
+		d->st.discard_samples++;
+	else
+		d->st.flow_samples++;
+	/* A rate is a weight downstream: one sample of 1 in 2^31 would carry
+	 * a prefix into the FIB. A rate of 0 or past the bound is a garbled or
+	 * forged number: the sample is refused, not believed. */
+	if (format != SAMPLE_DISCARD &&
+	    (rate == 0 || (d->max_rate != 0 && rate > d->max_rate))) {
+		d->st.bad_rate++;
+		return -1;
+	}
 
 	flow_base(&f, g);
 	f.ds = src;
@@ -184,7 +199,6 @@ static int sample_flow(struct sf_decoder *d, const struct dgram *g, uint32_t for
 		REC_SET(&f, FLOW_OUT);
 		REC_SET(&f, FLOW_DROPPED);
 		REC_SET(&f, FLOW_REASON);
-		d->st.discard_samples++;
 	} else {
 		f.rate = rate;
 		f.pool = pool;
@@ -195,11 +209,7 @@ static int sample_flow(struct sf_decoder *d, const struct dgram *g, uint32_t for
 			REC_SET(&f, FLOW_IN);
 		}
 		set_out(&f, outfmt, out);
-		d->st.flow_samples++;
 	}
-	if (d->seq != NULL)
-		seq_sample(d->seq, &d->st, &g->agent, g->subagent, src,
-			   format == SAMPLE_DISCARD ? 2 : 0, seq);
 
 	bad = walk_records(d, r, true, flow_record, &c);
 	if (bad != -1)
@@ -215,7 +225,9 @@ static int sample_flow(struct sf_decoder *d, const struct dgram *g, uint32_t for
 
 struct ctr_ctx {
 	struct rec_counter *c;
-	bool any;
+	struct rec_host *h;
+	struct rec_asic *a;
+	bool any, anyhost, anyasic;
 };
 
 static void counter_record(struct sf_decoder *d, void *ctx, uint32_t tag, struct rd *rec)
@@ -235,17 +247,54 @@ static void counter_record(struct sf_decoder *d, void *ctx, uint32_t tag, struct
 		else
 			cc->any = true;
 		break;
+	case SF_CTR_HOST_DESCR: case SF_CTR_HOST_ADAPTERS: case SF_CTR_HOST_PARENT:
+	case SF_CTR_HOST_CPU: case SF_CTR_HOST_MEMORY: case SF_CTR_HOST_DISK_IO:
+	case SF_CTR_HOST_NET_IO:
+		if (d->on_host == NULL)
+			break;
+		if (!cc->anyhost)
+			memset(cc->h, 0, sizeof(*cc->h));
+		if (sf_counter_host(d, cc->h, tag, rec) == -1)
+			d->st.rbad[SF_RBAD_COUNTER]++;
+		else
+			cc->anyhost = true;
+		break;
+	case SF_CTR_BCM_TABLES:
+		if (d->on_asic == NULL)
+			break;
+		memset(cc->a, 0, sizeof(*cc->a));
+		if (sf_counter_asic(cc->a, rec) == -1)
+			d->st.rbad[SF_RBAD_COUNTER]++;
+		else
+			cc->anyasic = true;
+		break;
 	default:
 		d->st.other_records++;
 	}
 }
+
+/* The fields every record of a counter sample starts with. */
+#define CTR_BASE(rec, g, src, AGENT, SUBAGENT, DS, TS) do {             \
+		if ((g)->agent.af != AR_AF_NONE) {                      \
+			(rec)->agent = (g)->agent;                      \
+			REC_SET(rec, AGENT);                            \
+		}                                                       \
+		(rec)->subagent = (g)->subagent;                        \
+		(rec)->ds = (src);                                      \
+		(rec)->ts = (g)->ts;                                    \
+		REC_SET(rec, SUBAGENT);                                 \
+		REC_SET(rec, DS);                                       \
+		REC_SET(rec, TS);                                       \
+	} while (0)
 
 /* counter_sample (0:2) and expanded (0:4). */
 static int sample_counter(struct sf_decoder *d, const struct dgram *g, uint32_t format,
 			  struct rd *r, bool emit)
 {
 	struct rec_counter c;
-	struct ctr_ctx cc = { .c = &c };
+	struct rec_host h;
+	struct rec_asic a;
+	struct ctr_ctx cc = { .c = &c, .h = &h, .a = &a };
 	uint32_t seq, src, type, index;
 	int bad;
 
@@ -269,18 +318,19 @@ static int sample_counter(struct sf_decoder *d, const struct dgram *g, uint32_t 
 	bad = walk_records(d, r, true, counter_record, &cc);
 	if (bad != -1)
 		return bad;
+	if (cc.anyhost) {
+		CTR_BASE(&h, g, src, HOST_AGENT, HOST_SUBAGENT, HOST_DS, HOST_TS);
+		d->on_host(d->arg, &h);
+		d->st.hosts_out++;
+	}
+	if (cc.anyasic) {
+		CTR_BASE(&a, g, src, ASIC_AGENT, ASIC_SUBAGENT, ASIC_DS, ASIC_TS);
+		d->on_asic(d->arg, &a);
+		d->st.asics_out++;
+	}
 	if (!cc.any || d->on_counter == NULL)
 		return -1;
-	if (g->agent.af != AR_AF_NONE) {
-		c.agent = g->agent;
-		REC_SET(&c, CTR_AGENT);
-	}
-	c.subagent = g->subagent;
-	c.ds = src;
-	c.ts = g->ts;
-	REC_SET(&c, CTR_SUBAGENT);
-	REC_SET(&c, CTR_DS);
-	REC_SET(&c, CTR_TS);
+	CTR_BASE(&c, g, src, CTR_AGENT, CTR_SUBAGENT, CTR_DS, CTR_TS);
 	d->on_counter(d->arg, &c);
 	d->st.counters_out++;
 	return -1;
@@ -342,7 +392,8 @@ static int walk_samples(struct sf_decoder *d, const struct dgram *g, struct rd *
 	return -1;
 }
 
-int sf_decode(struct sf_decoder *d, const uint8_t *p, size_t n, uint64_t ts)
+int sf_decode(struct sf_decoder *d, const uint8_t *p, size_t n, uint64_t ts,
+	      const struct ar_addr *from)
 {
 	struct rd r = rd_init(p, n), body;
 	struct dgram g;
@@ -356,6 +407,13 @@ int sf_decode(struct sf_decoder *d, const uint8_t *p, size_t n, uint64_t ts)
 	bad = read_dgram_header(&r, &g, &nsamples);
 	if (bad != -1)
 		goto malformed;
+	/* The agent field is whatever the sender wrote: the allow-list holds
+	 * for where the datagram came from too. */
+	if (d->filter != NULL && from != NULL && !filter_match(d->filter, from)) {
+		d->st.filtered++;
+		d->st.filtered_source++;
+		return -1;
+	}
 	if (d->filter != NULL && !filter_match(d->filter, &g.agent)) {
 		d->st.filtered++;
 		return -1;

@@ -10,7 +10,9 @@
 
 static const char usage[] =
 	"usage: sflow-decode [-nq] [--counters] [-c FILE] [-a LIST] [-p PORT] [-o FILE]\n"
-	"                    [-s SECONDS] [--stats PATH] [--limit N] [--rcvbuf BYTES]\n"
+	"                    [-s SECONDS] [--stats PATH] [--host-stats PATH] [--limit N]\n"
+	"                    [--rcvbuf BYTES]\n"
+	"                    [--max-sources N] [--max-rate N] [--max-seq-gap N]\n"
 	"                    [--log-level LEVEL]\n"
 	"                    (-l ADDR[:PORT] ... | -r FILE)\n"
 	"  sFlow v5 datagrams to flow (and counter) records on stdout\n"
@@ -22,9 +24,14 @@ static const char usage[] =
 	"      --counters            also write counter records\n"
 	"  -s, --stats-interval SEC  stats record interval (default 10, 0 = none)\n"
 	"      --stats PATH          keep the last stats record in PATH (replaced each interval)\n"
+	"      --host-stats PATH     keep the last host and asic records in PATH (the same)\n"
 	"      --rcvbuf BYTES        socket receive buffer (default 8388608)\n"
 	"      --limit N             stop after N datagrams\n"
 	"      --max-sources N       sequence-tracking table size (default 65536)\n"
+	"      --max-rate N          refuse flow samples with a sampling rate above N\n"
+	"                            (default 1000000, 0 = no bound)\n"
+	"      --max-seq-gap N       a sequence number more than N ahead is a jump, not\n"
+	"                            losses (default 100000, 0 = no bound)\n"
 	"  -q, --quiet               no summary on stderr at exit\n"
 	"      --log-level LEVEL     error, warn, info or debug\n"
 	"  -c, --config FILE         read the sflow. keys of FILE first\n"
@@ -32,7 +39,8 @@ static const char usage[] =
 	"  -h, --help                this text\n"
 	"  -V, --version             print the version\n";
 
-enum { O_COUNTERS = 256, O_RCVBUF, O_LIMIT, O_MAXSRC, O_LOGLEVEL, O_STATS };
+enum { O_COUNTERS = 256, O_RCVBUF, O_LIMIT, O_MAXSRC, O_LOGLEVEL, O_STATS, O_MAXRATE,
+       O_MAXGAP, O_HOSTSTATS };
 
 static const struct option opts[] = {
 	{ "listen", required_argument, NULL, 'l' },
@@ -42,10 +50,13 @@ static const struct option opts[] = {
 	{ "agents", required_argument, NULL, 'a' },
 	{ "counters", no_argument, NULL, O_COUNTERS },
 	{ "stats", required_argument, NULL, O_STATS },
+	{ "host-stats", required_argument, NULL, O_HOSTSTATS },
 	{ "stats-interval", required_argument, NULL, 's' },
 	{ "rcvbuf", required_argument, NULL, O_RCVBUF },
 	{ "limit", required_argument, NULL, O_LIMIT },
 	{ "max-sources", required_argument, NULL, O_MAXSRC },
+	{ "max-rate", required_argument, NULL, O_MAXRATE },
+	{ "max-seq-gap", required_argument, NULL, O_MAXGAP },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "log-level", required_argument, NULL, O_LOGLEVEL },
 	{ "config", required_argument, NULL, 'c' },
@@ -99,6 +110,10 @@ static int set(int c, const char *v, void *arg)
 		free((void *)o->stats);
 		o->stats = strdup(v);
 		return o->stats ? 0 : -1;
+	case O_HOSTSTATS:
+		free((void *)o->host_stats);
+		o->host_stats = strdup(v);
+		return o->host_stats ? 0 : -1;
 	case O_COUNTERS:
 		return prog_bool("--counters", v, &o->counters);
 	case 's':
@@ -111,6 +126,10 @@ static int set(int c, const char *v, void *arg)
 		if (parse_uint("--max-sources", v, 1u << 22, &o->max_sources) == -1)
 			return -1;
 		return 0;
+	case O_MAXRATE:
+		return parse_uint("--max-rate", v, 0xffffffffu, &o->max_rate);
+	case O_MAXGAP:
+		return parse_uint("--max-seq-gap", v, 0x7fffffffu, &o->max_seq_gap);
 	case 'q':
 		return prog_bool("--quiet", v, &o->quiet);
 	}
@@ -142,7 +161,8 @@ int main(int argc, char **argv)
 {
 	static struct sfd_opts o = {
 		.port = SFLOW_PORT, .rcvbuf = 8u << 20, .stats_interval = 10,
-		.max_sources = 65536, .reload = reload,
+		.max_sources = 65536, .max_rate = 1000000, .max_seq_gap = 100000,
+		.reload = reload,
 	};
 	struct prog *p = &prog;
 

@@ -2,7 +2,12 @@
  * uptime) and per data source (sample sequence numbers): losses, late or
  * duplicate arrivals, restarts. One open-addressing table of fixed size,
  * allocated at start: a flood of made-up agents fills it and is counted as
- * untracked, it never grows memory. */
+ * untracked, it never grows memory.
+ * A number further ahead than the gap bound (--max-seq-gap) is not taken
+ * as that many losses: a bit flip in a sequence number once read as 5*10^11
+ * lost datagrams. It is counted as a jump and the stream keeps its number;
+ * only when the next one follows the jumped-to number is the stream moved
+ * there (the agent did skip ahead), still without counting losses. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,26 +28,30 @@ struct seq_ent {
 	uint8_t used;
 	uint8_t af;
 	uint8_t kind;           /* KIND_AGENT, or 0 flow, 1 counter, 2 discard */
+	uint8_t has_jump;       /* jump holds the number of an unconfirmed jump */
 	uint8_t addr[16];
 	uint32_t subagent;
 	uint32_t ds;
 	uint32_t last;          /* highest sequence number seen */
 	uint32_t uptime;        /* agents: last uptime */
 	uint32_t epoch;         /* agents: restarts; sources: agent epoch seen */
+	uint32_t jump;
 };
 
 struct seqtab {
 	struct seq_ent *v;
 	size_t mask;
 	size_t used, max;       /* entries in use; at most max (--max-sources) */
+	uint32_t max_gap;       /* 0: no bound */
 	/* the agent of the datagram being decoded: its samples follow */
 	struct ar_addr cur_agent;
 	uint32_t cur_subagent;
 	uint32_t cur_epoch;
+	uint64_t cur_hash;      /* agent_hash(&cur_agent) */
 	bool cur_valid;
 };
 
-struct seqtab *seq_new(size_t max_sources)
+struct seqtab *seq_new(size_t max_sources, uint32_t max_gap)
 {
 	struct seqtab *t = calloc(1, sizeof(*t));
 	size_t n = 64;
@@ -58,6 +67,7 @@ struct seqtab *seq_new(size_t max_sources)
 		return NULL;
 	}
 	t->mask = n - 1;
+	t->max_gap = max_gap;
 	return t;
 }
 
@@ -76,16 +86,23 @@ static uint64_t mix(uint64_t h, uint64_t v)
 	return h ^ (h >> 29);
 }
 
-static struct seq_ent *lookup(struct seqtab *t, struct sf_stats *st,
+/* The agent's part of the hash: once per datagram, not once per sample. */
+static uint64_t agent_hash(const struct ar_addr *a)
+{
+	uint64_t w[2];
+
+	memcpy(w, a->b, 16);
+	return mix(mix(0, w[0]), w[1]);
+}
+
+static struct seq_ent *lookup(struct seqtab *t, struct sf_stats *st, uint64_t ah,
 			      const struct ar_addr *a, uint32_t subagent,
 			      uint32_t ds, unsigned kind, bool *fresh)
 {
-	uint64_t h = 0;
-	uint64_t w[2];
+	uint64_t h;
 	size_t i;
 
-	memcpy(w, a->b, 16);
-	h = mix(mix(mix(h, w[0]), w[1]), (uint64_t)subagent << 32 | ds);
+	h = mix(ah, (uint64_t)subagent << 32 | ds);
 	h = mix(h, (uint64_t)kind << 8 | a->af);
 	for (int probe = 0; probe < MAX_PROBE; probe++) {
 		struct seq_ent *e;
@@ -116,20 +133,38 @@ static struct seq_ent *lookup(struct seqtab *t, struct sf_stats *st,
 	return NULL;
 }
 
-/* Compare a new sequence number with the last: 1 forward (missing is set),
- * 0 late or duplicate, -1 far back (a reset). Serial arithmetic so a wrap
- * from 2^32-1 to 0 is just the next number. */
-static int advance(uint32_t last, uint32_t seq, uint32_t *missing)
+enum { ADV_BACK = -1, ADV_LATE = 0, ADV_NEXT = 1, ADV_JUMP = 2 };
+
+/* Compare a new sequence number with the last: ADV_NEXT forward (missing
+ * is set), ADV_JUMP forward past the gap bound, ADV_LATE late or
+ * duplicate, ADV_BACK far back (a reset). Serial arithmetic so a wrap from
+ * 2^32-1 to 0 is just the next number. */
+static int advance(const struct seqtab *t, uint32_t last, uint32_t seq, uint32_t *missing)
 {
 	uint32_t d = seq - last;
 
 	if (d != 0 && d < 0x80000000u) {
 		*missing = d - 1;
-		return 1;
+		return t->max_gap != 0 && d - 1 > t->max_gap ? ADV_JUMP : ADV_NEXT;
 	}
 	if (last - seq <= REORDER_WINDOW)
-		return 0;
-	return -1;
+		return ADV_LATE;
+	return ADV_BACK;
+}
+
+/* A jump: the first one is remembered and not believed; a number that
+ * follows it within the bound confirms it. true when the stream moves. */
+static bool jump_confirmed(const struct seqtab *t, struct seq_ent *e, uint32_t seq)
+{
+	uint32_t d = seq - e->jump;
+
+	if (e->has_jump && d != 0 && d - 1 <= t->max_gap && d < 0x80000000u) {
+		e->has_jump = 0;
+		return true;
+	}
+	e->has_jump = 1;
+	e->jump = seq;
+	return false;
 }
 
 void seq_datagram(struct seqtab *t, struct sf_stats *st, const struct ar_addr *agent,
@@ -137,12 +172,14 @@ void seq_datagram(struct seqtab *t, struct sf_stats *st, const struct ar_addr *a
 {
 	bool fresh;
 	uint32_t missing = 0;
-	struct seq_ent *e = lookup(t, st, agent, subagent, 0, KIND_AGENT, &fresh);
+	uint64_t ah = agent_hash(agent);
+	struct seq_ent *e = lookup(t, st, ah, agent, subagent, 0, KIND_AGENT, &fresh);
 	int rc;
 
 	t->cur_valid = false;
 	if (e == NULL)
 		return;
+	t->cur_hash = ah;
 	t->cur_agent = *agent;
 	t->cur_subagent = subagent;
 	t->cur_valid = true;
@@ -152,24 +189,32 @@ void seq_datagram(struct seqtab *t, struct sf_stats *st, const struct ar_addr *a
 		t->cur_epoch = e->epoch;
 		return;
 	}
-	rc = advance(e->last, dseq, &missing);
+	rc = advance(t, e->last, dseq, &missing);
 	/* Back by a little is a late datagram only if its uptime agrees. */
-	if (rc == 0 && dseq != e->last && uptime < e->uptime &&
+	if (rc == ADV_LATE && dseq != e->last && uptime < e->uptime &&
 	    e->uptime - uptime > LATE_SLACK)
-		rc = -1;
+		rc = ADV_BACK;
 	/* The agent's clock went back while the sequence jumped: it
 	 * restarted. (The exact next number with a small uptime is the 49-day
 	 * wrap of the uptime, not a restart.) */
-	if (rc == 1 && missing > 0 && uptime < e->uptime &&
+	if ((rc == ADV_NEXT || rc == ADV_JUMP) && missing > 0 && uptime < e->uptime &&
 	    e->uptime - uptime > UPTIME_SLACK)
-		rc = -1;
+		rc = ADV_BACK;
+	if (rc == ADV_JUMP && jump_confirmed(t, e, dseq)) {
+		missing = 0;            /* the agent did skip ahead: no losses */
+		rc = ADV_NEXT;
+	}
 	switch (rc) {
-	case 1:
+	case ADV_JUMP:
+		st->dgram_jumps++;
+		break;
+	case ADV_NEXT:
 		st->dgram_lost += missing;
 		e->last = dseq;
 		e->uptime = uptime;
+		e->has_jump = 0;
 		break;
-	case 0:
+	case ADV_LATE:
 		st->dgram_reordered++;
 		/* a late one was counted lost when the gap opened */
 		if (dseq != e->last && st->dgram_lost > 0)
@@ -177,6 +222,7 @@ void seq_datagram(struct seqtab *t, struct sf_stats *st, const struct ar_addr *a
 		break;
 	default:
 		st->restarts++;
+		e->has_jump = 0;
 		e->epoch++;
 		e->last = dseq;
 		e->uptime = uptime;
@@ -190,17 +236,20 @@ void seq_sample(struct seqtab *t, struct sf_stats *st, const struct ar_addr *age
 	bool fresh, afresh;
 	uint32_t missing = 0, epoch = 0;
 	struct seq_ent *a, *e;
+	uint64_t ah;
 	int rc;
 
 	if (t->cur_valid && t->cur_subagent == subagent &&
 	    t->cur_agent.af == agent->af && memcmp(t->cur_agent.b, agent->b, 16) == 0) {
 		epoch = t->cur_epoch;
+		ah = t->cur_hash;
 	} else {
-		a = lookup(t, st, agent, subagent, 0, KIND_AGENT, &afresh);
+		ah = agent_hash(agent);
+		a = lookup(t, st, ah, agent, subagent, 0, KIND_AGENT, &afresh);
 		if (a != NULL)
 			epoch = a->epoch;
 	}
-	e = lookup(t, st, agent, subagent, ds, kind, &fresh);
+	e = lookup(t, st, ah, agent, subagent, ds, kind, &fresh);
 	if (e == NULL)
 		return;
 	if (fresh || e->epoch != epoch) {
@@ -208,11 +257,16 @@ void seq_sample(struct seqtab *t, struct sf_stats *st, const struct ar_addr *age
 		e->last = seq;
 		return;
 	}
-	rc = advance(e->last, seq, &missing);
-	if (rc == 1) {
+	rc = advance(t, e->last, seq, &missing);
+	if (rc == ADV_JUMP) {
+		st->sample_jumps++;
+		if (jump_confirmed(t, e, seq))
+			e->last = seq;
+	} else if (rc == ADV_NEXT) {
 		st->sample_lost += missing;
 		e->last = seq;
-	} else if (rc == 0) {
+		e->has_jump = 0;
+	} else if (rc == ADV_LATE) {
 		st->sample_reordered++;
 		if (seq != e->last && st->sample_lost > 0)
 			st->sample_lost--;

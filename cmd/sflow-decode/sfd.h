@@ -25,8 +25,11 @@ struct sfd_opts {
 	bool counters;                  /* write counter records */
 	double stats_interval;          /* seconds; 0 = no stats records */
 	const char *stats;              /* file holding the last stats record */
+	const char *host_stats;         /* file holding the last host and asic records */
 	unsigned long long limit;       /* stop after this many datagrams; 0 = none */
 	unsigned long long max_sources; /* sequence table size */
+	unsigned long long max_rate;    /* largest sampling rate believed; 0: no bound */
+	unsigned long long max_seq_gap; /* sequence jump bound; 0: no bound */
 	bool quiet;                     /* no summary at exit */
 	bool check;                     /* -n: check the configuration only */
 	/* SIGHUP: read the configuration again; 0 and the new agent filter
@@ -51,6 +54,9 @@ struct sfd {
 	struct sf_decoder dec;
 	struct rec_writer *w;
 	struct rec_writer *statsw;      /* builds the --stats file's record */
+	struct rec_writer *hostb, *asicb;       /* --host-stats: the last of each */
+	struct rec_writer *hostfile;    /* builds the --host-stats file */
+	bool host_dirty;                /* a host or asic record since the last write */
 	struct log_rl rl_stats;
 	struct in_stats in;
 	ar_msec next_stats;
@@ -61,8 +67,10 @@ struct sfd {
 
 int sfd_init(struct sfd *s, const struct sfd_opts *o);
 void sfd_fini(struct sfd *s);
-/* One datagram; ts is its receive time in microseconds since the epoch. */
-void sfd_datagram(struct sfd *s, const uint8_t *p, size_t n, uint64_t ts);
+/* One datagram; ts is its receive time in microseconds since the epoch,
+ * from its sender's address (NULL: not known). */
+void sfd_datagram(struct sfd *s, const uint8_t *p, size_t n, uint64_t ts,
+		  const struct ar_addr *from);
 /* Write a stats record when the interval has passed (or now, if force). */
 void sfd_stats_tick(struct sfd *s, bool force);
 void sfd_summary(const struct sfd *s);
@@ -74,10 +82,25 @@ int sfd_run(const struct sfd_opts *o);
 int pcap_run(struct sfd *s, const char *path);
 int udp_run(struct sfd *s);
 
+/* A classic pcap file in memory (pcapfile.c). */
+struct pcapfile {
+	const uint8_t *p;
+	size_t n, off;
+	bool swap, nsec;
+	int dlt;
+};
+/* 0 and f set up when p holds a classic pcap file of a link type
+ * pkt_sflow_payload knows; -1 otherwise (libpcap reads it). */
+int pcapfile_open(struct pcapfile *f, const uint8_t *p, size_t n);
+/* The next packet: 1 and *pkt, *caplen and *ts (microseconds) set; 0 at
+ * the end; -1 when the file is cut short or a length is absurd. */
+int pcapfile_next(struct pcapfile *f, const uint8_t **pkt, size_t *caplen, uint64_t *ts);
+
 /* UDP payload of one captured packet to the given port (pcap.c). 0 and
  * *pl and *pn set; -1 not an sFlow datagram; -2 a fragment; -3 cut short by the
- * capture (what was captured is returned in *pl and *pn). */
+ * capture (what was captured is returned in *pl and *pn). The IP source
+ * address goes to *from when from is not NULL. */
 int pkt_sflow_payload(int dlt, const uint8_t *p, size_t n, unsigned port,
-		      const uint8_t **pl, size_t *pn);
+		      const uint8_t **pl, size_t *pn, struct ar_addr *from);
 
 #endif

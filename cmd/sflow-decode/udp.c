@@ -46,6 +46,7 @@ struct udp {
 	struct ev_timer reopen; /* -o FIFO without a reader: try again */
 	struct mmsghdr msgs[BATCH];
 	struct iovec iov[BATCH];
+	struct sockaddr_storage from[BATCH];    /* the senders: --agents checks them */
 	union {
 		char buf[CMSG_SPACE(sizeof(uint32_t))];
 		struct cmsghdr align;
@@ -237,6 +238,8 @@ static void on_readable(struct ev_loop *loop, int fd, short revents, void *arg)
 			memset(&u->msgs[i].msg_hdr, 0, sizeof(u->msgs[i].msg_hdr));
 			u->msgs[i].msg_hdr.msg_iov = &u->iov[i];
 			u->msgs[i].msg_hdr.msg_iovlen = 1;
+			u->msgs[i].msg_hdr.msg_name = &u->from[i];
+			u->msgs[i].msg_hdr.msg_namelen = sizeof(u->from[i]);
 			u->msgs[i].msg_hdr.msg_control = u->ctl[i].buf;
 			u->msgs[i].msg_hdr.msg_controllen = sizeof(u->ctl[i].buf);
 		}
@@ -249,13 +252,17 @@ static void on_readable(struct ev_loop *loop, int fd, short revents, void *arg)
 		uint64_t now = ev_wall_us();
 		for (i = 0; i < n && !s->done; i++) {
 			struct msghdr *mh = &u->msgs[i].msg_hdr;
+			struct ar_addr from;
 
 			drops_from(l, s, mh);
 			if (mh->msg_flags & MSG_TRUNC) {
 				s->in.oversize++;
 				continue;
 			}
-			sfd_datagram(s, u->bufs[i], u->msgs[i].msg_len, now);
+			/* an unknown sender (no address) fails a filter that wants one */
+			if (addr_from_sockaddr(&from, &u->from[i]) == -1)
+				memset(&from, 0, sizeof(from));
+			sfd_datagram(s, u->bufs[i], u->msgs[i].msg_len, now, &from);
 		}
 		output_step(u);
 		if (n < BATCH)

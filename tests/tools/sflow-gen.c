@@ -3,7 +3,10 @@
  * benchmark of sflow-decode.
  *
  *   sflow-gen [-n DATAGRAMS] [-p PREFIXES] [-s SEED] [-o FILE] bench
- *   sflow-gen [-o FILE] SCENARIO      (quirks, seqgap, malformed, agents, big)
+ *   sflow-gen [-o FILE] SCENARIO      (quirks, seqgap, malformed, agents, big,
+ *                                      implausible, host)
+ *   sflow-gen [-n DATAGRAMS] [-o FILE] counters   hsflowd's counter samples
+ *   sflow-gen [-o FILE] capacity      ASIC table maxima that change (prefix-rank)
  *   sflow-gen -u HOST:PORT [-n N] [-r RATE] bench   send over UDP instead
  *
  * bench: 8 flow samples per datagram, each a 128-byte Ethernet/IPv4/TCP or
@@ -50,10 +53,16 @@ static int usock = -1;
 static struct sockaddr_storage udst;
 static socklen_t udstlen;
 static uint64_t t_us = 1700000000000000ull;
+static uint64_t t_step = 100;     /* µs between captured datagrams */
 static uint64_t sent;
 static int linktype = 1, ip6, vlan_tag, fragment;
 static unsigned long send_rate;   /* datagrams per second, 0 = as fast as possible */
 static uint16_t dport = 6343;
+/* The agent of the datagram being built: a capture's IP source is the
+ * agent's address, as it is from a switch (sflow-decode's --agents checks
+ * both); an IPv6 agent's datagrams go over IPv6. */
+static int cur_agent_type;
+static uint8_t cur_agent[16];
 
 static void pcap_header(void)
 {
@@ -97,6 +106,7 @@ static void emit(const struct buf *d)
 	}
 	static struct buf f;
 	uint32_t rec[4];
+	int v6 = ip6 || (cur_agent_type == 2 && !fragment);     /* -F: IPv4 always */
 	f.n = 0;
 	switch (linktype) {
 	case 1:         /* Ethernet, optionally with an 802.1Q tag */
@@ -105,36 +115,43 @@ static void emit(const struct buf *d)
 			put16(&f, 0x8100);
 			put16(&f, 10);
 		}
-		put16(&f, ip6 ? 0x86dd : 0x0800);
+		put16(&f, v6 ? 0x86dd : 0x0800);
 		break;
 	case 113:       /* Linux cooked v1: protocol last */
 		put16(&f, 0); put16(&f, 1); put16(&f, 6);
 		putn(&f, "\x02\x00\x00\x00\x00\x01\x00\x00", 8);
-		put16(&f, ip6 ? 0x86dd : 0x0800);
+		put16(&f, v6 ? 0x86dd : 0x0800);
 		break;
 	case 276:       /* Linux cooked v2: protocol first */
-		put16(&f, ip6 ? 0x86dd : 0x0800); put16(&f, 0); put32(&f, 2);
+		put16(&f, v6 ? 0x86dd : 0x0800); put16(&f, 0); put32(&f, 2);
 		put16(&f, 1); put8(&f, 0); put8(&f, 6);
 		putn(&f, "\x02\x00\x00\x00\x00\x01\x00\x00", 8);
 		break;
 	case 0:         /* BSD loopback: address family in host order */
 		{
-			uint32_t fam = ip6 ? 24 : 2;
+			uint32_t fam = v6 ? 24 : 2;
 			putn(&f, &fam, 4);
 		}
 		break;
 	case 101:       /* raw IP */
 		break;
 	}
-	if (ip6) {
+	if (v6) {
 		put32(&f, 6u << 28); put16(&f, (uint16_t)(8 + d->n)); put8(&f, 17); put8(&f, 64);
-		putn(&f, "\x20\x01\x0d\xb8\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01", 16);
+		if (cur_agent_type == 2)
+			putn(&f, cur_agent, 16);
+		else
+			putn(&f, "\x20\x01\x0d\xb8\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01", 16);
 		putn(&f, "\x20\x01\x0d\xb8\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02", 16);
 	} else {
 		size_t ip = f.n;
 		put8(&f, 0x45); put8(&f, 0); put16(&f, (uint16_t)(20 + 8 + d->n));
 		put16(&f, 0); put16(&f, fragment ? 0x2000 : 0x4000); put8(&f, 64); put8(&f, 17); put16(&f, 0);
-		putn(&f, "\xc6\x12\x00\x01\xc6\x12\x00\x02", 8);   /* 198.18.0.1 -> .2 */
+		if (cur_agent_type == 1)
+			putn(&f, cur_agent, 4);
+		else
+			putn(&f, "\xc6\x12\x00\x01", 4);   /* 198.18.0.1 */
+		putn(&f, "\xc6\x12\x00\x02", 4);
 		uint16_t c = csum(f.b + ip, 20);
 		f.b[ip + 10] = (uint8_t)(c >> 8); f.b[ip + 11] = (uint8_t)c;
 	}
@@ -144,7 +161,7 @@ static void emit(const struct buf *d)
 	rec[2] = rec[3] = (uint32_t)f.n;
 	fwrite(rec, 4, 4, outf);
 	fwrite(f.b, 1, f.n, outf);
-	t_us += 100;
+	t_us += t_step;
 	sent++;
 }
 
@@ -155,6 +172,9 @@ static void dgram_header(struct buf *d, int agent_type, const uint8_t *agent,
 			 uint32_t sub, uint32_t seq, uint32_t uptime, uint32_t nsamples)
 {
 	d->n = 0;
+	cur_agent_type = agent_type;
+	if (agent_type == 1 || agent_type == 2)
+		memcpy(cur_agent, agent, agent_type == 1 ? 4 : 16);
 	put32(d, 5);
 	put32(d, (uint32_t)agent_type);
 	if (agent_type == 1) putn(d, agent, 4);
@@ -626,10 +646,176 @@ static void big(void)
 	emit(&d);
 }
 
+/* Values a bit flip or a forger makes, each between good datagrams of one
+ * agent: sampling rates 2^31-1 and 0 (refused), a datagram and a sample
+ * sequence number 2^30 ahead (a jump, not 2^30 losses), then a real gap of
+ * 3 datagrams (3 lost). 7 datagrams, 7 flow samples, 5 flow records. */
+static void implausible(void)
+{
+	static struct buf d;
+	struct { uint32_t dseq, sseq, rate; } v[] = {
+		{ 1, 1, 512 }, { 2, 2, 0x7fffffffu }, { 3, 3, 0 },
+		{ 4 + (1u << 30), 4 + (1u << 30), 512 }, { 4, 4, 512 }, { 5, 5, 512 }, { 9, 6, 512 },
+	};
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		dgram_header(&d, 1, agent4, 0, v[i].dseq, 1000 * (uint32_t)(i + 1), 1);
+		size_t m = flow_sample_start(&d, 0, v[i].sseq, 3, v[i].rate, 3, 4, 1);
+		r_plain(&d);
+		patch_len(&d, m);
+		emit(&d);
+	}
+}
+
+/* Host sFlow (hsflowd) counter samples: every host structure and the
+ * Broadcom ASIC tables, every number distinct and in wire order one more
+ * than the last (from 1000; 64-bit ones n * 2^32 + n), so a decoder that
+ * swaps two fields or reads one at the wrong place is seen. */
+static uint32_t hv = 1000;
+static uint32_t h32(struct buf *d) { put32(d, hv); return hv++; }
+static void h64(struct buf *d) { put64(d, (uint64_t)hv << 32 | hv); hv++; }
+static void xdr_string(struct buf *d, const char *s)
+{
+	put32(d, (uint32_t)strlen(s));
+	putn(d, s, strlen(s));
+	pad4(d);
+}
+static void put_float(struct buf *d, float f)
+{
+	uint32_t u;
+	memcpy(&u, &f, 4);
+	put32(d, u);
+}
+
+static void host_sample(struct buf *d, uint32_t seq, int old_cpu, float load1)
+{
+	size_t m, r;
+
+	put32(d, 2);
+	m = mark(d);
+	put32(d, seq);
+	put32(d, 2u << 24 | 1);         /* data source: the physical host */
+	put32(d, old_cpu ? 8 : 10);
+	put32(d, 2000); r = mark(d);    /* host_descr */
+	xdr_string(d, "switch-1");
+	for (int i = 0; i < 16; i++)
+		put8(d, (uint8_t)(0xa0 + i));
+	h32(d); h32(d);                 /* machine_type, os_name */
+	xdr_string(d, "6.1.0-ar");
+	patch_len(d, r);
+	put32(d, 2001); r = mark(d);    /* host_adapters: 2 adapters, 1 and 2 MACs */
+	put32(d, 2);
+	h32(d); put32(d, 1); putn(d, "\x02\x00\x00\x00\x00\x01\x00\x00", 8);
+	h32(d); put32(d, 2); putn(d, "\x02\x00\x00\x00\x00\x02\x00\x00", 8);
+	putn(d, "\x02\x00\x00\x00\x00\x03\x00\x00", 8);
+	patch_len(d, r);
+	put32(d, 2002); r = mark(d);    /* host_parent */
+	h32(d); h32(d);
+	patch_len(d, r);
+	put32(d, 2003); r = mark(d);    /* host_cpu */
+	put_float(d, load1); put_float(d, 2.25f); put_float(d, 3.125f);
+	for (int i = 0; i < (old_cpu ? 14 : 17); i++)
+		h32(d);
+	patch_len(d, r);
+	put32(d, 2004); r = mark(d);    /* host_memory */
+	for (int i = 0; i < 7; i++)
+		h64(d);
+	for (int i = 0; i < 4; i++)
+		h32(d);
+	patch_len(d, r);
+	if (!old_cpu) {
+		put32(d, 2005); r = mark(d);    /* host_disk_io */
+		h64(d); h64(d); put32(d, 4321);  /* part_max_used 43.21% */
+		h32(d); h64(d); h32(d); h32(d); h64(d); h32(d);
+		patch_len(d, r);
+		put32(d, 2006); r = mark(d);    /* host_net_io */
+		h64(d); h32(d); h32(d); h32(d); h64(d); h32(d); h32(d); h32(d);
+		patch_len(d, r);
+	}
+	put32(d, 4413u << 12 | 3); r = mark(d);         /* Broadcom hw_tables */
+	for (int i = 0; i < 36; i++)
+		h32(d);
+	patch_len(d, r);
+	/* unknown pairs: skipped by length, the sample kept */
+	put32(d, 4413u << 12 | 99); put32(d, 4); put32(d, 7);
+	put32(d, 2099); put32(d, 8); put32(d, 7); put32(d, 8);
+	patch_len(d, m);
+}
+
+/* Two hsflowd datagrams: the full set, then an older agent (host_cpu
+ * without steal/guest, load1 unknown, no disk or net structures). */
+static void host(void)
+{
+	static struct buf d;
+
+	dgram_header(&d, 1, agent4, 0, 1, 1000, 2);
+	host_sample(&d, 1, 0, 1.5f);
+	counter_sample(&d, 0, 1, 7);
+	emit(&d);
+	dgram_header(&d, 1, agent4, 0, 2, 2000, 1);
+	host_sample(&d, 2, 1, -1.0f);
+	emit(&d);
+}
+
+/* counters: what a switch running hsflowd sends between flow samples,
+ * n datagrams of one host sample (every host structure and the ASIC
+ * tables) and 6 interface counter samples each, for the benchmark. */
+static void counters(unsigned long n)
+{
+	static struct buf d;
+
+	for (unsigned long k = 0; k < n; k++) {
+		dgram_header(&d, 1, agent4, 0, (uint32_t)k + 1, (uint32_t)(k * 10), 7);
+		hv = 1000 + (uint32_t)(k & 0xffff);
+		host_sample(&d, (uint32_t)k + 1, 0, 1.5f);
+		for (uint32_t i = 0; i < 6; i++)
+			counter_sample(&d, 0, (uint32_t)k + 1, (uint32_t)(k * 6 + i) % 48 + 1);
+		emit(&d);
+	}
+}
+
+/* capacity: 40 s of a switch's traffic toward 198.18.K.0/24 (K = 1..40,
+ * the lower K the more bytes: a stable ranking), 10 datagrams a second,
+ * and from t = 10 s an ASIC counter sample every second whose IPv4 route
+ * maximum is 22 for 10 s, then 12, then 1000 (IPv6 100, long IPv6 50). */
+static void capacity(void)
+{
+	static struct buf d;
+	uint32_t seq = 0, cseq = 0;
+
+	t_step = 100000;
+	for (uint32_t k = 0; k < 400; k++) {
+		uint32_t sec = k / 10;
+		int with_asic = sec >= 10 && k % 10 == 0;
+
+		dgram_header(&d, 1, agent4, 0, k + 1, k * 100, 20 + (with_asic ? 1 : 0));
+		for (uint32_t s = 0; s < 20; s++) {
+			struct pkt p = tcp4();
+			uint32_t pfx = (k * 20 + s) % 40 + 1;
+			addr4(p.dst, 0xc6120001u | pfx << 8);   /* 198.18.pfx.1 */
+			p.frame_len = (uint16_t)(100 + 30 * (41 - pfx));
+			size_t m = flow_sample_start(&d, 0, ++seq, 3, 100, 3, 4, 1);
+			rec_header(&d, 1, &p, 64, 1, 0);
+			patch_len(&d, m);
+		}
+		if (with_asic) {
+			uint32_t v4max = sec < 20 ? 22 : sec < 30 ? 12 : 1000;
+			put32(&d, 2);
+			size_t m = mark(&d);
+			put32(&d, ++cseq); put32(&d, 0u << 24 | 1); put32(&d, 1);
+			put32(&d, 4413u << 12 | 3); put32(&d, 36 * 4);
+			for (int i = 0; i < 36; i++)
+				put32(&d, i == 3 ? v4max : i == 5 ? 100 : i == 9 ? 50 : (uint32_t)i);
+			patch_len(&d, m);
+		}
+		emit(&d);
+	}
+}
+
 static const char usage[] =
 	"usage: sflow-gen [-n DATAGRAMS] [-p PREFIXES] [-s SEED] [-o FILE] [-u HOST:PORT]\n"
 	"                 [-r DATAGRAMS_PER_SEC] [-l en10mb|sll|sll2|raw|null] [-6] [-V] [-F]\n"
-	"                 [-P PORT] bench|quirks|seqgap|malformed|agents|big\n"
+	"                 [-P PORT] bench|quirks|seqgap|malformed|agents|big|implausible|host|counters|capacity\n"
 	"  -6 IPv6 transport, -V an 802.1Q tag, -F every packet an IPv4 fragment\n";
 
 int main(int argc, char **argv)
@@ -708,6 +894,14 @@ int main(int argc, char **argv)
 		agents();
 	else if (strcmp(argv[optind], "big") == 0)
 		big();
+	else if (strcmp(argv[optind], "implausible") == 0)
+		implausible();
+	else if (strcmp(argv[optind], "host") == 0)
+		host();
+	else if (strcmp(argv[optind], "counters") == 0)
+		counters(n);
+	else if (strcmp(argv[optind], "capacity") == 0)
+		capacity();
 	else {
 		fputs(usage, stderr);
 		return 2;
