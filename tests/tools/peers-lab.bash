@@ -156,3 +156,34 @@ frr_received() {
 		 ((.metric // "-") | tostring), ((.locPrf // "-") | tostring),
 		 (.community.string // ""), (.largeCommunity.string // "")] | join("|")' | sort
 }
+
+# --- OpenBGPD: bgpd -d -f CONF in NS_B, its control socket in $T ----------
+
+obgpd_start() {
+	need_cmd bgpctl
+	[ -x /usr/sbin/bgpd ] && /usr/sbin/bgpd -V 2>&1 | grep -q OpenBGPD || skip "OpenBGPD is not installed (make deps)"
+	# its chroot, the package's runtime directory (systemd would make it)
+	mkdir -p /run/openbgpd
+	OBGPD_SOCK="$T/obgpd.sock"
+	/usr/sbin/bgpd -n -f "$1" > "$T/obgpd.check" 2>&1 || fail "$(cat "$T/obgpd.check")"
+	netns_bg "$NS_B" "$T/obgpd.log" /usr/sbin/bgpd -d -f "$1"
+	OBGPD_PID=$NETNS_LAST_PID
+	wait_for 10 bgpctl_ show > /dev/null 2>&1
+}
+
+bgpctl_() { bgpctl -s "$OBGPD_SOCK" "$@"; }
+
+# obgpd_rib [neighbor ADDR]: OpenBGPD's best routes (or those from ADDR) in
+# the rec_full_norm form; what it originates goes out with its own
+# addresses; MED 0 when it shows 0 (it shows 0 for none, too)
+obgpd_rib() {
+	bgpctl_ -j show rib "$@" detail | jq -r --arg a4 "$BIRD_A4" --arg a6 "$BIRD_A6" '
+		.rib[] | select(.best) | (.prefix | test(":")) as $v6 |
+		[.prefix,
+		 (.exit_nexthop | if . == "0.0.0.0" or . == "::" then (if $v6 then $a6 else $a4 end) else . end),
+		 "-",
+		 (.aspath | gsub("\\{ "; "{") | gsub(" \\}"; "}") | gsub("(?<a>[0-9]) (?=[0-9][^{]*\\})"; "\(.a),")),
+		 (.origin | ascii_downcase), (.metric | tostring), (.localpref | tostring),
+		 ((.communities // []) | join(" ")), ((.large_communities // []) | join(" ")),
+		 (if .atomicaggregate then "atomic" else "-" end), "-"] | join("|")' | sort
+}
