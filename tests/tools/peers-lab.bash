@@ -187,3 +187,48 @@ obgpd_rib() {
 		 ((.communities // []) | join(" ")), ((.large_communities // []) | join(" ")),
 		 (if .atomicaggregate then "atomic" else "-" end), "-"] | join("|")' | sort
 }
+
+# --- ExaBGP: a scriptable sender; commands written to $T/exa.cmd go to its
+# API (one a line); the speaker listens on 198.18.0.2:1179 ----------------
+
+exabgp_start() {
+	need_cmd exabgp
+	mkfifo "$T/exa.cmd"
+	# the API process: ExaBGP runs each line it prints as a command
+	printf '#!/bin/sh\nexec cat %s\n' "$T/exa.cmd" > "$T/exa-api"
+	chmod 755 "$T/exa-api"
+	cat > "$T/exabgp.conf" <<CONF
+process cmds {
+	run $T/exa-api;
+	encoder text;
+}
+neighbor $SPK_A4 {
+	router-id $BIRD_A4;
+	local-address $BIRD_A4;
+	local-as 65000;
+	peer-as 65000;
+	connect 1179;
+	hold-time 9;
+	group-updates true;
+	family {
+		ipv4 unicast;
+		ipv6 unicast;
+	}
+	capability {
+		asn4 enable;
+		route-refresh;
+	}
+	api {
+		processes [ cmds ];
+	}
+}
+CONF
+	# root, no daemon, no CLI pipes, no listener, logs to its stdout
+	netns_bg "$NS_B" "$T/exabgp.log" env exabgp.daemon.user=root exabgp.daemon.daemonize=false \
+		exabgp.api.cli=false exabgp.tcp.bind= exabgp.log.destination=stdout \
+		exabgp.tcp.attempts=0 exabgp.log.packets=false exabgp "$T/exabgp.conf"
+	EXA_PID=$NETNS_LAST_PID
+	exec 9> "$T/exa.cmd"
+}
+
+exa_cmd() { printf '%s\n' "$@" >&9; }
