@@ -27,7 +27,12 @@ DEB_PACKAGES := build-essential clang pkg-config libclang-rt-14-dev \
 	libmsgpack-dev libbsd-dev libmnl-dev libpcap-dev libjansson-dev \
 	bats bats-support bats-assert mandoc jq iproute2 procps psmisc \
 	bird2 gobgpd pmacct tshark runit bgpdump tcpdump python3 time \
-	libmicrohttpd-dev libjs-chart.js prometheus chromium chromium-driver python3-selenium wrk curl shellcheck
+	libmicrohttpd-dev libjs-chart.js prometheus chromium chromium-driver python3-selenium wrk curl shellcheck \
+	frr openbgpd exabgp
+
+# Services the peer and test packages install: the tests start these daemons by
+# hand in their namespaces; none may run in the root namespace.
+PEER_SERVICES := frr openbgpd exabgp prometheus
 
 PKGS      := msgpack libbsd-overlay libmnl libpcap jansson libmicrohttpd
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -176,8 +181,20 @@ deps:
 	  prc=""; [ -e /usr/sbin/policy-rc.d ] || { printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod 755 /usr/sbin/policy-rc.d; prc=1; }; \
 	  export DEBIAN_FRONTEND=noninteractive; \
 	  apt-get update -q && apt-get install -y -q --no-install-recommends $$missing; rc=$$?; \
-	  [ -n "$$prc" ] && rm -f /usr/sbin/policy-rc.d; exit $$rc; \
-	fi
+	  [ -n "$$prc" ] && rm -f /usr/sbin/policy-rc.d; [ $$rc = 0 ] || exit $$rc; \
+	fi; \
+	[ "$$(id -u)" = 0 ] || exit 0; \
+	for u in $(PEER_SERVICES); do \
+	  if command -v systemctl >/dev/null && [ -e /lib/systemd/system/$$u.service ]; then \
+	    if [ -d /run/systemd/system ]; then systemctl stop $$u.service 2>/dev/null || true; fi; \
+	    if systemctl is-enabled -q $$u.service 2>/dev/null; then \
+	      echo "make deps: disabling $$u.service (tests run it in namespaces only)"; \
+	      systemctl disable -q $$u.service 2>/dev/null || true; fi; \
+	  fi; \
+	  if [ -x /etc/init.d/$$u ] && ls /etc/rc[2-5].d/S*$$u >/dev/null 2>&1; then \
+	    [ -d /run/systemd/system ] || /etc/init.d/$$u stop >/dev/null 2>&1 || true; \
+	    update-rc.d $$u disable >/dev/null 2>&1 || true; fi; \
+	done
 
 demo: deps all
 	@if [ -x pipelines/demo ]; then pipelines/demo; else echo "make demo: the demo is not built yet"; exit 1; fi

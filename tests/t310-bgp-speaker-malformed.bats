@@ -284,10 +284,11 @@ in closed"
 }
 
 # gr_speaker: bgp-speaker on 127.0.0.1 in a fresh namespace, for the raw peer
+# (--eor-hold 0: End-of-RIB taken as the end, as here; t335 tests the hold)
 gr_speaker() {
 	netns_add raw > /dev/null
 	NS=$(netns_name raw)
-	ip netns exec "$NS" bgp-speaker --local-as 65000 --router-id 198.18.0.2 --eor-timeout 1 \
+	ip netns exec "$NS" bgp-speaker --local-as 65000 --router-id 198.18.0.2 --eor-timeout 1 --eor-hold 0 \
 		--listen 127.0.0.1:1179 --neighbor 127.0.0.1 -r none > "$T/c.rec" 2> "$T/c.err" &
 	SPK=$!
 	netns_track_pid "$SPK"

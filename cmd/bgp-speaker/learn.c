@@ -1,15 +1,30 @@
 /* Learn direction: routes from the session become records on the output.
  * No Adj-RIB-In is kept: a reopened output gets the complete table again by
- * (enhanced) route refresh toward the peer (RFC 2918, RFC 7313). */
+ * (enhanced) route refresh toward the peer (RFC 2918, RFC 7313). Only the
+ * prefixes are (rib-keys.c), to check an End-of-RIB against them. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "rib-keys.h"
 #include "speaker.h"
 
 #define REOPEN_MS 500
+
+/* An End-of-RIB is not always the end: FRR 8.4 sends it before it has
+ * re-learned its own feeds (after its restart, or with two clients coming
+ * up at once), holding a few percent of its table. The sync end would have
+ * the readers sweep every route not yet sent again. So when prefixes the
+ * readers hold have not been announced again at End-of-RIB, the sync end
+ * waits until at most 1/HOLD_SHARE of the table is still missing and no
+ * UPDATE came for HOLD_QUIET_MS, or until --eor-hold seconds are over; it
+ * comes at once when nothing is missing (a peer that does it right, or the
+ * first table). No peer's timing is trusted: a table that shrank for real
+ * is swept at the bound. */
+#define HOLD_QUIET_MS 1000
+#define HOLD_SHARE 16
 
 static bool out_ok(const struct speaker *s) { return s->out && s->out_fd >= 0; }
 
@@ -125,6 +140,8 @@ static void begin_table(struct speaker *s)
 	write_sync(s, SYNC_BEGIN);
 	s->in_sync = true;
 	s->table_routes = 0;
+	s->eor_held = false;
+	rk_begin(s->keys);
 	s->eor4 = !s->ctx.v4;
 	s->eor6 = !s->ctx.v6;
 	ev_timer_after(s->loop, &s->t_eor, eor_quiet_ms(s));
@@ -138,9 +155,11 @@ static void end_table(struct speaker *s, const char *why)
 	write_sync(s, SYNC_END);
 	s->in_sync = false;
 	s->refresh_wait = false;
+	s->eor_held = false;
 	ev_timer_stop(s->loop, &s->t_eor);
-	log_info("neighbor %s: complete table delivered (%s): %llu routes, the last UPDATE %llu ms before",
+	log_info("neighbor %s: complete table delivered (%s): %llu routes, %llu from before swept, the last UPDATE %llu ms before",
 		 s->peername, why, (unsigned long long)s->table_routes,
+		 (unsigned long long)rk_absent(s->keys),
 		 (unsigned long long)(ev_now() - s->last_update));
 	learn_output_ready(s);
 }
@@ -153,6 +172,7 @@ static void gr_flush(struct speaker *s, const char *why)
 	log_warn("neighbor %s: graceful restart: %s: its routes withdrawn", s->peername, why);
 	s->gr_stale = false;
 	ev_timer_stop(s->loop, &s->t_gr);
+	rk_free(&s->keys);
 	if (!out_ok(s))
 		return;
 	write_peer(s, false, why);
@@ -165,6 +185,7 @@ void learn_gr_hold(struct speaker *s, const char *reason)
 {
 	s->in_sync = false;
 	s->refresh_wait = false;
+	s->eor_held = false;
 	ev_timer_stop(s->loop, &s->t_eor);
 	s->gr_stale = true;
 	ev_timer_after(s->loop, &s->t_gr, (ar_msec)s->theirs.gr_time * 1000);
@@ -183,6 +204,7 @@ void learn_gr_expire(struct ev_loop *l, void *arg)
 /* SIGTERM while the peer restarts: it is down as far as we know. */
 void learn_stop(struct speaker *s)
 {
+	rk_free(&s->keys);
 	if (!s->gr_stale)
 		return;
 	s->gr_stale = false;
@@ -216,6 +238,7 @@ void learn_down(struct speaker *s, const char *reason)
 {
 	s->in_sync = false;
 	s->refresh_wait = false;
+	s->eor_held = false;
 	ev_timer_stop(s->loop, &s->t_eor);
 	if (!out_ok(s))
 		return;
@@ -223,10 +246,25 @@ void learn_down(struct speaker *s, const char *reason)
 	learn_output_ready(s);
 }
 
+/* While a sync end is held: wake when the table has been quiet, or at
+ * the bound. */
+static void hold_arm(struct speaker *s)
+{
+	ar_msec q = ev_now() + HOLD_QUIET_MS;
+	ev_timer_at(s->loop, &s->t_eor, q < s->hold_until ? q : s->hold_until);
+}
+
+static bool few_absent(const struct speaker *s)
+{
+	return rk_absent(s->keys) * HOLD_SHARE <= rk_count(s->keys);
+}
+
 void learn_note_update(struct speaker *s)
 {
 	s->last_update = ev_now();
-	if (s->in_sync)
+	if (s->in_sync && s->eor_held)
+		hold_arm(s);
+	else if (s->in_sync)
 		ev_timer_after(s->loop, &s->t_eor, eor_quiet_ms(s));
 }
 
@@ -235,6 +273,13 @@ void learn_route(void *arg, const struct ar_prefix *p, const struct bgp_attrs *a
 	struct speaker *s = arg;
 	struct rec_route r;
 
+	/* the keys follow the peer even while no reader is there: the
+	 * reopen's refresh is checked against what the readers kept */
+	if (!a)
+		rk_del(s->keys, p);
+	else if (rk_add(&s->keys, p) < 0)
+		log_rl(&s->rl_attr, LOG_WARN, "neighbor %s: out of memory for the table's keys",
+		       s->peername);
 	if (!out_ok(s))
 		return;
 	memset(&r, 0, sizeof r);
@@ -247,7 +292,7 @@ void learn_route(void *arg, const struct ar_prefix *p, const struct bgp_attrs *a
 		r.op = ROUTE_DEL;
 		s->withdraws_in++;
 		rw_route(s->out, &r);
-		return;
+		goto held;
 	}
 	s->routes_in++;
 	s->table_routes++;
@@ -316,12 +361,28 @@ void learn_route(void *arg, const struct ar_prefix *p, const struct bgp_attrs *a
 		REC_SET(&r, ROUTE_CLUSTERLIST);
 	}
 	rw_route(s->out, &r);
+held:
+	if (s->eor_held && rk_absent(s->keys) == 0)
+		end_table(s, "End-of-RIB, then the rest of the table");
 }
 
 static void check_done(struct speaker *s, const char *why)
 {
-	if (s->in_sync && s->eor4 && s->eor6)
+	if (!s->in_sync || !s->eor4 || !s->eor6)
+		return;
+	if (!s->cfg.eor_hold || rk_absent(s->keys) == 0) {
 		end_table(s, why);
+		return;
+	}
+	if (s->eor_held)
+		return;
+	s->eor_held = true;
+	s->hold_until = ev_now() + (ar_msec)s->cfg.eor_hold * 1000;
+	log_info("neighbor %s: %s with %llu of %llu routes from before not sent again: "
+		 "table held open until it is quiet, for at most %u s",
+		 s->peername, why, (unsigned long long)rk_absent(s->keys),
+		 (unsigned long long)rk_count(s->keys), s->cfg.eor_hold);
+	hold_arm(s);
 }
 
 void learn_eor(void *arg, int afi)
@@ -357,6 +418,18 @@ void learn_eor_timeout(struct ev_loop *l, void *arg)
 	(void)l;
 	if (s->out_paused) {    /* the quiet is ours, not the peer's */
 		learn_note_update(s);
+		return;
+	}
+	if (s->in_sync && s->eor_held) {
+		if (ev_now() >= s->hold_until) {
+			log_warn("neighbor %s: %llu routes from before still not sent again %u s after End-of-RIB; swept",
+				 s->peername, (unsigned long long)rk_absent(s->keys), s->cfg.eor_hold);
+			end_table(s, "End-of-RIB, hold time over");
+		} else if (few_absent(s)) {
+			end_table(s, "End-of-RIB, then quiet");
+		} else {
+			ev_timer_at(s->loop, &s->t_eor, s->hold_until);
+		}
 		return;
 	}
 	if (s->in_sync) {

@@ -25,6 +25,7 @@ const struct option speaker_opts[] = {
 	{ "graceful-restart",  required_argument, NULL, OPT_GR },
 	{ "connect-retry",     required_argument, NULL, OPT_RETRY },
 	{ "eor-timeout",       required_argument, NULL, OPT_EOR },
+	{ "eor-hold",          required_argument, NULL, OPT_EORHOLD },
 	{ "output",            required_argument, NULL, 'o' },
 	{ "input",             required_argument, NULL, 'r' },
 	{ "shutdown-message",  required_argument, NULL, OPT_SHUT },
@@ -157,6 +158,8 @@ int speaker_set_opt(int opt, const char *v, void *arg)
 		if (c->eor_timeout == 0)
 			c->eor_timeout = 1;
 		return 0;
+	case OPT_EORHOLD:
+		return get_unsigned("--eor-hold", v, 86400, &c->eor_hold);
 	case 'o':
 		free(c->output);
 		c->output = strdup(v);
@@ -192,6 +195,7 @@ void speaker_defaults(struct speaker_cfg *c)
 	c->hold_time = 90;
 	c->connect_retry = 5;
 	c->eor_timeout = 30;
+	c->eor_hold = 30;
 	c->gr_time = 120;
 	c->ipv4 = c->ipv6 = true;
 	c->extmsg = true;

@@ -25,6 +25,7 @@ struct speaker_cfg {
 	unsigned hold_time;
 	unsigned connect_retry;
 	unsigned eor_timeout;
+	unsigned eor_hold;              /* s; 0: End-of-RIB ends the table at once */
 	unsigned gr_time;               /* 0: no graceful restart capability */
 	char md5[81];
 	bool next_hop_self;
@@ -119,6 +120,9 @@ struct speaker {
 	bool gr_stale;                  /* peer restarting: its routes kept (RFC 4724) */
 	ar_msec last_update;             /* when the last UPDATE arrived */
 	uint64_t table_routes;          /* routes since our sync begin */
+	struct ribkeys *keys;           /* the prefixes readers hold from us */
+	bool eor_held;                  /* End-of-RIB seen, sync end held back */
+	ar_msec hold_until;
 
 	/* announce direction */
 	struct rec_reader *in;
