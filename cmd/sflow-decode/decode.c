@@ -30,8 +30,10 @@ struct dgram {
 
 
 static const char *const bad_names[SF_BAD_N] = {
-	"short", "version", "agent_type", "sample_len", "sample_count",
-	"record_len", "record_count", "sample_header",
+	[SF_OK] = "ok", [SF_BAD_SHORT] = "short", [SF_BAD_VERSION] = "version",
+	[SF_BAD_AGENT] = "agent_type", [SF_BAD_SAMPLE_LEN] = "sample_len",
+	[SF_BAD_SAMPLE_COUNT] = "sample_count", [SF_BAD_RECORD_LEN] = "record_len",
+	[SF_BAD_RECORD_COUNT] = "record_count", [SF_BAD_SAMPLE_HDR] = "sample_header",
 };
 static const char *const rbad_names[SF_RBAD_N] = {
 	"sampled_header", "sampled_ipv4", "sampled_ipv6", "extended_switch",
@@ -71,7 +73,7 @@ static int walk_records(struct sf_decoder *d, struct rd *r, bool emit,
 		if (emit)
 			fn(d, ctx, tag, &rec);
 	}
-	return -1;
+	return SF_OK;
 }
 
 struct flow_ctx {
@@ -180,7 +182,7 @@ static int sample_flow(struct sf_decoder *d, const struct dgram *g, uint32_t for
 	if (format != SAMPLE_DISCARD &&
 	    (rate == 0 || (d->max_rate != 0 && rate > d->max_rate))) {
 		d->st.bad_rate++;
-		return -1;
+		return SF_OK;
 	}
 
 	flow_base(&f, g);
@@ -212,7 +214,7 @@ static int sample_flow(struct sf_decoder *d, const struct dgram *g, uint32_t for
 	}
 
 	bad = walk_records(d, r, true, flow_record, &c);
-	if (bad != -1)
+	if (bad != SF_OK)
 		return bad;     /* cannot happen after the framing walk */
 	if (c.fs.have_switch_vlan) {
 		f.vlan = (uint16_t)c.fs.switch_vlan;
@@ -220,7 +222,7 @@ static int sample_flow(struct sf_decoder *d, const struct dgram *g, uint32_t for
 	}
 	d->on_flow(d->arg, &f);
 	d->st.flows_out++;
-	return -1;
+	return SF_OK;
 }
 
 struct ctr_ctx {
@@ -316,7 +318,7 @@ static int sample_counter(struct sf_decoder *d, const struct dgram *g, uint32_t 
 		seq_sample(d->seq, &d->st, &g->agent, g->subagent, src, 1, seq);
 	memset(&c, 0, sizeof(c));
 	bad = walk_records(d, r, true, counter_record, &cc);
-	if (bad != -1)
+	if (bad != SF_OK)
 		return bad;
 	if (cc.anyhost) {
 		CTR_BASE(&h, g, src, HOST_AGENT, HOST_SUBAGENT, HOST_DS, HOST_TS);
@@ -329,11 +331,11 @@ static int sample_counter(struct sf_decoder *d, const struct dgram *g, uint32_t 
 		d->st.asics_out++;
 	}
 	if (!cc.any || d->on_counter == NULL)
-		return -1;
+		return SF_OK;
 	CTR_BASE(&c, g, src, CTR_AGENT, CTR_SUBAGENT, CTR_DS, CTR_TS);
 	d->on_counter(d->arg, &c);
 	d->st.counters_out++;
-	return -1;
+	return SF_OK;
 }
 
 /* ---- datagram ---- */
@@ -353,10 +355,10 @@ static int read_dgram_header(struct rd *r, struct dgram *g, uint32_t *nsamples)
 	if (rc == -1 || rd_u32(r, &g->subagent) == -1 || rd_u32(r, &g->dseq) == -1 ||
 	    rd_u32(r, &g->uptime) == -1 || rd_u32(r, nsamples) == -1)
 		return SF_BAD_SHORT;
-	return -1;
+	return SF_OK;
 }
 
-/* One walk over the samples; returns -1 when all went well, else SF_BAD_*. */
+/* One walk over the samples; returns SF_OK when all went well, else SF_BAD_*. */
 static int walk_samples(struct sf_decoder *d, const struct dgram *g, struct rd *r,
 			uint32_t nsamples, bool emit)
 {
@@ -383,13 +385,13 @@ static int walk_samples(struct sf_decoder *d, const struct dgram *g, struct rd *
 		default:
 			if (emit)
 				d->st.other_samples++;
-			bad = -1;
+			bad = SF_OK;
 		}
-		if (bad != -1)
+		if (bad != SF_OK)
 			return bad;
 	}
 	/* Bytes after the announced samples are ignored, as sflowtool does. */
-	return -1;
+	return SF_OK;
 }
 
 int sf_decode(struct sf_decoder *d, const uint8_t *p, size_t n, uint64_t ts,
@@ -405,7 +407,7 @@ int sf_decode(struct sf_decoder *d, const uint8_t *p, size_t n, uint64_t ts,
 	memset(&g, 0, sizeof(g));
 	g.ts = ts;
 	bad = read_dgram_header(&r, &g, &nsamples);
-	if (bad != -1)
+	if (bad != SF_OK)
 		goto malformed;
 	/* The agent field is whatever the sender wrote: the allow-list holds
 	 * for where the datagram came from too. */
@@ -420,12 +422,12 @@ int sf_decode(struct sf_decoder *d, const uint8_t *p, size_t n, uint64_t ts,
 	}
 	body = r;
 	bad = walk_samples(d, &g, &body, nsamples, false);
-	if (bad != -1)
+	if (bad != SF_OK)
 		goto malformed;
 	if (d->seq != NULL)
 		seq_datagram(d->seq, &d->st, &g.agent, g.subagent, g.dseq, g.uptime);
 	bad = walk_samples(d, &g, &r, nsamples, true);
-	if (bad != -1)
+	if (bad != SF_OK)
 		goto malformed;         /* not reached: the framing was checked */
 	return 0;
 malformed:

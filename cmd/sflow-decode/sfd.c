@@ -205,7 +205,7 @@ static void stats_record(struct sfd *s, struct rec_writer *w)
 	rw_u64(w, "filtered_source", st->filtered_source);
 	rw_u64(w, "refused_rate", st->bad_rate);
 	rw_u64(w, "malformed", st->malformed);
-	for (int i = 0; i < SF_BAD_N; i++) {
+	for (int i = SF_BAD_FIRST; i < SF_BAD_N; i++) {
 		snprintf(key, sizeof(key), "bad_%s", sf_bad_name(i));
 		rw_u64(w, key, st->bad[i]);
 	}
@@ -271,7 +271,7 @@ void sfd_summary(const struct sfd *s)
 		fprintf(stderr, "%s: summary: refused: %llu datagram and %llu sample sequence jumps, %llu sampling rates, %llu senders not in --agents\n",
 			p, (unsigned long long)st->dgram_jumps, (unsigned long long)st->sample_jumps,
 			(unsigned long long)st->bad_rate, (unsigned long long)st->filtered_source);
-	for (int i = 0; i < SF_BAD_N; i++)
+	for (int i = SF_BAD_FIRST; i < SF_BAD_N; i++)
 		if (st->bad[i])
 			fprintf(stderr, "%s: summary: malformed %s: %llu\n", p,
 				sf_bad_name(i), (unsigned long long)st->bad[i]);

@@ -14,8 +14,11 @@
 
 #define SFLOW_PORT 6343
 
-/* Why a datagram was dropped whole; the order is the order of the checks. */
+/* Why a datagram was dropped whole; the order is the order of the checks.
+ * The walks return SF_OK (0) when all went well, as everything else here
+ * returns 0 for success. */
 enum sf_bad {
+	SF_OK,
 	SF_BAD_SHORT,           /* ends inside the datagram header */
 	SF_BAD_VERSION,         /* not version 5 */
 	SF_BAD_AGENT,           /* agent address type not 0, 1 or 2 */
@@ -24,7 +27,8 @@ enum sf_bad {
 	SF_BAD_RECORD_LEN,      /* a record runs past its sample */
 	SF_BAD_RECORD_COUNT,    /* fewer records than announced in a sample */
 	SF_BAD_SAMPLE_HDR,      /* a sample too short for its fixed fields */
-	SF_BAD_N
+	SF_BAD_N,
+	SF_BAD_FIRST = SF_BAD_SHORT
 };
 const char *sf_bad_name(int reason);
 
