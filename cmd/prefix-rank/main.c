@@ -12,7 +12,8 @@ static const char usage[] =
 	"usage: prefix-rank [-n] [-c FILE] [--replay] [-r PATH ...] [-f PATH ...] [-o PATH]\n"
 	"                   [-t SECONDS] [-T SECONDS] [-g SECONDS] [-m N] [-M N]\n"
 	"                   [--min-value X] [--min-prefix N] [--hysteresis X] [--min-samples X]\n"
-	"                   [-C PATH] [--stats PATH] [--log-level LEVEL]\n"
+	"                   [-C PATH] [--stats PATH] [--flows-out PATH]\n"
+	"                   [--log-level LEVEL]\n"
 	"       prefix-rank -C PATH -q QUERY\n"
 	"  route and flow records in, a FIB snapshot of the active routes every tick out\n"
 	"  -r, --routes PATH         route records (FIFO or file; repeatable, one per session)\n"
@@ -29,6 +30,8 @@ static const char usage[] =
 	"      --min-samples X       when full, a newcomer needs X samples' worth (default 1)\n"
 	"      --replay              inputs are recordings: time from flow timestamps,\n"
 	"                            routes read first, exit at the end of input\n"
+	"      --flows-out PATH      write the flow records read, with the RIB's answer\n"
+	"                            for their addresses (FIFO or file)\n"
 	"  -C, --control PATH        answer queries on this Unix socket\n"
 	"      --stats PATH          keep the last stats record in PATH (replaced each tick)\n"
 	"  -q, --query QUERY         ask a running prefix-rank (with -C) and print the JSON\n"
@@ -38,7 +41,7 @@ static const char usage[] =
 	"  -h, --help                this text\n"
 	"  -V, --version             print the version\n";
 
-enum { O_MINVALUE = 256, O_MINPREFIX, O_HYST, O_MINSAMP, O_REPLAY, O_LOGLEVEL, O_STATS };
+enum { O_MINVALUE = 256, O_MINPREFIX, O_HYST, O_MINSAMP, O_REPLAY, O_LOGLEVEL, O_STATS, O_FLOWSOUT };
 
 static const struct option opts[] = {
 	{ "routes", required_argument, NULL, 'r' },
@@ -56,6 +59,7 @@ static const struct option opts[] = {
 	{ "replay", no_argument, NULL, O_REPLAY },
 	{ "control", required_argument, NULL, 'C' },
 	{ "stats", required_argument, NULL, O_STATS },
+	{ "flows-out", required_argument, NULL, O_FLOWSOUT },
 	{ "query", required_argument, NULL, 'q' },
 	{ "log-level", required_argument, NULL, O_LOGLEVEL },
 	{ "config", required_argument, NULL, 'c' },
@@ -121,6 +125,9 @@ static int set(int c, const char *v, void *arg)
 	case O_STATS:
 		o->stats = strdup(v);
 		return 0;
+	case O_FLOWSOUT:
+		o->flows_out = strdup(v);
+		return 0;
 	case O_LOGLEVEL:
 		if (log_level_parse(v, &lvl) == -1) {
 			log_err("--log-level: unknown level \"%s\"", v);
@@ -141,7 +148,7 @@ static const char *config_path;
 static int reload_set(int c, const char *v, void *arg)
 {
 	switch (c) {
-	case 'r': case 'f': case 'o': case 'C': case 'q': case 'T': case O_REPLAY:
+	case 'r': case 'f': case 'o': case 'C': case 'q': case 'T': case O_REPLAY: case O_FLOWSOUT:
 		return 0;
 	}
 	return set(c, v, arg);

@@ -92,6 +92,8 @@ void pr_record(struct pr *pr, struct input *in, const struct rec *rec)
 	in->records++;
 	if (in->kind == IN_FLOWS) {
 		const struct rec_flow *f = &rec->u.flow;
+		if (pr->enrich && rec->type == REC_FLOW)
+			enrich_flow(pr, f);
 		if (rec->type != REC_FLOW || !REC_HAS(f, FLOW_DST) ||
 		    (REC_HAS(f, FLOW_DROPPED) && f->dropped)) {
 			in->ignored++;
@@ -217,8 +219,10 @@ static void on_input(struct ev_loop *l, int fd, short re, void *arg)
 			drain(pr, in);
 			continue;
 		}
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+			enrich_flush(pr);
 			return;
+		}
 		if (n < 0)
 			log_err("%s: read: %s", in->path, strerror(errno));
 		drain(pr, in);
@@ -388,6 +392,7 @@ static void pr_free(struct pr *pr)
 			close(pr->in[i].fd);
 	}
 	ctl_close(pr);
+	enrich_close(pr);
 	for (int i = 0; i < 2; i++) {
 		sel_result_free(&pr->prev[i]);
 		sel_result_free(&pr->cur[i]);
@@ -488,6 +493,10 @@ int pr_run(struct pr_opts *o)
 	}
 	if (o->stats)
 		pr.stats = rw_new(-1);
+	if (o->flows_out && enrich_open(&pr) < 0) {
+		rc = EXIT_RUNTIME_RANK;
+		goto out;
+	}
 	if (o->replay) {
 		rc = replay(&pr);
 		goto out;
