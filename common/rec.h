@@ -269,6 +269,10 @@ void rr_eof(struct rec_reader *r);
 const struct rr_stats *rr_stats(const struct rec_reader *r);
 /* Byte offset in the stream of the start of the last record returned. */
 uint64_t rr_offset(const struct rec_reader *r);
+/* The bytes of the last record returned, as they came (a stage that passes
+ * records on with a few keys added copies them instead of encoding them
+ * again); valid until the next rr_fill() or rr_next(). */
+const uint8_t *rr_last_bytes(const struct rec_reader *r, size_t *len);
 /* Log malformed input (default on). */
 void rr_set_quiet(struct rec_reader *r, bool quiet);
 /* Also hand out each record as a msgpack object in rec.obj (rec-json, tools

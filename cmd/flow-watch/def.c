@@ -180,6 +180,13 @@ int def_compile(struct fw_def *d, const struct fw_spec *s, char *err, size_t err
 	static struct fw_def n;         /* large: not on the stack */
 
 	memset(&n, 0, sizeof(n));
+	for (const char *const *f = (const char *const[]){ s->keys, s->value, s->filter, NULL }; *f; f++)
+		for (const char *c = *f; *c; c++)
+			if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f) {
+				snprintf(err, errlen, "%s: printable ASCII only",
+					 *f == s->keys ? "keys" : *f == s->value ? "value" : "filter");
+				return -1;
+			}
 	if (!*s->keys) {
 		snprintf(err, errlen, "keys: missing");
 		return -1;

@@ -21,7 +21,8 @@ static const char usage[] =
 	"      --events N            events kept for queries (default 1000)\n"
 	"      --no-defaults         without Active Route Manager's four definitions\n"
 	"      --replay              inputs are recordings: time from flow timestamps,\n"
-	"                            exit at the end of input\n"
+	"                            exit at the end of input (with -C: answer queries\n"
+	"                            on the state at the last record until stopped)\n"
 	"  -q, --query QUERY         ask a running flow-watch (with -C) and print the JSON\n"
 	"      --log-level LEVEL     error, warn, info or debug\n"
 	"  -c, --config FILE         read the watch. keys of FILE first\n"
@@ -131,10 +132,6 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 		return query_client(o.control, o.query);
-	}
-	if (o.replay && o.control) {
-		log_err("--replay ends at the end of input: --control is not available");
-		return EXIT_USAGE;
 	}
 	w.o = &o;
 	w.ctl = -1;

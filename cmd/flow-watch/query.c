@@ -87,9 +87,10 @@ static int args_check(const char *args, const char *const *allowed, char *err, s
 
 static char *dump(json_t *o)
 {
-	char *s = json_dumps(o, JSON_COMPACT);
+	char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
 	json_decref(o);
-	return s;
+	/* every request gets an answer, even one jansson could not encode */
+	return s ? s : strdup("{\"error\":\"the answer cannot be encoded\"}");
 }
 
 static char *error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -101,6 +102,9 @@ static char *error(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	for (char *c = buf; *c; c++)    /* echoed request bytes: JSON wants UTF-8 */
+		if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
+			*c = '?';
 	return dump(json_pack("{s:s}", "error", buf));
 }
 

@@ -158,8 +158,10 @@ static void on_housekeeping(struct ev_loop *l, void *arg)
 	struct fw *w = arg;
 	static unsigned n;
 
-	w->now = ev_now();
-	w->wall_us = ev_wall_us();
+	if (!w->o->replay) {
+		w->now = ev_now();
+		w->wall_us = ev_wall_us();
+	}
 	ctl_tick(w);
 	if (w->stats && ++n % (1000 / HOUSEKEEPING_MS) == 0)
 		write_stats(w);
@@ -194,6 +196,7 @@ static int replay(struct fw *w)
 int fw_run(struct fw *w)
 {
 	int rc = 0;
+	bool ninputs_done = false;
 
 	if (sig_init() < 0) {
 		log_err("signals: %s", strerror(errno));
@@ -233,18 +236,23 @@ int fw_run(struct fw *w)
 	w->wall_us = ev_wall_us();
 	if (w->o->replay) {
 		rc = replay(w);
-		goto out;
+		/* with a control socket, the state at the last record stays
+		 * queryable (its clock stopped there) until a signal ends it */
+		if (rc || !w->o->control)
+			goto out;
+		ninputs_done = true;
 	}
 	if (!(w->ev = ev_new())) {
 		rc = EXIT_FAILURE;
 		goto out;
 	}
-	w->now = ev_now();
+	if (!w->o->replay)
+		w->now = ev_now();
 	if (w->o->control && ctl_open(w, w->o->control) < 0) {
 		rc = EXIT_FAILURE;
 		goto out;
 	}
-	for (int i = 0; i < ninputs; i++)
+	for (int i = 0; i < ninputs && !ninputs_done; i++)
 		ev_fd_add(w->ev, inputs[i].fd, POLLIN, on_input, &inputs[i]);
 	ev_timer_init(&w->tick, on_housekeeping, w);
 	ev_timer_after(w->ev, &w->tick, HOUSEKEEPING_MS);

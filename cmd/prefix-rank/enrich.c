@@ -18,6 +18,7 @@
 
 struct enrich {
 	struct rec_writer *w;
+	struct rec_writer *scratch;     /* encodes the added keys alone */
 	bool fifo;
 	uint64_t written, dropped;
 	uint64_t retry_ms;              /* a FIFO without a reader: next open attempt */
@@ -65,7 +66,9 @@ int enrich_open(struct pr *pr)
 {
 	struct enrich *e = calloc(1, sizeof(*e));
 
-	if (!e || !(e->w = rw_new(-1))) {
+	if (!e || !(e->w = rw_new(-1)) || !(e->scratch = rw_new(-1))) {
+		if (e)
+			rw_free(e->w);
 		free(e);
 		log_err("out of memory");
 		return -1;
@@ -98,46 +101,113 @@ static void lost(struct pr *pr, struct enrich *e)
 	rw_set_fd(e->w, -1);
 }
 
-void enrich_flow(struct pr *pr, const struct rec_flow *in)
+#define RIB_BITS (((uint64_t)1 << (FLOW_RIBLOCALPREF + 1)) - ((uint64_t)1 << FLOW_RIBDSTLEN))
+
+/* The RIB's answer for the record's addresses, as rib* fields of a. */
+static void answer(struct pr *pr, const struct rec_flow *in, struct rec_flow *a)
 {
-	struct enrich *e = pr->enrich;
-	struct rec_flow f;
 	const struct pfx *p;
 	const struct path *pa;
+
+	a->has = 0;
+	if (REC_HAS(in, FLOW_DST) && (p = rib_match(&pr->rib, &in->dst)) && (pa = pfx_best(&pr->rib, p))) {
+		a->ribdstlen = p->plen;
+		if (pa->nexthop.af != AR_AF_NONE) {
+			a->ribnexthop = pa->nexthop;
+			REC_SET(a, FLOW_RIBNEXTHOP);
+		}
+		a->ribaspath = (struct u32s){ pa->v, pa->naspath };
+		path_ends(pa, &a->ribdstpeeras, &a->ribdstas);
+		a->has |= (uint64_t)1 << FLOW_RIBDSTLEN | (uint64_t)1 << FLOW_RIBASPATH |
+			  (uint64_t)1 << FLOW_RIBDSTAS | (uint64_t)1 << FLOW_RIBDSTPEERAS |
+			  (uint64_t)1 << FLOW_RIBLOCALPREF;
+		a->riblocalpref = pa->localpref;
+		if (pa->ncomm) {
+			a->ribcomm = (struct u32s){ pa->v + pa->naspath, pa->ncomm };
+			REC_SET(a, FLOW_RIBCOMM);
+		}
+		if (pa->nlcomm) {
+			a->riblcomm = (struct u32s){ pa->v + pa->naspath + pa->ncomm, pa->nlcomm };
+			REC_SET(a, FLOW_RIBLCOMM);
+		}
+	}
+	if (REC_HAS(in, FLOW_SRC) && (p = rib_match(&pr->rib, &in->src)) && (pa = pfx_best(&pr->rib, p))) {
+		a->ribsrclen = p->plen;
+		path_ends(pa, &a->ribsrcpeeras, &a->ribsrcas);
+		a->has |= (uint64_t)1 << FLOW_RIBSRCLEN | (uint64_t)1 << FLOW_RIBSRCAS |
+			  (uint64_t)1 << FLOW_RIBSRCPEERAS;
+	}
+}
+
+/* The record's own bytes with the rib* keys appended (its map header
+ * grown): the usual case, a copy instead of encoding every field again.
+ * -1 when it does not apply (no bytes, too large, odd header). */
+static int append_rib(struct enrich *e, const uint8_t *raw, size_t len, const struct rec_flow *a)
+{
+	static const uint8_t type[10] = { 0xa4, 't', 'y', 'p', 'e', 0xa4, 'f', 'l', 'o', 'w' };
+	uint8_t out[8192];
+	const uint8_t *add;
+	size_t hl, o = 0, an;
+	uint32_t n, k = (uint32_t)__builtin_popcountll(a->has);
+
+	if (!raw || len < 1 || len > 4096)
+		return -1;
+	if ((raw[0] & 0xf0) == 0x80)
+		n = raw[0] & 0x0f, hl = 1;
+	else if (raw[0] == 0xde && len >= 3)
+		n = (uint32_t)raw[1] << 8 | raw[2], hl = 3;
+	else
+		return -1;
+	rw_set_fd(e->scratch, -1);     /* empties it */
+	rw_flow(e->scratch, a);
+	add = (const uint8_t *)rw_data(e->scratch, &an);
+	/* what it wrote: a fixmap header, "type": "flow", then the fields */
+	if (an < 11 || an - 11 + len > sizeof(out) || add[0] != (0x80 | (k + 1)) ||
+	    memcmp(add + 1, type, sizeof(type)))
+		return -1;
+	n += k;
+	if (n <= 15) {
+		out[o++] = (uint8_t)(0x80 | n);
+	} else {
+		out[o++] = 0xde;
+		out[o++] = (uint8_t)(n >> 8);
+		out[o++] = (uint8_t)n;
+	}
+	memcpy(out + o, raw + hl, len - hl);
+	o += len - hl;
+	memcpy(out + o, add + 11, an - 11);
+	o += an - 11;
+	return rw_bytes(e->w, out, o) < 0 ? -2 : 0;
+}
+
+void enrich_flow(struct pr *pr, struct rec_reader *rr, const struct rec_flow *in)
+{
+	struct enrich *e = pr->enrich;
+	struct rec_flow a;
+	const uint8_t *raw = NULL;
+	size_t len = 0;
+	int rc;
 
 	if (!ready(pr, e) || rw_would_block(e->w)) {
 		e->dropped++;
 		return;
 	}
-	f = *in;
-	if (REC_HAS(in, FLOW_DST) && (p = rib_match(&pr->rib, &in->dst)) && (pa = pfx_best(&pr->rib, p))) {
-		f.ribdstlen = p->plen;
-		REC_SET(&f, FLOW_RIBDSTLEN);
-		if (pa->nexthop.af != AR_AF_NONE) {
-			f.ribnexthop = pa->nexthop;
-			REC_SET(&f, FLOW_RIBNEXTHOP);
-		}
-		f.ribaspath = (struct u32s){ pa->v, pa->naspath };
-		path_ends(pa, &f.ribdstpeeras, &f.ribdstas);
-		f.has |= (uint64_t)1 << FLOW_RIBASPATH | (uint64_t)1 << FLOW_RIBDSTAS |
-			 (uint64_t)1 << FLOW_RIBDSTPEERAS | (uint64_t)1 << FLOW_RIBLOCALPREF;
-		f.riblocalpref = pa->localpref;
-		if (pa->ncomm) {
-			f.ribcomm = (struct u32s){ pa->v + pa->naspath, pa->ncomm };
-			REC_SET(&f, FLOW_RIBCOMM);
-		}
-		if (pa->nlcomm) {
-			f.riblcomm = (struct u32s){ pa->v + pa->naspath + pa->ncomm, pa->nlcomm };
-			REC_SET(&f, FLOW_RIBLCOMM);
-		}
+	answer(pr, in, &a);
+	if (rr)
+		raw = rr_last_bytes(rr, &len);
+	if (!a.has && raw && len)
+		rc = rw_bytes(e->w, raw, len);
+	else if (in->has & RIB_BITS || (rc = append_rib(e, raw, len, &a)) == -1) {
+		/* an answer already there is replaced, not doubled: encode it whole */
+		struct rec_flow f = *in;
+		f.has = (f.has & ~RIB_BITS) | a.has;
+		f.ribdstlen = a.ribdstlen, f.ribsrclen = a.ribsrclen, f.ribnexthop = a.ribnexthop;
+		f.ribaspath = a.ribaspath, f.ribdstas = a.ribdstas, f.ribdstpeeras = a.ribdstpeeras;
+		f.ribsrcas = a.ribsrcas, f.ribsrcpeeras = a.ribsrcpeeras, f.ribcomm = a.ribcomm;
+		f.riblcomm = a.riblcomm, f.riblocalpref = a.riblocalpref;
+		rc = rw_flow(e->w, &f);
 	}
-	if (REC_HAS(in, FLOW_SRC) && (p = rib_match(&pr->rib, &in->src)) && (pa = pfx_best(&pr->rib, p))) {
-		f.ribsrclen = p->plen;
-		path_ends(pa, &f.ribsrcpeeras, &f.ribsrcas);
-		f.has |= (uint64_t)1 << FLOW_RIBSRCLEN | (uint64_t)1 << FLOW_RIBSRCAS |
-			 (uint64_t)1 << FLOW_RIBSRCPEERAS;
-	}
-	if (rw_flow(e->w, &f) < 0)
+	if (rc < 0)
 		lost(pr, e);
 	else
 		e->written++;
@@ -181,6 +251,7 @@ void enrich_close(struct pr *pr)
 			close(rw_fd(e->w));
 	}
 	rw_free(e->w);
+	rw_free(e->scratch);
 	free(e);
 	pr->enrich = NULL;
 }

@@ -93,7 +93,7 @@ void pr_record(struct pr *pr, struct input *in, const struct rec *rec)
 	if (in->kind == IN_FLOWS) {
 		const struct rec_flow *f = &rec->u.flow;
 		if (pr->enrich && rec->type == REC_FLOW)
-			enrich_flow(pr, f);
+			enrich_flow(pr, in->rr, f);
 		if (rec->type != REC_FLOW || !REC_HAS(f, FLOW_DST) ||
 		    (REC_HAS(f, FLOW_DROPPED) && f->dropped)) {
 			in->ignored++;
