@@ -27,13 +27,25 @@
 struct hh {
 	uint8_t *e;                     /* entries, stride bytes each */
 	size_t stride, n, cap, alloc;   /* alloc: entries room for */
-	uint32_t *heap;                 /* entry indexes, min-heap on count */
-	uint32_t *slot;                 /* open addressing: entry index + 1 */
+	struct hnode *heap;             /* 4-ary min-heap on count */
+	struct hslot *slot;             /* open addressing on the key's hash */
 	size_t mask;
 	double tau;                     /* seconds */
 	uint64_t t0;                    /* ms */
 	uint64_t tcache;
 	double fcache;
+};
+
+/* The heap holds the counts beside the indexes and the slots the hashes
+ * beside theirs: the walks down the heap and along a probe stay in those
+ * arrays instead of visiting an entry per step. */
+struct hnode {
+	double count;
+	uint32_t idx;
+};
+struct hslot {
+	uint32_t v;                     /* entry index + 1; 0 empty */
+	uint32_t hash;                  /* its low 32 bits */
 };
 
 uint64_t hh_hash(const uint8_t *p, size_t n)
@@ -104,55 +116,56 @@ size_t hh_bytes(const struct hh *h)
 	       (h->mask + 1) * sizeof(*h->slot);
 }
 
-static void heap_set(struct hh *h, size_t pos, uint32_t idx)
+static inline void heap_set(struct hh *h, size_t pos, struct hnode n)
 {
-	h->heap[pos] = idx;
-	ent(h, idx)->heap = (uint32_t)pos;
+	h->heap[pos] = n;
+	ent(h, n.idx)->heap = (uint32_t)pos;
 }
 
-/* An entry's count grew (or it is new at the end): move it down. */
+/* A count grew (or a new entry sits at the end): move it down. */
 static void sift_down(struct hh *h, size_t pos)
 {
-	uint32_t idx = h->heap[pos];
-	double c = ent(h, idx)->count;
+	struct hnode n = h->heap[pos];
 
 	for (;;) {
-		size_t l = 2 * pos + 1, m;
-		if (l >= h->n)
+		size_t c = 4 * pos + 1, m = c;
+		if (c >= h->n)
 			break;
-		m = l;
-		if (l + 1 < h->n && ent(h, h->heap[l + 1])->count < ent(h, h->heap[l])->count)
-			m = l + 1;
-		if (ent(h, h->heap[m])->count >= c)
+		size_t end = c + 4 < h->n ? c + 4 : h->n;
+		for (size_t k = c + 1; k < end; k++)
+			if (h->heap[k].count < h->heap[m].count)
+				m = k;
+		if (h->heap[m].count >= n.count)
 			break;
 		heap_set(h, pos, h->heap[m]);
 		pos = m;
 	}
-	heap_set(h, pos, idx);
+	heap_set(h, pos, n);
 }
 
 static void sift_up(struct hh *h, size_t pos)
 {
-	uint32_t idx = h->heap[pos];
-	double c = ent(h, idx)->count;
+	struct hnode n = h->heap[pos];
 
 	while (pos) {
-		size_t p = (pos - 1) / 2;
-		if (ent(h, h->heap[p])->count <= c)
+		size_t p = (pos - 1) / 4;
+		if (h->heap[p].count <= n.count)
 			break;
 		heap_set(h, pos, h->heap[p]);
 		pos = p;
 	}
-	heap_set(h, pos, idx);
+	heap_set(h, pos, n);
 }
 
 static size_t find_slot(const struct hh *h, const uint8_t *key, size_t klen, uint64_t hash)
 {
 	for (size_t s = hash & h->mask;; s = (s + 1) & h->mask) {
-		uint32_t v = h->slot[s];
-		if (!v)
+		const struct hslot *v = &h->slot[s];
+		if (!v->v)
 			return s;
-		const struct hh_entry *e = ent(h, v - 1);
+		if (v->hash != (uint32_t)hash)
+			continue;
+		const struct hh_entry *e = ent(h, v->v - 1);
 		if (e->hash == hash && e->klen == klen && !memcmp(e->key, key, klen))
 			return s;
 	}
@@ -163,18 +176,18 @@ static void slot_del(struct hh *h, size_t s)
 {
 	size_t j = s;
 
-	h->slot[s] = 0;
+	h->slot[s].v = 0;
 	for (;;) {
 		j = (j + 1) & h->mask;
-		uint32_t v = h->slot[j];
-		if (!v)
+		struct hslot v = h->slot[j];
+		if (!v.v)
 			return;
-		size_t home = ent(h, v - 1)->hash & h->mask;
+		size_t home = v.hash & h->mask;
 		/* does home lie cyclically in (s, j]? then it stays */
 		if (s <= j ? (home > s && home <= j) : (home > s || home <= j))
 			continue;
 		h->slot[s] = v;
-		h->slot[j] = 0;
+		h->slot[j].v = 0;
 		s = j;
 	}
 }
@@ -195,6 +208,7 @@ static void rebase(struct hh *h, uint64_t ms)
 	for (size_t i = 0; i < h->n; i++) {
 		ent(h, i)->count *= g;
 		ent(h, i)->err *= g;
+		h->heap[i].count *= g;
 	}
 	h->t0 = ms;
 	h->tcache = UINT64_MAX;
@@ -212,9 +226,10 @@ struct hh_entry *hh_add(struct hh *h, const uint8_t *key, size_t klen, uint64_t 
 		rebase(h, ms);
 	w *= fwd(h, ms);
 	s = find_slot(h, key, klen, hash);
-	if (h->slot[s]) {
-		e = ent(h, h->slot[s] - 1);
+	if (h->slot[s].v) {
+		e = ent(h, h->slot[s].v - 1);
 		e->count += w;
+		h->heap[e->heap].count = e->count;
 		sift_down(h, e->heap);
 		return e;
 	}
@@ -231,22 +246,23 @@ struct hh_entry *hh_add(struct hh *h, const uint8_t *key, size_t klen, uint64_t 
 		e = ent(h, idx);
 		e->count = w;
 		e->err = 0;
-		heap_set(h, h->n - 1, idx);
+		heap_set(h, h->n - 1, (struct hnode){ w, idx });
 		sift_up(h, h->n - 1);
 	} else {
 		/* take the smallest counter over */
-		uint32_t idx = h->heap[0];
+		uint32_t idx = h->heap[0].idx;
 		e = ent(h, idx);
 		slot_del(h, find_slot(h, e->key, e->klen, e->hash));
 		s = find_slot(h, key, klen, hash);
 		e->err = e->count;
 		e->count += w;
+		h->heap[0].count = e->count;
 		sift_down(h, 0);
 	}
 	e->hash = hash;
 	e->klen = (uint16_t)klen;
 	memcpy(e->key, key, klen);
-	h->slot[s] = (uint32_t)(((uint8_t *)e - h->e) / h->stride) + 1;
+	h->slot[s] = (struct hslot){ (uint32_t)(((uint8_t *)e - h->e) / h->stride) + 1, (uint32_t)hash };
 	return e;
 }
 
