@@ -16,7 +16,22 @@
 #include "log.h"
 #include "pr.h"
 
+/* The encoded rib* keys of a prefix's answer, per prefix id: most flows go
+ * to prefixes seen a moment ago, so their keys are copied, not encoded.
+ * An entry holds while the prefix, its best path and the RIB's change
+ * count are what they were (any route record or removal counts). */
+#define CACHE_SLOTS 16384
+#define CACHE_BYTES 232
+struct cached {
+	uint64_t gen;
+	uint32_t id, path;
+	uint16_t len;
+	uint8_t nkeys;
+	uint8_t b[CACHE_BYTES];
+};
+
 struct enrich {
+	struct cached *cache[2];        /* [0] destination keys, [1] source keys */
 	struct rec_writer *w;
 	struct rec_writer *scratch;     /* encodes the added keys alone */
 	bool fifo;
@@ -66,9 +81,14 @@ int enrich_open(struct pr *pr)
 {
 	struct enrich *e = calloc(1, sizeof(*e));
 
-	if (!e || !(e->w = rw_new(-1)) || !(e->scratch = rw_new(-1))) {
-		if (e)
+	if (!e || !(e->w = rw_new(-1)) || !(e->scratch = rw_new(-1)) ||
+	    !(e->cache[0] = calloc(CACHE_SLOTS, sizeof(struct cached))) ||
+	    !(e->cache[1] = calloc(CACHE_SLOTS, sizeof(struct cached)))) {
+		if (e) {
 			rw_free(e->w);
+			rw_free(e->scratch);
+			free(e->cache[0]);
+		}
 		free(e);
 		log_err("out of memory");
 		return -1;
@@ -139,16 +159,68 @@ static void answer(struct pr *pr, const struct rec_flow *in, struct rec_flow *a)
 	}
 }
 
+/* The rib* keys for one address (dir 0: dst, 1: src), encoded: from the
+ * cache, or encoded now (kept when they fit, else copied to buf). NULL
+ * when the RIB has no answer; -1 in *n on failure. */
+static const uint8_t *keys_for(struct pr *pr, struct enrich *e, int dir, const struct ar_addr *addr,
+			       size_t *len, uint32_t *n, uint8_t *buf, size_t bufsz)
+{
+	static const uint8_t type[10] = { 0xa4, 't', 'y', 'p', 'e', 0xa4, 'f', 'l', 'o', 'w' };
+	const struct pfx *p = rib_match(&pr->rib, addr);
+	const struct rib *r = &pr->rib;
+	uint64_t gen = r->route_adds + r->route_dels + r->removed;
+	struct rec_flow a, in;
+	const uint8_t *add;
+	size_t an;
+
+	*n = 0;
+	if (!p || !p->r0.path)
+		return NULL;
+	struct cached *c = &e->cache[dir][p->id % CACHE_SLOTS];
+	if (c->id == p->id && c->path == p->r0.path && c->gen == gen && c->nkeys) {
+		*len = c->len;
+		*n = c->nkeys;
+		return c->b;
+	}
+	in.has = (uint64_t)1 << (dir ? FLOW_SRC : FLOW_DST);
+	in.src = in.dst = *addr;
+	answer(pr, &in, &a);
+	if (!a.has)
+		return NULL;
+	rw_set_fd(e->scratch, -1);     /* empties it */
+	rw_flow(e->scratch, &a);
+	add = (const uint8_t *)rw_data(e->scratch, &an);
+	*n = (uint32_t)__builtin_popcountll(a.has);
+	/* what it wrote: a fixmap header, "type": "flow", then the fields */
+	if (an < 11 || add[0] != (0x80 | (*n + 1)) || memcmp(add + 1, type, sizeof(type))) {
+		*n = (uint32_t)-1;
+		return NULL;
+	}
+	*len = an - 11;
+	if (*len <= CACHE_BYTES) {
+		*c = (struct cached){ gen, p->id, p->r0.path, (uint16_t)*len, (uint8_t)*n, { 0 } };
+		memcpy(c->b, add + 11, *len);
+		return c->b;
+	}
+	c->nkeys = 0;
+	if (*len > bufsz) {
+		*n = (uint32_t)-1;
+		return NULL;
+	}
+	memcpy(buf, add + 11, *len);
+	return buf;
+}
+
 /* The record's own bytes with the rib* keys appended (its map header
  * grown): the usual case, a copy instead of encoding every field again.
  * -1 when it does not apply (no bytes, too large, odd header). */
-static int append_rib(struct enrich *e, const uint8_t *raw, size_t len, const struct rec_flow *a)
+static int append_rib(struct pr *pr, struct enrich *e, const uint8_t *raw, size_t len,
+		      const struct rec_flow *in)
 {
-	static const uint8_t type[10] = { 0xa4, 't', 'y', 'p', 'e', 0xa4, 'f', 'l', 'o', 'w' };
-	uint8_t out[8192];
-	const uint8_t *add;
-	size_t hl, o = 0, an;
-	uint32_t n, k = (uint32_t)__builtin_popcountll(a->has);
+	uint8_t out[8192], dbuf[2048], sbuf[2048];
+	const uint8_t *d = NULL, *s = NULL;
+	size_t hl, o = 0, dl = 0, sl = 0;
+	uint32_t n, dn = 0, sn = 0;
 
 	if (!raw || len < 1 || len > 4096)
 		return -1;
@@ -158,14 +230,17 @@ static int append_rib(struct enrich *e, const uint8_t *raw, size_t len, const st
 		n = (uint32_t)raw[1] << 8 | raw[2], hl = 3;
 	else
 		return -1;
-	rw_set_fd(e->scratch, -1);     /* empties it */
-	rw_flow(e->scratch, a);
-	add = (const uint8_t *)rw_data(e->scratch, &an);
-	/* what it wrote: a fixmap header, "type": "flow", then the fields */
-	if (an < 11 || an - 11 + len > sizeof(out) || add[0] != (0x80 | (k + 1)) ||
-	    memcmp(add + 1, type, sizeof(type)))
+	if (REC_HAS(in, FLOW_DST))
+		d = keys_for(pr, e, 0, &in->dst, &dl, &dn, dbuf, sizeof(dbuf));
+	if (dn == (uint32_t)-1)
 		return -1;
-	n += k;
+	if (REC_HAS(in, FLOW_SRC))
+		s = keys_for(pr, e, 1, &in->src, &sl, &sn, sbuf, sizeof(sbuf));
+	if (sn == (uint32_t)-1 || len + dl + sl + 3 > sizeof(out))
+		return -1;
+	if (!dn && !sn)
+		return rw_bytes(e->w, raw, len) < 0 ? -2 : 0;
+	n += dn + sn;
 	if (n <= 15) {
 		out[o++] = (uint8_t)(0x80 | n);
 	} else {
@@ -175,8 +250,14 @@ static int append_rib(struct enrich *e, const uint8_t *raw, size_t len, const st
 	}
 	memcpy(out + o, raw + hl, len - hl);
 	o += len - hl;
-	memcpy(out + o, add + 11, an - 11);
-	o += an - 11;
+	if (dn) {
+		memcpy(out + o, d, dl);
+		o += dl;
+	}
+	if (sn) {
+		memcpy(out + o, s, sl);
+		o += sl;
+	}
 	return rw_bytes(e->w, out, o) < 0 ? -2 : 0;
 }
 
@@ -192,14 +273,12 @@ void enrich_flow(struct pr *pr, struct rec_reader *rr, const struct rec_flow *in
 		e->dropped++;
 		return;
 	}
-	answer(pr, in, &a);
 	if (rr)
 		raw = rr_last_bytes(rr, &len);
-	if (!a.has && raw && len)
-		rc = rw_bytes(e->w, raw, len);
-	else if (in->has & RIB_BITS || (rc = append_rib(e, raw, len, &a)) == -1) {
+	if (in->has & RIB_BITS || (rc = append_rib(pr, e, raw, len, in)) == -1) {
 		/* an answer already there is replaced, not doubled: encode it whole */
 		struct rec_flow f = *in;
+		answer(pr, in, &a);
 		f.has = (f.has & ~RIB_BITS) | a.has;
 		f.ribdstlen = a.ribdstlen, f.ribsrclen = a.ribsrclen, f.ribnexthop = a.ribnexthop;
 		f.ribaspath = a.ribaspath, f.ribdstas = a.ribdstas, f.ribdstpeeras = a.ribdstpeeras;
@@ -252,6 +331,8 @@ void enrich_close(struct pr *pr)
 	}
 	rw_free(e->w);
 	rw_free(e->scratch);
+	free(e->cache[0]);
+	free(e->cache[1]);
 	free(e);
 	pr->enrich = NULL;
 }
