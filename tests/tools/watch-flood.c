@@ -3,7 +3,7 @@
  *   watch-flood NFLOOD SECONDS SEED
  * NFLOOD records from distinct sources (a permutation of 10.0.0.0/8 and
  * beyond: no address twice), spread evenly over SECONDS of record time;
- * heavy source i (1..10) is 198.18.0.i, sending (11 - i) * 2000 sampled
+ * heavy source i (1..10) is 198.18.0.i, sending (11 - i) * 200 sampled
  * packets a second, sampling rate 1, so its true rate in frames/s is that.
  * Records (time-ordered) go to stdout. */
 #include <stdio.h>
@@ -27,7 +27,7 @@ int main(int argc, char **argv)
 	uint32_t mul = 2654435761u, add = (uint32_t)(seed * 40503u);
 
 	for (int i = 1; i <= 10; i++)
-		every[i] = 1e6 / ((11 - i) * 2000.0);
+		every[i] = 1e6 / ((11 - i) * 200.0);
 	struct rec_flow f = { 0 };
 	f.agent.af = f.src.af = f.dst.af = AR_AF4;
 	f.agent.b[0] = 198, f.agent.b[1] = 18, f.agent.b[2] = 255, f.agent.b[3] = 1;
