@@ -30,8 +30,25 @@ struct cached {
 	uint8_t b[CACHE_BYTES];
 };
 
+/* Records wait in a short queue: their prefixes and cache entries are
+ * looked up and fetched ahead for the whole queue, then the records are
+ * written in order (random addresses make every one a cache miss else). */
+#define PEND_MAX 16
+#define PEND_BYTES 4096
+struct pend {
+	uint32_t off, len;
+	uint32_t id[2];                 /* prefix ids of dst and src (0: none) */
+	bool has[2];
+	struct ar_addr a[2];
+};
+
 struct enrich {
 	struct cached *cache[2];        /* [0] destination keys, [1] source keys */
+	struct pend pend[PEND_MAX];
+	unsigned npend;
+	size_t pbytes;
+	uint64_t pgen;                  /* the RIB's change count when queued */
+	uint8_t pbuf[PEND_MAX * PEND_BYTES];
 	struct rec_writer *w;
 	struct rec_writer *scratch;     /* encodes the added keys alone */
 	bool fifo;
@@ -162,12 +179,13 @@ static void answer(struct pr *pr, const struct rec_flow *in, struct rec_flow *a)
 /* The rib* keys for one address (dir 0: dst, 1: src), encoded: from the
  * cache, or encoded now (kept when they fit, else copied to buf). NULL
  * when the RIB has no answer; -1 in *n on failure. */
-static const uint8_t *keys_for(struct pr *pr, struct enrich *e, int dir, const struct ar_addr *addr,
-			       size_t *len, uint32_t *n, uint8_t *buf, size_t bufsz)
+static const uint8_t *keys_for(struct pr *pr, struct enrich *e, int dir, uint32_t id,
+			       const struct ar_addr *addr, size_t *len, uint32_t *n, uint8_t *buf,
+			       size_t bufsz)
 {
 	static const uint8_t type[10] = { 0xa4, 't', 'y', 'p', 'e', 0xa4, 'f', 'l', 'o', 'w' };
-	const struct pfx *p = rib_match(&pr->rib, addr);
 	const struct rib *r = &pr->rib;
+	const struct pfx *p = id ? rib_byid(r, id) : NULL;
 	uint64_t gen = r->route_adds + r->route_dels + r->removed;
 	struct rec_flow a, in;
 	const uint8_t *add;
@@ -215,7 +233,7 @@ static const uint8_t *keys_for(struct pr *pr, struct enrich *e, int dir, const s
  * grown): the usual case, a copy instead of encoding every field again.
  * -1 when it does not apply (no bytes, too large, odd header). */
 static int append_rib(struct pr *pr, struct enrich *e, const uint8_t *raw, size_t len,
-		      const struct rec_flow *in)
+		      const struct pend *q)
 {
 	uint8_t out[8192], dbuf[2048], sbuf[2048];
 	const uint8_t *d = NULL, *s = NULL;
@@ -230,12 +248,12 @@ static int append_rib(struct pr *pr, struct enrich *e, const uint8_t *raw, size_
 		n = (uint32_t)raw[1] << 8 | raw[2], hl = 3;
 	else
 		return -1;
-	if (REC_HAS(in, FLOW_DST))
-		d = keys_for(pr, e, 0, &in->dst, &dl, &dn, dbuf, sizeof(dbuf));
+	if (q->has[0])
+		d = keys_for(pr, e, 0, q->id[0], &q->a[0], &dl, &dn, dbuf, sizeof(dbuf));
 	if (dn == (uint32_t)-1)
 		return -1;
-	if (REC_HAS(in, FLOW_SRC))
-		s = keys_for(pr, e, 1, &in->src, &sl, &sn, sbuf, sizeof(sbuf));
+	if (q->has[1])
+		s = keys_for(pr, e, 1, q->id[1], &q->a[1], &sl, &sn, sbuf, sizeof(sbuf));
 	if (sn == (uint32_t)-1 || len + dl + sl + 3 > sizeof(out))
 		return -1;
 	if (!dn && !sn)
@@ -261,13 +279,76 @@ static int append_rib(struct pr *pr, struct enrich *e, const uint8_t *raw, size_
 	return rw_bytes(e->w, out, o) < 0 ? -2 : 0;
 }
 
+static uint64_t rib_gen(const struct rib *r)
+{
+	return r->route_adds + r->route_dels + r->removed;
+}
+
+static uint32_t lookup_id(const struct rib *r, const struct ar_addr *a)
+{
+	if (a->af == AR_AF4)
+		return lpm_lookup4(&r->af[0].lpm, (uint32_t)a->b[0] << 24 | (uint32_t)a->b[1] << 16 |
+				   (uint32_t)a->b[2] << 8 | a->b[3]);
+	if (a->af == AR_AF6)
+		return lpm_lookup(&r->af[1].lpm, a->b);
+	return 0;
+}
+
+static void slow(struct pr *pr, struct enrich *e, const struct rec_flow *in)
+{
+	/* an answer already there is replaced, not doubled: encode it whole */
+	struct rec_flow f = *in, a;
+
+	answer(pr, in, &a);
+	f.has = (f.has & ~RIB_BITS) | a.has;
+	f.ribdstlen = a.ribdstlen, f.ribsrclen = a.ribsrclen, f.ribnexthop = a.ribnexthop;
+	f.ribaspath = a.ribaspath, f.ribdstas = a.ribdstas, f.ribdstpeeras = a.ribdstpeeras;
+	f.ribsrcas = a.ribsrcas, f.ribsrcpeeras = a.ribsrcpeeras, f.ribcomm = a.ribcomm;
+	f.riblcomm = a.riblcomm, f.riblocalpref = a.riblocalpref;
+	if (rw_flow(e->w, &f) < 0)
+		lost(pr, e);
+	else
+		e->written++;
+}
+
+/* Write the queued records, in order. */
+static void process(struct pr *pr, struct enrich *e)
+{
+	bool stale = e->pgen != rib_gen(&pr->rib);
+
+	for (unsigned i = 0; i < e->npend; i++) {
+		struct pend *q = &e->pend[i];
+		if (stale)              /* the RIB changed since: look again */
+			for (int d = 0; d < 2; d++)
+				q->id[d] = q->has[d] ? lookup_id(&pr->rib, &q->a[d]) : 0;
+		int rc = append_rib(pr, e, e->pbuf + q->off, q->len, q);
+		if (rc == -1) {
+			/* cannot be spliced after all: decode it again and encode it whole */
+			struct rec r;
+			msgpack_zone z;
+			int bad;
+			const char *bk;
+			msgpack_zone_init(&z, 1024);
+			if (rec_decode_bytes(e->pbuf + q->off, q->len, &r, &z, &bad, &bk) == 0 &&
+			    r.type == REC_FLOW)
+				slow(pr, e, &r.u.flow);
+			msgpack_zone_destroy(&z);
+			continue;
+		}
+		if (rc < 0)
+			lost(pr, e);
+		else
+			e->written++;
+	}
+	e->npend = 0;
+	e->pbytes = 0;
+}
+
 void enrich_flow(struct pr *pr, struct rec_reader *rr, const struct rec_flow *in)
 {
 	struct enrich *e = pr->enrich;
-	struct rec_flow a;
 	const uint8_t *raw = NULL;
 	size_t len = 0;
-	int rc;
 
 	if (!ready(pr, e) || rw_would_block(e->w)) {
 		e->dropped++;
@@ -275,21 +356,31 @@ void enrich_flow(struct pr *pr, struct rec_reader *rr, const struct rec_flow *in
 	}
 	if (rr)
 		raw = rr_last_bytes(rr, &len);
-	if (in->has & RIB_BITS || (rc = append_rib(pr, e, raw, len, in)) == -1) {
-		/* an answer already there is replaced, not doubled: encode it whole */
-		struct rec_flow f = *in;
-		answer(pr, in, &a);
-		f.has = (f.has & ~RIB_BITS) | a.has;
-		f.ribdstlen = a.ribdstlen, f.ribsrclen = a.ribsrclen, f.ribnexthop = a.ribnexthop;
-		f.ribaspath = a.ribaspath, f.ribdstas = a.ribdstas, f.ribdstpeeras = a.ribdstpeeras;
-		f.ribsrcas = a.ribsrcas, f.ribsrcpeeras = a.ribsrcpeeras, f.ribcomm = a.ribcomm;
-		f.riblcomm = a.riblcomm, f.riblocalpref = a.riblocalpref;
-		rc = rw_flow(e->w, &f);
+	if (in->has & RIB_BITS || !raw || len < 1 || len > PEND_BYTES) {
+		process(pr, e);
+		slow(pr, e, in);
+		return;
 	}
-	if (rc < 0)
-		lost(pr, e);
-	else
-		e->written++;
+	if (!e->npend)
+		e->pgen = rib_gen(&pr->rib);
+	struct pend *q = &e->pend[e->npend++];
+	q->off = (uint32_t)e->pbytes;
+	q->len = (uint32_t)len;
+	memcpy(e->pbuf + e->pbytes, raw, len);
+	e->pbytes += len;
+	q->has[0] = REC_HAS(in, FLOW_DST);
+	q->has[1] = REC_HAS(in, FLOW_SRC);
+	q->a[0] = in->dst;
+	q->a[1] = in->src;
+	for (int d = 0; d < 2; d++) {
+		q->id[d] = q->has[d] ? lookup_id(&pr->rib, &q->a[d]) : 0;
+		if (q->id[d]) {
+			__builtin_prefetch(rib_byid(&pr->rib, q->id[d]));
+			__builtin_prefetch(&e->cache[d][q->id[d] % CACHE_SLOTS]);
+		}
+	}
+	if (e->npend == PEND_MAX)
+		process(pr, e);
 }
 
 /* The input went idle (or a tick): what is buffered goes out now. */
@@ -297,7 +388,10 @@ void enrich_flush(struct pr *pr)
 {
 	struct enrich *e = pr->enrich;
 
-	if (!e || rw_fd(e->w) < 0)
+	if (!e)
+		return;
+	process(pr, e);
+	if (rw_fd(e->w) < 0)
 		return;
 	if (pr->o->replay || !e->fifo) {
 		while (rw_flush(e->w) == 1)
@@ -308,10 +402,11 @@ void enrich_flush(struct pr *pr)
 	lost(pr, e);
 }
 
-void enrich_stats(const struct pr *pr, struct rec_writer *w)
+void enrich_stats(struct pr *pr, struct rec_writer *w)
 {
 	if (!pr->enrich)
 		return;
+	process(pr, pr->enrich);        /* the counts include what is queued */
 	rw_u64(w, "flowsout", pr->enrich->written);
 	rw_u64(w, "flowsoutdropped", pr->enrich->dropped);
 }
@@ -322,6 +417,7 @@ void enrich_close(struct pr *pr)
 
 	if (!e)
 		return;
+	process(pr, e);
 	if (rw_fd(e->w) >= 0) {
 		fcntl(rw_fd(e->w), F_SETFL, fcntl(rw_fd(e->w), F_GETFL) & ~O_NONBLOCK);
 		while (rw_flush(e->w) == 1)

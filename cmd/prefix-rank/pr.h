@@ -92,7 +92,7 @@ uint64_t pr_bad(const struct pr *pr);
 int enrich_open(struct pr *pr);
 void enrich_flow(struct pr *pr, struct rec_reader *rr, const struct rec_flow *f);
 void enrich_flush(struct pr *pr);
-void enrich_stats(const struct pr *pr, struct rec_writer *w);     /* its stats keys */
+void enrich_stats(struct pr *pr, struct rec_writer *w);   /* its stats keys (queued records written first) */
 void enrich_close(struct pr *pr);
 
 /* Queries (query.c). */
