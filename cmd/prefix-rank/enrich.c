@@ -77,17 +77,22 @@ static int out_open(struct pr *pr, struct enrich *e)
 	struct stat st;
 	const char *path = pr->o->flows_out;
 	bool fifo = strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISFIFO(st.st_mode);
-	int fd = rec_open_output(path, fifo);
+	/* live, a FIFO never holds the flow path up; a replay waits for its reader */
+	bool nonblock = fifo && !pr->o->replay;
+	int fd = rec_open_output(path, nonblock);
 
 	e->fifo = fifo;
-	if (fd < 0 && fifo)
+	if (fd < 0 && nonblock)
 		return 0;               /* no reader yet: tried again later */
 	if (fd < 0) {
 		log_err("cannot open %s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (fifo)
+	if (nonblock)
 		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	/* a larger pipe: fewer wakeups of both sides, room for bursts */
+	if (fifo && fcntl(fd, F_SETPIPE_SZ, 1 << 20) < 0)
+		log_debug("%s: pipe size: %s", path, strerror(errno));
 	else if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && ftruncate(fd, 0) < 0)
 		log_warn("%s: cannot truncate: %s", path, strerror(errno));
 	rw_set_fd(e->w, fd);
