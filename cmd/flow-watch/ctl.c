@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
+#include "ctl.h"
 #include "fw.h"
 
 #define REQ_MAX 4096
@@ -177,25 +177,10 @@ void ctl_tick(struct fw *w)
 
 int ctl_open(struct fw *w, const char *path)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd;
+	int fd = ctl_listen(path);
 
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		log_err("--control: path too long: %s", path);
+	if (fd < 0)
 		return -1;
-	}
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		log_err("socket: %s", strerror(errno));
-		return -1;
-	}
-	unlink(path);                   /* a socket left by an earlier run */
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 64) < 0) {
-		log_err("cannot listen on %s: %s", path, strerror(errno));
-		close(fd);
-		return -1;
-	}
 	w->ctl = fd;
 	ev_fd_add(w->ev, fd, POLLIN, on_accept, w);
 	return 0;
@@ -213,52 +198,3 @@ void ctl_close(struct fw *w)
 	}
 }
 
-int query_client(const char *path, const char *query)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	char buf[65536];
-	ssize_t n;
-	bool first = true, error = false;
-	int fd;
-
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		log_err("--control: path too long: %s", path);
-		return 2;
-	}
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		log_err("cannot connect to %s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return 1;
-	}
-	for (int part = 0; part < 2; part++) {
-		const char *s = part ? "\n" : query;
-		size_t len = strlen(s);
-		while (len) {
-			ssize_t k = send(fd, s, len, MSG_NOSIGNAL);
-			if (k < 0 && errno == EINTR)
-				continue;
-			if (k <= 0)
-				break;
-			s += k;
-			len -= (size_t)k;
-		}
-	}
-	shutdown(fd, SHUT_WR);
-	while ((n = read(fd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR)) {
-		if (n < 0)
-			continue;
-		if (first && n >= 9 && !memcmp(buf, "{\"error\"", 8))
-			error = true;
-		first = false;
-		fwrite(buf, 1, (size_t)n, stdout);
-	}
-	close(fd);
-	if (first) {
-		log_err("%s: no answer", path);
-		return 1;
-	}
-	return error ? 1 : 0;
-}

@@ -214,6 +214,5 @@ int ctl_open(struct fw *w, const char *path);
 void ctl_close(struct fw *w);
 void ctl_event(struct fw *w);           /* a new event: wake the long polls */
 void ctl_tick(struct fw *w);            /* long polls that timed out */
-int query_client(const char *path, const char *query);
 
 #endif

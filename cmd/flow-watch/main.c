@@ -4,6 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "ctl.h"
 #include "fw.h"
 #include "prog.h"
 
@@ -131,7 +132,7 @@ int main(int argc, char **argv)
 			log_err("--query needs --control PATH");
 			return EXIT_USAGE;
 		}
-		return query_client(o.control, o.query);
+		return ctl_query(o.control, o.query);
 	}
 	w.o = &o;
 	w.ctl = -1;

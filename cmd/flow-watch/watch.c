@@ -20,6 +20,15 @@ bool fw_name_ok(const char *name)
 	return true;
 }
 
+static bool name_check(const char *name, char *err, size_t errlen)
+{
+	if (fw_name_ok(name))
+		return true;
+	snprintf(err, errlen, "bad name \"%s\": letters, digits, - and _, at most %d",
+		 name, FW_NAME_MAX - 1);
+	return false;
+}
+
 struct fw_def *fw_flow(struct fw *w, const char *name)
 {
 	for (unsigned i = 0; i < w->ndefs; i++)
@@ -54,11 +63,8 @@ int fw_setflow(struct fw *w, const char *name, const struct fw_spec *s, char *er
 {
 	struct fw_def *d = fw_flow(w, name), *n;
 
-	if (!fw_name_ok(name)) {
-		snprintf(err, errlen, "bad name \"%s\": letters, digits, - and _, at most %d",
-			 name, FW_NAME_MAX - 1);
+	if (!name_check(name, err, errlen))
 		return -1;
-	}
 	if (!d && w->ndefs == FW_DEFS_MAX) {
 		snprintf(err, errlen, "at most %d flow definitions", FW_DEFS_MAX);
 		return -1;
@@ -112,11 +118,8 @@ int fw_setthr(struct fw *w, const char *name, const char *metric, const char *va
 {
 	struct fw_thr *t = fw_thr_find(w, name), tmp = { 0 };
 
-	if (!fw_name_ok(name)) {
-		snprintf(err, errlen, "bad name \"%s\": letters, digits, - and _, at most %d",
-			 name, FW_NAME_MAX - 1);
+	if (!name_check(name, err, errlen))
 		return -1;
-	}
 	if (!t && w->nthrs == FW_THRS_MAX) {
 		snprintf(err, errlen, "at most %d thresholds", FW_THRS_MAX);
 		return -1;
