@@ -95,10 +95,18 @@ int field_lookup(const char *name, struct fw_field *out)
 	return plain(name, out);
 }
 
-static const char *member(const struct rec_flow *r, int bit)
+/* The flow schema's rows, fetched once (every sample reads fields). */
+static const struct rec_field *rows(void)
 {
-	const struct rec_schema *s = rec_schema(REC_FLOW);
-	return (const char *)r + s->f[bit].off;
+	static const struct rec_field *f;
+	if (!f)
+		f = rec_schema(REC_FLOW)->f;
+	return f;
+}
+
+static inline const char *member(const struct rec_flow *r, int bit)
+{
+	return (const char *)r + rows()[bit].off;
 }
 
 static int present(const struct rec_flow *r, int8_t pri, int8_t alt)
@@ -112,7 +120,7 @@ static int present(const struct rec_flow *r, int8_t pri, int8_t alt)
 
 static uint64_t num_at(int bit, const char *p)
 {
-	switch (rec_schema(REC_FLOW)->f[bit].kind) {
+	switch (rows()[bit].kind) {
 	case K_U8: return *(const uint8_t *)p;
 	case K_U16: return *(const uint16_t *)p;
 	case K_U32: return *(const uint32_t *)p;
