@@ -426,18 +426,21 @@ static const struct rec_field *find_key(const struct rec_schema *s, enum rec_typ
 					uint32_t pos, const uint8_t *k, uint32_t kl,
 					size_t left, bool *is_len)
 {
-	if (kl >= 1 && kl <= 8 && kl + left >= 8) {
+	if (kl >= 1 && kl + left >= 8) {
 		uint64_t w;
 		memcpy(&w, k, 8);
 		w = le64toh(w);
 		if (kl < 8)
 			w &= ((uint64_t)1 << (8 * kl)) - 1;
 		struct seen_key *c = pos < SEEN_KEYS ? &seen[t][pos] : NULL;
-		if (c && c->f && c->word == w && c->len == kl) {
+		/* a longer key (the rib* ones): its first word, then the rest */
+		if (c && c->f && c->word == w && c->len == kl &&
+		    (kl <= 8 || !memcmp((c->is_len ? c->f->lenkey : c->f->name) + 8, k + 8, kl - 8))) {
 			*is_len = c->is_len;
 			return c->f;
 		}
-		const struct rec_field *f = rec_field_find_word(s, w, kl, is_len);
+		const struct rec_field *f = kl <= 8 ? rec_field_find_word(s, w, kl, is_len)
+						    : rec_field_find(s, (const char *)k, kl, is_len);
 		if (c && f)
 			*c = (struct seen_key){ w, f, (uint8_t)kl, *is_len };
 		return f;

@@ -75,6 +75,13 @@ void rr_free(struct rec_reader *r)
 int rr_fd(const struct rec_reader *r) { return r->fd; }
 const struct rr_stats *rr_stats(const struct rec_reader *r) { return &r->st; }
 uint64_t rr_offset(const struct rec_reader *r) { return r->last_off; }
+
+const uint8_t *rr_last_bytes(const struct rec_reader *r, size_t *len)
+{
+	size_t at = (size_t)(r->last_off - r->base_off);
+	*len = at <= r->start ? r->start - at : 0;
+	return r->buf + at;
+}
 void rr_set_quiet(struct rec_reader *r, bool quiet) { r->quiet = quiet; }
 void rr_keep_raw(struct rec_reader *r, bool keep) { r->keep_raw = keep; }
 

@@ -50,6 +50,17 @@ static const struct rec_field flow_fields[FLOW_NFIELDS] = {
 	F(struct rec_flow, "localpref", K_U32, localpref),
 	F(struct rec_flow, "dropped", K_BOOL, dropped),
 	F(struct rec_flow, "reason", K_U32, reason),
+	F(struct rec_flow, "ribdstlen", K_U8, ribdstlen),
+	F(struct rec_flow, "ribsrclen", K_U8, ribsrclen),
+	F(struct rec_flow, "ribnexthop", K_ADDR, ribnexthop),
+	F(struct rec_flow, "ribaspath", K_ASPATH, ribaspath),
+	F(struct rec_flow, "ribdstas", K_U32, ribdstas),
+	F(struct rec_flow, "ribdstpeeras", K_U32, ribdstpeeras),
+	F(struct rec_flow, "ribsrcas", K_U32, ribsrcas),
+	F(struct rec_flow, "ribsrcpeeras", K_U32, ribsrcpeeras),
+	F(struct rec_flow, "ribcommunities", K_COMM, ribcomm),
+	F(struct rec_flow, "riblcommunities", K_LCOMM, riblcomm),
+	F(struct rec_flow, "riblocalpref", K_U32, riblocalpref),
 };
 
 static const struct rec_field counter_fields[CTR_NFIELDS] = {
@@ -211,6 +222,17 @@ static const struct rec_field sync_fields[SYNC_NFIELDS] = {
 	F(struct rec_sync, "peer", K_ADDR, peer),
 };
 
+static const struct rec_field event_fields[EV_NFIELDS] = {
+	FR(struct rec_event, "eventid", K_U64, eventid),
+	F(struct rec_event, "thresholdid", K_STR, thresholdid),
+	F(struct rec_event, "metric", K_STR, metric),
+	F(struct rec_event, "flowkey", K_STR, flowkey),
+	F(struct rec_event, "value", K_F64, value),
+	F(struct rec_event, "threshold", K_F64, threshold),
+	F(struct rec_event, "agent", K_ADDR, agent),
+	F(struct rec_event, "ts", K_U64, ts),
+};
+
 static const struct rec_schema schemas[REC_NTYPES] = {
 	[REC_FLOW] = { "flow", flow_fields, FLOW_NFIELDS, sizeof(struct rec_flow),
 		       offsetof(struct rec, u.flow) },
@@ -226,12 +248,15 @@ static const struct rec_schema schemas[REC_NTYPES] = {
 		       offsetof(struct rec, u.host) },
 	[REC_ASIC] = { "asic", asic_fields, ASIC_NFIELDS, sizeof(struct rec_asic),
 		       offsetof(struct rec, u.asic) },
+	[REC_EVENT] = { "event", event_fields, EV_NFIELDS, sizeof(struct rec_event),
+			offsetof(struct rec, u.event) },
 };
 
 static const char *const type_names[REC_NTYPES] = {
 	[REC_UNKNOWN] = "unknown", [REC_FLOW] = "flow", [REC_COUNTER] = "counter",
 	[REC_ROUTE] = "route", [REC_PEER] = "peer", [REC_SYNC] = "sync", [REC_STATS] = "stats",
 	[REC_HOST] = "host", [REC_ASIC] = "asic",
+	[REC_EVENT] = "event",
 };
 
 const char *rec_type_name(enum rec_type t)

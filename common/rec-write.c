@@ -335,6 +335,7 @@ int rw_counter(struct rec_writer *w, const struct rec_counter *c) { return write
 int rw_route(struct rec_writer *w, const struct rec_route *r) { return write_typed(w, REC_ROUTE, r); }
 int rw_peer(struct rec_writer *w, const struct rec_peer *p) { return write_typed(w, REC_PEER, p); }
 int rw_sync(struct rec_writer *w, const struct rec_sync *s) { return write_typed(w, REC_SYNC, s); }
+int rw_event(struct rec_writer *w, const struct rec_event *e) { return write_typed(w, REC_EVENT, e); }
 
 int rw_typed(struct rec_writer *w, const struct rec *r)
 {

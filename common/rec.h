@@ -23,6 +23,7 @@ enum rec_type {
 	REC_STATS,
 	REC_HOST,               /* host counters (sFlow host structures) */
 	REC_ASIC,               /* switch ASIC table use (Broadcom 4413:3) */
+	REC_EVENT,              /* a flow-watch threshold crossed */
 	REC_NTYPES
 };
 
@@ -63,6 +64,10 @@ enum flow_field {
 	FLOW_TCPFLAGS, FLOW_VLAN, FLOW_TS, FLOW_SRCMASK, FLOW_DSTMASK,
 	FLOW_NEXTHOP, FLOW_SRCAS, FLOW_DSTAS, FLOW_PEERAS, FLOW_ASPATH,
 	FLOW_COMMUNITIES, FLOW_LOCALPREF, FLOW_DROPPED, FLOW_REASON,
+	/* from prefix-rank's RIB (--flows-out), beside the agent's own above */
+	FLOW_RIBDSTLEN, FLOW_RIBSRCLEN, FLOW_RIBNEXTHOP, FLOW_RIBASPATH,
+	FLOW_RIBDSTAS, FLOW_RIBDSTPEERAS, FLOW_RIBSRCAS, FLOW_RIBSRCPEERAS,
+	FLOW_RIBCOMM, FLOW_RIBLCOMM, FLOW_RIBLOCALPREF,
 	FLOW_NFIELDS
 };
 
@@ -94,6 +99,14 @@ struct rec_flow {
 	uint32_t localpref;
 	bool dropped;
 	uint32_t reason;
+	/* The RIB's answer for dst (and src): matched prefix lengths, the best
+	 * route's attributes; AS numbers: origin (last of the path), peer (first). */
+	uint8_t ribdstlen, ribsrclen;
+	struct ar_addr ribnexthop;
+	struct u32s ribaspath;
+	uint32_t ribdstas, ribdstpeeras, ribsrcas, ribsrcpeeras;
+	struct u32s ribcomm, riblcomm;
+	uint32_t riblocalpref;
 };
 
 enum counter_field {
@@ -249,6 +262,20 @@ struct rec_sync {
 	struct ar_addr peer;
 };
 
+enum event_field {
+	EV_EVENTID, EV_THRESHOLDID, EV_METRIC, EV_FLOWKEY, EV_VALUE, EV_THRESHOLD,
+	EV_AGENT, EV_TS, EV_NFIELDS
+};
+
+struct rec_event {
+	uint64_t has;
+	uint64_t eventid;               /* increasing, per flow-watch run */
+	const char *thresholdid, *metric, *flowkey;
+	double value, threshold;        /* per second, as the metric counts */
+	struct ar_addr agent;
+	uint64_t ts;                    /* microseconds since the epoch */
+};
+
 /* stats records are open-ended (stage, then one key per counter): build them
  * with rw_begin()/rw_u64()/rw_f64()/rw_end(); readers see them as REC_STATS
  * with the raw map in rec.obj. */
@@ -266,6 +293,7 @@ struct rec {
 		struct rec_sync sync;
 		struct rec_host host;
 		struct rec_asic asic;
+		struct rec_event event;
 	} u;
 };
 
@@ -327,6 +355,10 @@ void rr_eof(struct rec_reader *r);
 const struct rr_stats *rr_stats(const struct rec_reader *r);
 /* Byte offset in the stream of the start of the last record returned. */
 uint64_t rr_offset(const struct rec_reader *r);
+/* The bytes of the last record returned, as they came (a stage that passes
+ * records on with a few keys added copies them instead of encoding them
+ * again); valid until the next rr_fill() or rr_next(). */
+const uint8_t *rr_last_bytes(const struct rec_reader *r, size_t *len);
 /* Log malformed input (default on). */
 void rr_set_quiet(struct rec_reader *r, bool quiet);
 /* Also hand out each record as a msgpack object in rec.obj (rec-json, tools
@@ -361,6 +393,7 @@ int rw_counter(struct rec_writer *w, const struct rec_counter *c);
 int rw_route(struct rec_writer *w, const struct rec_route *r);
 int rw_peer(struct rec_writer *w, const struct rec_peer *p);
 int rw_sync(struct rec_writer *w, const struct rec_sync *s);
+int rw_event(struct rec_writer *w, const struct rec_event *e);
 int rw_typed(struct rec_writer *w, const struct rec *r);
 /* A record copied as is (tee-like tools), as an object or as the bytes of
  * one record already packed (an encoder of a stage's own, rec-json -r). */

@@ -19,7 +19,7 @@ teardown() {
 }
 
 # What the requests asked, without the trend's own once-a-second questions.
-heard() { grep -v -x -E 'top (dst-aspath|dst-as|dst-peer-as|src-as) maxFlows=10' "$T/flow.log"; }
+heard() { grep -v -x -E 'top (arm-aspath|arm-dstas|arm-peeras|arm-srcas) maxFlows=10' "$T/flow.log"; }
 asked() { heard | tail -n 1; }
 
 @test "t730 PUT, GET, DELETE /flow/{name}/json become setflow, flow, delflow" {

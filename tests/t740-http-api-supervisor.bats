@@ -55,7 +55,7 @@ teardown() {
 	# its argv: the rank socket, the flow socket and the stats files
 	pid=$(awk '{print $1}' "$T/run/sup/http-api.state")
 	tr '\0' ' ' < "/proc/$pid/cmdline" > "$T/argv"
-	grep -q -- "--rank $T/run/rank.sock --flow $T/run/flow.sock" "$T/argv"
+	grep -q -- "--rank $T/run/rank.sock --flow $T/run/watch.sock" "$T/argv"
 	grep -q -- "--stats $T/run/prefix-rank.stats" "$T/argv"
 	grep -q -- "--stats $T/run/route-push.stats" "$T/argv"
 	if [ "$(id -u)" = 0 ]; then

@@ -34,8 +34,8 @@ static const char *const scalar_name[T_NSCALAR] = {
 /* Top-N trends from flow-watch's default flows (flow-watch(1) names them). */
 #define T_NTOP 4
 static const char *const top_name[T_NTOP][2] = {
-	{ "top-dst-aspath", "dst-aspath" }, { "top-dst-as", "dst-as" },
-	{ "top-dst-peer-as", "dst-peer-as" }, { "top-src-as", "src-as" },
+	{ "top-dst-aspath", "arm-aspath" }, { "top-dst-as", "arm-dstas" },
+	{ "top-dst-peer-as", "arm-peeras" }, { "top-src-as", "arm-srcas" },
 };
 #define TOP_N 10
 

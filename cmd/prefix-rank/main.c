@@ -13,7 +13,8 @@ static const char usage[] =
 	"                   [-t SECONDS] [-T SECONDS] [-g SECONDS] [-m N] [-M N]\n"
 	"                   [--asic-headroom N]\n"
 	"                   [--min-value X] [--min-prefix N] [--hysteresis X] [--min-samples X]\n"
-	"                   [-C PATH] [--stats PATH] [--log-level LEVEL]\n"
+	"                   [-C PATH] [--stats PATH] [--flows-out PATH]\n"
+	"                   [--log-level LEVEL]\n"
 	"       prefix-rank -C PATH -q QUERY\n"
 	"  route and flow records in, a FIB snapshot of the active routes every tick out\n"
 	"  -r, --routes PATH         route records (FIFO or file; repeatable, one per session)\n"
@@ -32,6 +33,8 @@ static const char usage[] =
 	"      --min-samples X       when full, a newcomer needs X samples' worth (default 1)\n"
 	"      --replay              inputs are recordings: time from flow timestamps,\n"
 	"                            routes read first, exit at the end of input\n"
+	"      --flows-out PATH      write the flow records read, with the RIB's answer\n"
+	"                            for their addresses (FIFO or file)\n"
 	"  -C, --control PATH        answer queries on this Unix socket\n"
 	"      --stats PATH          keep the last stats record in PATH (replaced each tick)\n"
 	"  -q, --query QUERY         ask a running prefix-rank (with -C) and print the JSON\n"
@@ -42,7 +45,7 @@ static const char usage[] =
 	"  -V, --version             print the version\n";
 
 enum { O_MINVALUE = 256, O_MINPREFIX, O_HYST, O_MINSAMP, O_REPLAY, O_LOGLEVEL, O_STATS,
-       O_ASIC };
+       O_ASIC, O_FLOWSOUT };
 
 static const struct option opts[] = {
 	{ "routes", required_argument, NULL, 'r' },
@@ -61,6 +64,7 @@ static const struct option opts[] = {
 	{ "replay", no_argument, NULL, O_REPLAY },
 	{ "control", required_argument, NULL, 'C' },
 	{ "stats", required_argument, NULL, O_STATS },
+	{ "flows-out", required_argument, NULL, O_FLOWSOUT },
 	{ "query", required_argument, NULL, 'q' },
 	{ "log-level", required_argument, NULL, O_LOGLEVEL },
 	{ "config", required_argument, NULL, 'c' },
@@ -122,6 +126,9 @@ static int set(int c, const char *v, void *arg)
 	case O_STATS:
 		o->stats = strdup(v);
 		return 0;
+	case O_FLOWSOUT:
+		o->flows_out = strdup(v);
+		return 0;
 	}
 	log_err("option -%c cannot be set here", c);
 	return -1;
@@ -135,7 +142,7 @@ static struct prog prog;
 static int reload_set(int c, const char *v, void *arg)
 {
 	switch (c) {
-	case 'r': case 'f': case 'o': case 'C': case 'q': case 'T': case O_REPLAY:
+	case 'r': case 'f': case 'o': case 'C': case 'q': case 'T': case O_REPLAY: case O_FLOWSOUT:
 		return 0;
 	}
 	return set(c, v, arg);

@@ -20,6 +20,7 @@ struct pr_opts {
 	const char *control;
 	const char *stats;              /* file holding the last stats record */
 	const char *query;
+	const char *flows_out;          /* --flows-out: enriched flow records */
 	double tick;                    /* seconds */
 	double tau;                     /* --time-constant, seconds */
 	double grace;                   /* seconds */
@@ -78,6 +79,7 @@ struct pr {
 	bool peer_up;
 	int ctl;                        /* control socket, -1 if none */
 	struct client *clients;
+	struct enrich *enrich;          /* --flows-out, NULL when off */
 };
 
 #define EXIT_RUNTIME_RANK 1
@@ -92,6 +94,13 @@ uint64_t pr_bad(const struct pr *pr);
  * option is on), false to count it as ignored. */
 bool capacity_asic(struct pr *pr, const struct rec_asic *a);
 void capacity_reapply(struct pr *pr);
+
+/* --flows-out (enrich.c). */
+int enrich_open(struct pr *pr);
+void enrich_flow(struct pr *pr, struct rec_reader *rr, const struct rec_flow *f);
+void enrich_flush(struct pr *pr);
+void enrich_stats(struct pr *pr, struct rec_writer *w);   /* its stats keys (queued records written first) */
+void enrich_close(struct pr *pr);
 
 /* Queries (query.c). */
 enum q_kind { Q_TOP, Q_PREFIX, Q_CURVE };

@@ -94,6 +94,8 @@ void pr_record(struct pr *pr, struct input *in, const struct rec *rec)
 		const struct rec_flow *f = &rec->u.flow;
 		if (rec->type == REC_ASIC && capacity_asic(pr, &rec->u.asic))
 			return;
+		if (pr->enrich && rec->type == REC_FLOW)
+			enrich_flow(pr, in->rr, f);
 		if (rec->type != REC_FLOW || !REC_HAS(f, FLOW_DST) ||
 		    (REC_HAS(f, FLOW_DROPPED) && f->dropped)) {
 			in->ignored++;
@@ -219,8 +221,10 @@ static void on_input(struct ev_loop *l, int fd, short re, void *arg)
 			drain(pr, in);
 			continue;
 		}
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+			enrich_flush(pr);
 			return;
+		}
 		if (n < 0)
 			log_err("%s: read: %s", in->path, strerror(errno));
 		drain(pr, in);
@@ -392,6 +396,7 @@ static void pr_free(struct pr *pr)
 			close(pr->in[i].fd);
 	}
 	ctl_close(pr);
+	enrich_close(pr);
 	for (int i = 0; i < 2; i++) {
 		sel_result_free(&pr->prev[i]);
 		sel_result_free(&pr->cur[i]);
@@ -492,6 +497,10 @@ int pr_run(struct pr_opts *o)
 	}
 	if (o->stats)
 		pr.stats = rw_new(-1);
+	if (o->flows_out && enrich_open(&pr) < 0) {
+		rc = EXIT_RUNTIME_RANK;
+		goto out;
+	}
 	if (o->replay) {
 		rc = replay(&pr);
 		goto out;

@@ -125,5 +125,6 @@ static void stats_record(struct pr *pr, struct rec_writer *w)
 	rw_u64(w, "ticks", pr->ticks);
 	rw_u64(w, "skipped", pr->skipped);
 	rw_f64(w, "tickms", pr->tick_ms_last);
+	enrich_stats(pr, w);
 	rw_end(w);
 }

@@ -1,0 +1,439 @@
+/* --flows-out: every flow record read, written again with the RIB's answer
+ * for its addresses (records(5): the rib* keys). prefix-rank holds the RIB
+ * and looks the destination up anyway; flow-watch reads this stream to key
+ * flows by prefix, AS and AS path without a RIB of its own.
+ * The agent's own keys (srcmask, dstas, aspath, ...) pass through as they
+ * came: the RIB's answer has keys of its own, so a reader knows which is which.
+ * The output never holds up the flow path: when its reader is slow the
+ * records past the writer's high water are dropped and counted. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "pr.h"
+
+/* The encoded rib* keys of a prefix's answer, per prefix id: most flows go
+ * to prefixes seen a moment ago, so their keys are copied, not encoded.
+ * An entry holds while the prefix, its best path and the RIB's change
+ * count are what they were (any route record or removal counts). */
+#define CACHE_SLOTS 16384
+#define CACHE_BYTES 232
+struct cached {
+	uint64_t gen;
+	uint32_t id, path;
+	uint16_t len;
+	uint8_t nkeys;
+	uint8_t b[CACHE_BYTES];
+};
+
+/* Records wait in a short queue: their prefixes and cache entries are
+ * looked up and fetched ahead for the whole queue, then the records are
+ * written in order (random addresses make every one a cache miss else). */
+#define PEND_MAX 16
+#define PEND_BYTES 4096
+struct pend {
+	uint32_t off, len;
+	uint32_t id[2];                 /* prefix ids of dst and src (0: none) */
+	bool has[2];
+	struct ar_addr a[2];
+};
+
+struct enrich {
+	struct cached *cache[2];        /* [0] destination keys, [1] source keys */
+	struct pend pend[PEND_MAX];
+	unsigned npend;
+	size_t pbytes;
+	uint64_t pgen;                  /* the RIB's change count when queued */
+	uint8_t pbuf[PEND_MAX * PEND_BYTES];
+	struct rec_writer *w;
+	struct rec_writer *scratch;     /* encodes the added keys alone */
+	bool fifo;
+	uint64_t written, dropped;
+	uint64_t retry_ms;              /* a FIFO without a reader: next open attempt */
+	struct log_rl rl;
+};
+
+/* First and last AS of a path in segment form (an AS_SET counts as its
+ * first member, as sFlow-RT reports it). 0 for an empty path: our own AS. */
+static void path_ends(const struct path *pa, uint32_t *first, uint32_t *last)
+{
+	*first = *last = 0;
+	for (uint32_t i = 0; i + 1 < pa->naspath; i += 2 + pa->v[i + 1]) {
+		uint32_t n = pa->v[i + 1];
+		if (n == 0 || i + 2 + n > pa->naspath)
+			break;
+		if (!*first)
+			*first = pa->v[i + 2];
+		*last = pa->v[i] == ASPATH_SET ? pa->v[i + 2] : pa->v[i + 1 + n];
+	}
+}
+
+static int out_open(struct pr *pr, struct enrich *e)
+{
+	struct stat st;
+	const char *path = pr->o->flows_out;
+	bool fifo = strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISFIFO(st.st_mode);
+	/* live, a FIFO never holds the flow path up; a replay waits for its reader */
+	bool nonblock = fifo && !pr->o->replay;
+	int fd = rec_open_output(path, nonblock);
+
+	e->fifo = fifo;
+	if (fd < 0 && nonblock)
+		return 0;               /* no reader yet: tried again later */
+	if (fd < 0) {
+		log_err("cannot open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (nonblock)
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	/* a larger pipe: fewer wakeups of both sides, room for bursts */
+	if (fifo && fcntl(fd, F_SETPIPE_SZ, 1 << 20) < 0)
+		log_debug("%s: pipe size: %s", path, strerror(errno));
+	else if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && ftruncate(fd, 0) < 0)
+		log_warn("%s: cannot truncate: %s", path, strerror(errno));
+	rw_set_fd(e->w, fd);
+	return 0;
+}
+
+int enrich_open(struct pr *pr)
+{
+	struct enrich *e = calloc(1, sizeof(*e));
+
+	if (!e || !(e->w = rw_new(-1)) || !(e->scratch = rw_new(-1)) ||
+	    !(e->cache[0] = calloc(CACHE_SLOTS, sizeof(struct cached))) ||
+	    !(e->cache[1] = calloc(CACHE_SLOTS, sizeof(struct cached)))) {
+		if (e) {
+			rw_free(e->w);
+			rw_free(e->scratch);
+			free(e->cache[0]);
+		}
+		free(e);
+		log_err("out of memory");
+		return -1;
+	}
+	pr->enrich = e;
+	return out_open(pr, e);
+}
+
+static bool ready(struct pr *pr, struct enrich *e)
+{
+	if (rw_fd(e->w) >= 0)
+		return true;
+	if (!e->fifo || pr->now < e->retry_ms)
+		return false;
+	e->retry_ms = pr->now + 1000;
+	out_open(pr, e);
+	if (rw_fd(e->w) >= 0)
+		log_info("%s: reader is there, writing enriched flows", pr->o->flows_out);
+	return rw_fd(e->w) >= 0;
+}
+
+static void lost(struct pr *pr, struct enrich *e)
+{
+	if (!rw_error(e->w))
+		return;
+	log_rl(&e->rl, LOG_WARN, "%s: %s: enriched flows dropped until a reader is back",
+	       pr->o->flows_out, strerror(rw_error(e->w)));
+	if (rw_fd(e->w) > 1)
+		close(rw_fd(e->w));
+	rw_set_fd(e->w, -1);
+}
+
+#define RIB_BITS (((uint64_t)1 << (FLOW_RIBLOCALPREF + 1)) - ((uint64_t)1 << FLOW_RIBDSTLEN))
+
+/* The RIB's answer for the record's addresses, as rib* fields of a. */
+static void answer(struct pr *pr, const struct rec_flow *in, struct rec_flow *a)
+{
+	const struct pfx *p;
+	const struct path *pa;
+
+	a->has = 0;
+	if (REC_HAS(in, FLOW_DST) && (p = rib_match(&pr->rib, &in->dst)) && (pa = pfx_best(&pr->rib, p))) {
+		a->ribdstlen = p->plen;
+		if (pa->nexthop.af != AR_AF_NONE) {
+			a->ribnexthop = pa->nexthop;
+			REC_SET(a, FLOW_RIBNEXTHOP);
+		}
+		a->ribaspath = (struct u32s){ pa->v, pa->naspath };
+		path_ends(pa, &a->ribdstpeeras, &a->ribdstas);
+		a->has |= (uint64_t)1 << FLOW_RIBDSTLEN | (uint64_t)1 << FLOW_RIBASPATH |
+			  (uint64_t)1 << FLOW_RIBDSTAS | (uint64_t)1 << FLOW_RIBDSTPEERAS |
+			  (uint64_t)1 << FLOW_RIBLOCALPREF;
+		a->riblocalpref = pa->localpref;
+		if (pa->ncomm) {
+			a->ribcomm = (struct u32s){ pa->v + pa->naspath, pa->ncomm };
+			REC_SET(a, FLOW_RIBCOMM);
+		}
+		if (pa->nlcomm) {
+			a->riblcomm = (struct u32s){ pa->v + pa->naspath + pa->ncomm, pa->nlcomm };
+			REC_SET(a, FLOW_RIBLCOMM);
+		}
+	}
+	if (REC_HAS(in, FLOW_SRC) && (p = rib_match(&pr->rib, &in->src)) && (pa = pfx_best(&pr->rib, p))) {
+		a->ribsrclen = p->plen;
+		path_ends(pa, &a->ribsrcpeeras, &a->ribsrcas);
+		a->has |= (uint64_t)1 << FLOW_RIBSRCLEN | (uint64_t)1 << FLOW_RIBSRCAS |
+			  (uint64_t)1 << FLOW_RIBSRCPEERAS;
+	}
+}
+
+/* The rib* keys for one address (dir 0: dst, 1: src), encoded: from the
+ * cache, or encoded now (kept when they fit, else copied to buf). NULL
+ * when the RIB has no answer; -1 in *n on failure. */
+static const uint8_t *keys_for(struct pr *pr, struct enrich *e, int dir, uint32_t id,
+			       const struct ar_addr *addr, size_t *len, uint32_t *n, uint8_t *buf,
+			       size_t bufsz)
+{
+	static const uint8_t type[10] = { 0xa4, 't', 'y', 'p', 'e', 0xa4, 'f', 'l', 'o', 'w' };
+	const struct rib *r = &pr->rib;
+	const struct pfx *p = id ? rib_byid(r, id) : NULL;
+	uint64_t gen = r->route_adds + r->route_dels + r->removed;
+	struct rec_flow a, in;
+	const uint8_t *add;
+	size_t an;
+
+	*n = 0;
+	if (!p || !p->r0.path)
+		return NULL;
+	struct cached *c = &e->cache[dir][p->id % CACHE_SLOTS];
+	if (c->id == p->id && c->path == p->r0.path && c->gen == gen && c->nkeys) {
+		*len = c->len;
+		*n = c->nkeys;
+		return c->b;
+	}
+	in.has = (uint64_t)1 << (dir ? FLOW_SRC : FLOW_DST);
+	in.src = in.dst = *addr;
+	answer(pr, &in, &a);
+	if (!a.has)
+		return NULL;
+	rw_set_fd(e->scratch, -1);     /* empties it */
+	rw_flow(e->scratch, &a);
+	add = (const uint8_t *)rw_data(e->scratch, &an);
+	*n = (uint32_t)__builtin_popcountll(a.has);
+	/* what it wrote: a fixmap header, "type": "flow", then the fields */
+	if (an < 11 || add[0] != (0x80 | (*n + 1)) || memcmp(add + 1, type, sizeof(type))) {
+		*n = (uint32_t)-1;
+		return NULL;
+	}
+	*len = an - 11;
+	if (*len <= CACHE_BYTES) {
+		*c = (struct cached){ gen, p->id, p->r0.path, (uint16_t)*len, (uint8_t)*n, { 0 } };
+		memcpy(c->b, add + 11, *len);
+		return c->b;
+	}
+	c->nkeys = 0;
+	if (*len > bufsz) {
+		*n = (uint32_t)-1;
+		return NULL;
+	}
+	memcpy(buf, add + 11, *len);
+	return buf;
+}
+
+/* The record's own bytes with the rib* keys appended (its map header
+ * grown): the usual case, a copy instead of encoding every field again.
+ * -1 when it does not apply (no bytes, too large, odd header). */
+static int append_rib(struct pr *pr, struct enrich *e, const uint8_t *raw, size_t len,
+		      const struct pend *q)
+{
+	uint8_t out[8192], dbuf[2048], sbuf[2048];
+	const uint8_t *d = NULL, *s = NULL;
+	size_t hl, o = 0, dl = 0, sl = 0;
+	uint32_t n, dn = 0, sn = 0;
+
+	if (!raw || len < 1 || len > 4096)
+		return -1;
+	if ((raw[0] & 0xf0) == 0x80)
+		n = raw[0] & 0x0f, hl = 1;
+	else if (raw[0] == 0xde && len >= 3)
+		n = (uint32_t)raw[1] << 8 | raw[2], hl = 3;
+	else
+		return -1;
+	if (q->has[0])
+		d = keys_for(pr, e, 0, q->id[0], &q->a[0], &dl, &dn, dbuf, sizeof(dbuf));
+	if (dn == (uint32_t)-1)
+		return -1;
+	if (q->has[1])
+		s = keys_for(pr, e, 1, q->id[1], &q->a[1], &sl, &sn, sbuf, sizeof(sbuf));
+	if (sn == (uint32_t)-1 || len + dl + sl + 3 > sizeof(out))
+		return -1;
+	if (!dn && !sn)
+		return rw_bytes(e->w, raw, len) < 0 ? -2 : 0;
+	n += dn + sn;
+	if (n <= 15) {
+		out[o++] = (uint8_t)(0x80 | n);
+	} else {
+		out[o++] = 0xde;
+		out[o++] = (uint8_t)(n >> 8);
+		out[o++] = (uint8_t)n;
+	}
+	memcpy(out + o, raw + hl, len - hl);
+	o += len - hl;
+	if (dn) {
+		memcpy(out + o, d, dl);
+		o += dl;
+	}
+	if (sn) {
+		memcpy(out + o, s, sl);
+		o += sl;
+	}
+	return rw_bytes(e->w, out, o) < 0 ? -2 : 0;
+}
+
+static uint64_t rib_gen(const struct rib *r)
+{
+	return r->route_adds + r->route_dels + r->removed;
+}
+
+static uint32_t lookup_id(const struct rib *r, const struct ar_addr *a)
+{
+	if (a->af == AR_AF4)
+		return lpm_lookup4(&r->af[0].lpm, (uint32_t)a->b[0] << 24 | (uint32_t)a->b[1] << 16 |
+				   (uint32_t)a->b[2] << 8 | a->b[3]);
+	if (a->af == AR_AF6)
+		return lpm_lookup(&r->af[1].lpm, a->b);
+	return 0;
+}
+
+static void slow(struct pr *pr, struct enrich *e, const struct rec_flow *in)
+{
+	/* an answer already there is replaced, not doubled: encode it whole */
+	struct rec_flow f = *in, a;
+
+	answer(pr, in, &a);
+	f.has = (f.has & ~RIB_BITS) | a.has;
+	f.ribdstlen = a.ribdstlen, f.ribsrclen = a.ribsrclen, f.ribnexthop = a.ribnexthop;
+	f.ribaspath = a.ribaspath, f.ribdstas = a.ribdstas, f.ribdstpeeras = a.ribdstpeeras;
+	f.ribsrcas = a.ribsrcas, f.ribsrcpeeras = a.ribsrcpeeras, f.ribcomm = a.ribcomm;
+	f.riblcomm = a.riblcomm, f.riblocalpref = a.riblocalpref;
+	if (rw_flow(e->w, &f) < 0)
+		lost(pr, e);
+	else
+		e->written++;
+}
+
+/* Write the queued records, in order. */
+static void process(struct pr *pr, struct enrich *e)
+{
+	bool stale = e->pgen != rib_gen(&pr->rib);
+
+	for (unsigned i = 0; i < e->npend; i++) {
+		struct pend *q = &e->pend[i];
+		if (stale)              /* the RIB changed since: look again */
+			for (int d = 0; d < 2; d++)
+				q->id[d] = q->has[d] ? lookup_id(&pr->rib, &q->a[d]) : 0;
+		int rc = append_rib(pr, e, e->pbuf + q->off, q->len, q);
+		if (rc == -1) {
+			/* cannot be spliced after all: decode it again and encode it whole */
+			struct rec r;
+			msgpack_zone z;
+			int bad;
+			const char *bk;
+			msgpack_zone_init(&z, 1024);
+			if (rec_decode_bytes(e->pbuf + q->off, q->len, &r, &z, &bad, &bk) == 0 &&
+			    r.type == REC_FLOW)
+				slow(pr, e, &r.u.flow);
+			msgpack_zone_destroy(&z);
+			continue;
+		}
+		if (rc < 0)
+			lost(pr, e);
+		else
+			e->written++;
+	}
+	e->npend = 0;
+	e->pbytes = 0;
+}
+
+void enrich_flow(struct pr *pr, struct rec_reader *rr, const struct rec_flow *in)
+{
+	struct enrich *e = pr->enrich;
+	const uint8_t *raw = NULL;
+	size_t len = 0;
+
+	if (!ready(pr, e) || rw_would_block(e->w)) {
+		e->dropped++;
+		return;
+	}
+	if (rr)
+		raw = rr_last_bytes(rr, &len);
+	if (in->has & RIB_BITS || !raw || len < 1 || len > PEND_BYTES) {
+		process(pr, e);
+		slow(pr, e, in);
+		return;
+	}
+	if (!e->npend)
+		e->pgen = rib_gen(&pr->rib);
+	struct pend *q = &e->pend[e->npend++];
+	q->off = (uint32_t)e->pbytes;
+	q->len = (uint32_t)len;
+	memcpy(e->pbuf + e->pbytes, raw, len);
+	e->pbytes += len;
+	q->has[0] = REC_HAS(in, FLOW_DST);
+	q->has[1] = REC_HAS(in, FLOW_SRC);
+	q->a[0] = in->dst;
+	q->a[1] = in->src;
+	for (int d = 0; d < 2; d++) {
+		q->id[d] = q->has[d] ? lookup_id(&pr->rib, &q->a[d]) : 0;
+		if (q->id[d]) {
+			__builtin_prefetch(rib_byid(&pr->rib, q->id[d]));
+			__builtin_prefetch(&e->cache[d][q->id[d] % CACHE_SLOTS]);
+		}
+	}
+	if (e->npend == PEND_MAX)
+		process(pr, e);
+}
+
+/* The input went idle (or a tick): what is buffered goes out now. */
+void enrich_flush(struct pr *pr)
+{
+	struct enrich *e = pr->enrich;
+
+	if (!e)
+		return;
+	process(pr, e);
+	if (rw_fd(e->w) < 0)
+		return;
+	if (pr->o->replay || !e->fifo) {
+		while (rw_flush(e->w) == 1)
+			;
+	} else {
+		rw_flush(e->w);
+	}
+	lost(pr, e);
+}
+
+void enrich_stats(struct pr *pr, struct rec_writer *w)
+{
+	if (!pr->enrich)
+		return;
+	process(pr, pr->enrich);        /* the counts include what is queued */
+	rw_u64(w, "flowsout", pr->enrich->written);
+	rw_u64(w, "flowsoutdropped", pr->enrich->dropped);
+}
+
+void enrich_close(struct pr *pr)
+{
+	struct enrich *e = pr->enrich;
+
+	if (!e)
+		return;
+	process(pr, e);
+	if (rw_fd(e->w) >= 0) {
+		fcntl(rw_fd(e->w), F_SETFL, fcntl(rw_fd(e->w), F_GETFL) & ~O_NONBLOCK);
+		while (rw_flush(e->w) == 1)
+			;
+		if (rw_fd(e->w) > 1)
+			close(rw_fd(e->w));
+	}
+	rw_free(e->w);
+	rw_free(e->scratch);
+	free(e->cache[0]);
+	free(e->cache[1]);
+	free(e);
+	pr->enrich = NULL;
+}
