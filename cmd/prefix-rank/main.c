@@ -1,5 +1,5 @@
 /* prefix-rank: the RIB, live traffic per prefix, and the choice of the
- * active routes written as a FIB snapshot every tick. */
+ * active routes: a complete state, then the changes as they are made. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,14 +13,20 @@ static const char usage[] =
 	"                   [-t SECONDS] [-T SECONDS] [-g SECONDS] [-m N] [-M N]\n"
 	"                   [--asic-headroom N]\n"
 	"                   [--min-value X] [--min-prefix N] [--hysteresis X] [--min-samples X]\n"
+	"                   [--full-every SECONDS] [--no-fast-path]\n"
 	"                   [-C PATH] [--stats PATH] [--flows-out PATH]\n"
 	"                   [--log-level LEVEL]\n"
 	"       prefix-rank -C PATH -q QUERY\n"
-	"  route and flow records in, a FIB snapshot of the active routes every tick out\n"
+	"  route and flow records in; out, the active routes: a complete state, then changes\n"
 	"  -r, --routes PATH         route records (FIFO or file; repeatable, one per session)\n"
 	"  -f, --flows PATH          flow records (FIFO or file; repeatable, one per source)\n"
-	"  -o, --output PATH         where snapshots go (default -, stdout; a FIFO is reopened)\n"
-	"  -t, --tick SECONDS        selection and snapshot interval (default 1)\n"
+	"  -o, --output PATH         where the active routes go (default -, stdout; a FIFO\n"
+	"                            is reopened and gets a complete state)\n"
+	"  -t, --tick SECONDS        full selection interval (default 1)\n"
+	"      --full-every SECONDS  a complete state this often, changes in between\n"
+	"                            (default 60; 0: a complete state every tick)\n"
+	"      --no-fast-path        change the selection only at ticks (no promotion\n"
+	"                            between them)\n"
 	"  -T, --time-constant SEC   time constant of the traffic averages (default 10)\n"
 	"  -g, --grace SECONDS       keep a lost peer's routes this long (default 120)\n"
 	"  -m, --max-routes N        IPv4 capacity (default 10000)\n"
@@ -45,7 +51,7 @@ static const char usage[] =
 	"  -V, --version             print the version\n";
 
 enum { O_MINVALUE = 256, O_MINPREFIX, O_HYST, O_MINSAMP, O_REPLAY, O_LOGLEVEL, O_STATS,
-       O_ASIC, O_FLOWSOUT };
+       O_ASIC, O_FLOWSOUT, O_FULLEVERY, O_NOFAST };
 
 static const struct option opts[] = {
 	{ "routes", required_argument, NULL, 'r' },
@@ -65,6 +71,8 @@ static const struct option opts[] = {
 	{ "control", required_argument, NULL, 'C' },
 	{ "stats", required_argument, NULL, O_STATS },
 	{ "flows-out", required_argument, NULL, O_FLOWSOUT },
+	{ "full-every", required_argument, NULL, O_FULLEVERY },
+	{ "no-fast-path", no_argument, NULL, O_NOFAST },
 	{ "query", required_argument, NULL, 'q' },
 	{ "log-level", required_argument, NULL, O_LOGLEVEL },
 	{ "config", required_argument, NULL, 'c' },
@@ -117,6 +125,10 @@ static int set(int c, const char *v, void *arg)
 		return parse_double("--min-samples", v, 0, 1e6, &o->min_samples);
 	case O_REPLAY:
 		return prog_bool("--replay", v, &o->replay);
+	case O_FULLEVERY:
+		return parse_double("--full-every", v, 0, 86400, &o->full_every);
+	case O_NOFAST:
+		return prog_bool("--no-fast-path", v, &o->no_fast);
 	case 'C':
 		o->control = strdup(v);
 		return 0;
@@ -162,7 +174,7 @@ int main(int argc, char **argv)
 {
 	static struct pr_opts o = {
 		.output = "-", .tick = 1, .tau = 10, .grace = 120, .hysteresis = 0.5, .min_samples = 1,
-		.max4 = 10000, .max6 = 10000, .min_prefix = 1,
+		.max4 = 10000, .max6 = 10000, .min_prefix = 1, .full_every = 60,
 	};
 	struct prog *p = &prog;
 

@@ -31,6 +31,8 @@ struct pr_opts {
 	bool asic_follow;               /* --asic-headroom given: capacity.c */
 	unsigned long long asic_headroom;
 	bool replay, check;
+	double full_every;              /* seconds between complete states; 0: every tick */
+	bool no_fast;                   /* --no-fast-path: changes only at ticks */
 	int (*reload)(struct pr_opts *o);       /* SIGHUP */
 };
 
@@ -80,14 +82,37 @@ struct pr {
 	int ctl;                        /* control socket, -1 if none */
 	struct client *clients;
 	struct enrich *enrich;          /* --flows-out, NULL when off */
+	/* Between ticks (fast.c) and the delta stream (delta.c). */
+	struct fast fast[2];
+	struct sel_params sp[2];        /* the last tick's, for the fast path */
+	struct sent *sv;                /* what the reader holds: id -> path */
+	size_t scap, sn;
+	uint32_t sgen;
+	bool delta_on;                  /* the reader has a complete state: changes may go */
+	bool full_asked;                /* a complete state at the next chance */
+	uint64_t last_full;             /* ms */
+	uint64_t fulls, deltas_out;
 };
 
 #define EXIT_RUNTIME_RANK 1
 int pr_run(struct pr_opts *o);
 void snapshot_write(struct pr *pr);
+void snapshot_route(struct pr *pr, const struct pfx *p, const struct pfx *par,
+		    struct rec_route *rt);
+void stats_write(struct pr *pr, bool to_output);
+/* Deltas (delta.c). */
+void delta_clear(struct pr *pr);
+void delta_free(struct pr *pr);
+void delta_after_full(struct pr *pr);
+size_t delta_tick(struct pr *pr);
+void delta_put(struct pr *pr, struct pfx *p, bool add);
+void delta_gone(struct pr *pr, struct pfx *p);
+/* A complete state now, if the output can take it (a control query). */
+bool pr_full_now(struct pr *pr);
 /* The best route of p as a route record (arrays point into the RIB). */
 void pfx_route(const struct rib *r, const struct pfx *p, struct rec_route *rt);
 void pr_tick(struct pr *pr);
+void pr_fast(struct pr *pr);
 void pr_record(struct pr *pr, struct input *in, const struct rec *rec);
 uint64_t pr_bad(const struct pr *pr);
 /* capacity.c: an asic record on a flow input; true when it was taken (the
@@ -103,7 +128,7 @@ void enrich_stats(struct pr *pr, struct rec_writer *w);   /* its stats keys (que
 void enrich_close(struct pr *pr);
 
 /* Queries (query.c). */
-enum q_kind { Q_TOP, Q_PREFIX, Q_CURVE };
+enum q_kind { Q_TOP, Q_PREFIX, Q_CURVE, Q_FULL };
 struct query {
 	enum q_kind kind;
 	int af;

@@ -84,11 +84,13 @@ int query_parse(const char *line, struct query *q, char *err, size_t errlen)
 				q->kind = Q_TOP;
 			else if (!strcmp(tok, "prefix"))
 				q->kind = Q_PREFIX;
+			else if (!strcmp(tok, "full"))
+				q->kind = Q_FULL;
 			else if (!strcmp(tok, "curve")) {
 				q->kind = Q_CURVE;
 				q->max = 10000;
 			} else {
-				snprintf(err, errlen, "unknown query \"%.40s\" (top, prefix, curve)", tok);
+				snprintf(err, errlen, "unknown query \"%.40s\" (top, prefix, curve, full)", tok);
 				return -1;
 			}
 			continue;
@@ -375,6 +377,10 @@ char *query_answer(struct pr *pr, const struct query *q)
 		break;
 	case Q_PREFIX:
 		o = answer_prefix(pr, q);
+		break;
+	case Q_FULL:
+		/* A reader that lost track asks for a complete state. */
+		o = json_pack("{s:b}", "sent", pr_full_now(pr));
 		break;
 	default:
 		o = answer_curve(pr, q);

@@ -159,6 +159,7 @@ enum {
 	PFX_FREE = 1 << 4,
 	PFX_CAND = 1 << 5,              /* in the tick's candidate list */
 	PFX_SEEN = 1 << 6,              /* transient: candidate list dedup */
+	PFX_HOT = 1 << 7,               /* on the fast path's list (fast.c) */
 };
 
 /* 56 bytes a prefix. Links are ids (0 = none): the prefix tree is kept as
@@ -198,6 +199,12 @@ struct rib_af {
 	size_t ncand, capcand;
 	float cand_min;
 	double total[R_N];              /* all traffic, matched or not (forward-scaled) */
+	/* Between ticks (fast.c): a prefix outside the selection whose
+	 * destination rate reaches hot_min (forward-scaled) is listed here
+	 * for a promotion at once. FLT_MAX: the fast path is off. */
+	uint32_t *hot;
+	size_t nhot, caphot, hotdone;
+	float hot_min;
 };
 
 #define PFX_CHUNK 4096
@@ -310,6 +317,9 @@ void pfx_prefix(const struct rib *r, const struct pfx *p, struct ar_prefix *out)
 /* o covers i (o is i or a shorter prefix containing it). */
 bool pfx_covers(const struct rib *r, const struct pfx *o, const struct pfx *i);
 size_t rib_paths(const struct rib *r);
+/* A reference to path pid held outside the RIB (its id stays its own). */
+void rib_path_hold(struct rib *r, uint32_t pid);
+void rib_path_release(struct rib *r, uint32_t pid);
 /* Bytes held by the RIB's tables (for the stats). */
 size_t rib_bytes(const struct rib *r);
 
@@ -367,9 +377,37 @@ void select_clear(struct sel_result *res, uint8_t bit);
 /* Turn the tick's selection into PFX_PREV marks and count churn. */
 void select_commit(struct rib *r, struct sel_result *prev, struct sel_result *cur);
 void sel_result_free(struct sel_result *res);
+/* Add p to res (its bit is the caller's to set). 0, or -1: no memory. */
+int sel_result_push(struct sel_result *res, struct pfx *p);
+/* The more-specifics taking p would have to take too so that none is hidden
+ * (the tick's closure, without pruning): counted, or with apply pushed on
+ * res with sp->bit set. *gain: the traffic p and its uncovered subtree
+ * bring, in stored (forward-scaled) units. -1: no memory while applying. */
+int sel_closure(const struct rib *r, struct pfx *p, const struct sel_params *sp, bool apply,
+		size_t *adds, struct sel_result *res, double *gain);
 /* Forget p if it is in res (a prefix removed from the RIB). */
 void sel_result_drop(struct sel_result *res, struct pfx *p);
 /* The next hop two paths resolve to is the same. */
 bool nh_same(const struct path *a, const struct path *b);
+
+/* ---- Between ticks (fast.c) ----
+ * After each tick, fast_prepare() sets the bar a prefix outside the
+ * selection must reach to enter it before the next tick: any traffic while
+ * the family has free capacity, or beating the weakest incumbent that can
+ * leave without hiding anything by the hysteresis margin. fast_run() then
+ * promotes the listed prefixes that clear it, with their closure, keeping
+ * the capacity; each change goes to emit() as it is made. */
+struct fast {
+	struct pfx **ev;                /* incumbents that may make room, weakest first */
+	size_t nev, capev, pos;
+	uint64_t adds, dels;            /* promotions (with closures) and evictions */
+};
+typedef void fast_emit_fn(void *ctx, struct pfx *p, bool add);
+void fast_prepare(struct rib *r, int af, const struct sel_params *sp,
+		  const struct sel_result *sel, struct fast *fs, bool on);
+/* now: ms on the rates' clock. Returns the number of changes emitted. */
+size_t fast_run(struct rib *r, int af, const struct sel_params *sp, struct sel_result *sel,
+		struct fast *fs, uint64_t now, fast_emit_fn *emit, void *ctx);
+void fast_free(struct fast *fs);
 
 #endif

@@ -6,6 +6,7 @@
  * exp((t_i - t0) / tau) ("forward decay"); rate_tick() multiplies the
  * prefixes that have traffic by exp(-(t - t0) / tau) once and moves t0 to t.
  * So a sample costs one add, and a prefix without traffic costs nothing. */
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,6 +76,20 @@ void cand_push(struct rib_af *ra, struct pfx *p)
 }
 
 static void flush_af(struct rib *r, int af);
+
+static void hot_push(struct rib_af *ra, struct pfx *p)
+{
+	if (ra->nhot == ra->caphot) {
+		size_t cap = ra->caphot ? ra->caphot * 2 : 256;
+		uint32_t *v = reallocarray(ra->hot, cap, sizeof(*v));
+		if (!v)
+			return;         /* the tick still sees it */
+		ra->hot = v;
+		ra->caphot = cap;
+	}
+	ra->hot[ra->nhot++] = p->id;
+	p->flags |= PFX_HOT;
+}
 
 void rate_flow(struct rib *r, const struct ar_addr *src, const struct ar_addr *dst,
 	       uint32_t len, uint32_t rate, uint64_t ms)
@@ -168,6 +183,8 @@ static void flush_af(struct rib *r, int af)
 			activate(r, p);
 			if (!(p->flags & PFX_CAND) && p->rate[R_DBYTES] >= ra->cand_min)
 				cand_push(ra, p);
+			if (p->rate[R_DBYTES] >= ra->hot_min && !(p->flags & (PFX_SEL | PFX_HOT)))
+				hot_push(ra, p);
 		}
 		if (sid[i]) {
 			p = rib_byid(r, sid[i]);
@@ -210,6 +227,8 @@ void rate_tick(struct rib *r, uint64_t ms)
 		for (int k = 0; k < R_N; k++)
 			ra->total[k] *= g;
 		ra->cand_min = (float)(ra->cand_min * g);
+		if (ra->hot_min < FLT_MAX)
+			ra->hot_min = (float)(ra->hot_min * g);
 		for (size_t j = 0; j < ra->nactive;) {
 			struct pfx *p = rib_byid(r, ra->active[j]);
 			for (int k = 0; k < R_N; k++)

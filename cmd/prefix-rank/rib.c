@@ -1,5 +1,6 @@
 /* The RIB: per prefix the route of each peer, best first; interned path
  * attributes; peers with generations for mark-and-sweep and grace. */
+#include <float.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,6 +26,7 @@ int rib_init(struct rib *r, double tau)
 		if (lpm_init(&r->af[i].lpm, i ? 128 : 32, LPM_STRIDE, plen_of, r) < 0)
 			return -1;
 	r->nextid = 1;                  /* id 0 is "no route" in the LPM */
+	r->af[0].hot_min = r->af[1].hot_min = FLT_MAX;  /* no fast path before a tick */
 	r->nkeys6 = r->nrr = r->npathv = 1;     /* index 0 means none */
 	r->tau = tau;
 	r->scale = 1;
@@ -186,6 +188,9 @@ static void path_put(struct rib *r, struct path *p)
 }
 
 size_t rib_paths(const struct rib *r) { return r->npaths; }
+
+void rib_path_hold(struct rib *r, uint32_t pid) { r->pathv[pid]->refs++; }
+void rib_path_release(struct rib *r, uint32_t pid) { path_put(r, r->pathv[pid]); }
 
 bool nh_same(const struct path *a, const struct path *b)
 {
@@ -731,6 +736,7 @@ void rib_free(struct rib *r)
 		lpm_free(&r->af[i].lpm);
 		free(r->af[i].active);
 		free(r->af[i].cand);
+		free(r->af[i].hot);
 	}
 	for (uint32_t id = 1; id < r->nextid; id++) {
 		struct pfx *p = rib_byid(r, id);

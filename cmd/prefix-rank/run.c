@@ -25,6 +25,7 @@ static void on_delete(void *ctx, struct pfx *p)
 	 * sweep must not scan the lists for every prefix). */
 	if (!(p->flags & (PFX_PREV | PFX_SEL)))
 		return;
+	delta_gone(pr, p);
 	for (int i = 0; i < 2; i++) {
 		sel_result_drop(&pr->prev[i], p);
 		sel_result_drop(&pr->cur[i], p);
@@ -111,6 +112,8 @@ void pr_record(struct pr *pr, struct input *in, const struct rec *rec)
 		rate_flow(&pr->rib, REC_HAS(f, FLOW_SRC) ? &f->src : &(struct ar_addr){ 0 },
 			  &f->dst, REC_HAS(f, FLOW_LEN) ? f->len : 0,
 			  REC_HAS(f, FLOW_RATE) ? f->rate : 1, pr->now);
+		if (pr->o->replay)
+			pr_fast(pr);
 		return;
 	}
 	switch (rec->type) {
@@ -222,6 +225,7 @@ static void on_input(struct ev_loop *l, int fd, short re, void *arg)
 			continue;
 		}
 		if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+			pr_fast(pr);
 			enrich_flush(pr);
 			return;
 		}
@@ -229,8 +233,10 @@ static void on_input(struct ev_loop *l, int fd, short re, void *arg)
 			log_err("%s: read: %s", in->path, strerror(errno));
 		drain(pr, in);
 		input_end(pr, in);
+		pr_fast(pr);
 		return;
 	}
+	pr_fast(pr);            /* more to read: changes need not wait for it */
 }
 
 static int input_open(struct pr *pr, struct input *in)
@@ -282,6 +288,7 @@ static void out_reopen(struct pr *pr)
 	if (rw_fd(pr->out) >= 0)
 		close(rw_fd(pr->out));
 	rw_set_fd(pr->out, -1);
+	delta_clear(pr);        /* the next reader starts with a complete state */
 }
 
 static bool out_ready(struct pr *pr)
@@ -314,13 +321,75 @@ static void out_flush(struct pr *pr)
 		out_reopen(pr);
 }
 
+static void fast_emit(void *ctx, struct pfx *p, bool add)
+{
+	struct pr *pr = ctx;
+
+	if (add)
+		pr->pushed_added++;
+	else
+		pr->pushed_removed++;
+	delta_put(pr, p, add);
+}
+
+/* Promotions between ticks, when the input has gone idle; what they change
+ * goes out at once. */
+void pr_fast(struct pr *pr)
+{
+	size_t n = 0;
+
+	/* Live, the input went idle: samples still in the batch count now. (A
+	 * replay calls this after each flow record and lets batches fill.) */
+	if (!pr->o->replay)
+		rate_flush(&pr->rib);
+	for (int i = 0; i < 2; i++)
+		n += fast_run(&pr->rib, i ? AR_AF6 : AR_AF4, &pr->sp[i], &pr->prev[i], &pr->fast[i],
+			      pr->now, fast_emit, pr);
+	if (n && pr->out && rw_fd(pr->out) >= 0)
+		out_flush(pr);
+}
+
+/* A complete state or the changes since the last tick. */
+static bool tick_output(struct pr *pr)
+{
+	uint64_t every = (uint64_t)(pr->o->full_every * 1000);
+
+	if (!pr->out)
+		return false;
+	if (!out_ready(pr) || rw_would_block(pr->out)) {
+		pr->skipped++;
+		delta_clear(pr);        /* what the reader holds is unknown now */
+		return false;
+	}
+	if (!pr->delta_on || pr->full_asked || every == 0 || pr->now - pr->last_full >= every) {
+		snapshot_write(pr);
+		delta_after_full(pr);
+		pr->last_full = pr->now;
+		pr->full_asked = false;
+	} else {
+		delta_tick(pr);
+	}
+	return true;
+}
+
+bool pr_full_now(struct pr *pr)
+{
+	pr->full_asked = true;
+	if (!pr->out || !out_ready(pr) || rw_would_block(pr->out))
+		return false;
+	snapshot_write(pr);
+	delta_after_full(pr);
+	pr->last_full = pr->now;
+	pr->full_asked = false;
+	out_flush(pr);
+	return true;
+}
+
 void pr_tick(struct pr *pr)
 {
-	uint64_t t = ev_now();
 	struct timespec a, b;
 
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &a);
-	(void)t;
 	rate_tick(&pr->rib, pr->now);
 	rib_expire(&pr->rib, pr->now);
 	for (int i = 0; i < 2; i++) {
@@ -342,6 +411,9 @@ void pr_tick(struct pr *pr)
 		pr->cur[i] = tmp;
 		pr->pushed_added += pr->prev[i].adds;
 		pr->pushed_removed += pr->prev[i].dels;
+		pr->sp[i] = sp;
+		fast_prepare(&pr->rib, i ? AR_AF6 : AR_AF4, &sp, &pr->prev[i], &pr->fast[i],
+			     !pr->o->no_fast);
 	}
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &b);
 	pr->tick_ms_last = (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6;
@@ -351,14 +423,10 @@ void pr_tick(struct pr *pr)
 	pr->prev[0].dels += pr->gone - pr->gone_seen;
 	pr->gone_seen = pr->gone;
 	pr->ticks++;
-	if (!pr->out)
-		return;
-	if (!out_ready(pr) || rw_would_block(pr->out)) {
-		pr->skipped++;
-		return;
-	}
-	snapshot_write(pr);
-	out_flush(pr);
+	bool out = tick_output(pr);
+	stats_write(pr, out);
+	if (out)
+		out_flush(pr);
 }
 
 static void on_tick(struct ev_loop *l, void *arg)
@@ -397,6 +465,9 @@ static void pr_free(struct pr *pr)
 	}
 	ctl_close(pr);
 	enrich_close(pr);
+	delta_free(pr);
+	fast_free(&pr->fast[0]);
+	fast_free(&pr->fast[1]);
 	for (int i = 0; i < 2; i++) {
 		sel_result_free(&pr->prev[i]);
 		sel_result_free(&pr->cur[i]);
@@ -438,6 +509,7 @@ static int replay(struct pr *pr)
 					return EXIT_RUNTIME_RANK;
 				}
 				drain(pr, in);
+				pr_fast(pr);
 				if (sig_stop_requested())
 					return 0;
 			}
@@ -445,6 +517,7 @@ static int replay(struct pr *pr)
 			drain(pr, in);
 		}
 	}
+	pr->full_asked = true;          /* the file ends with the whole last state */
 	pr_tick(pr);                    /* the state at the last record */
 	return pr->out_failed ? EXIT_RUNTIME_RANK : 0;
 }

@@ -161,7 +161,7 @@ static struct pfx *sel_parent_f(const struct rib *r, const struct blocks *f, con
 	return sel_parent(r, p, bit);
 }
 
-static int res_push(struct sel_result *res, struct pfx *p)
+int sel_result_push(struct sel_result *res, struct pfx *p)
 {
 	if (res->n == res->cap) {
 		size_t cap = res->cap ? res->cap * 2 : 1024;
@@ -218,7 +218,7 @@ static int walk(const struct rib *r, struct pfx *p, const struct sel_params *sp,
 		} else if (!nh_same(qb, pe)) {
 			(*adds)++;
 			if (apply) {
-				if (res_push(res, q) < 0)
+				if (sel_result_push(res, q) < 0)
 					return -1;
 				q->flags |= sp->bit;
 				blocks_mark(f, q);
@@ -235,6 +235,17 @@ static int walk(const struct rib *r, struct pfx *p, const struct sel_params *sp,
 		}
 	}
 	return 0;
+}
+
+int sel_closure(const struct rib *r, struct pfx *p, const struct sel_params *sp, bool apply,
+		size_t *adds, struct sel_result *res, double *gain)
+{
+	static struct blocks all = { .all = true };
+	struct sel_params np = *sp;
+	size_t dels;
+
+	np.prune = false;
+	return walk(r, p, &np, apply, adds, &dels, res, 1.0, gain, &all);
 }
 
 static inline void cand_swap(struct cand *a, struct cand *b)
@@ -548,7 +559,7 @@ again:
 			if (adds && gain < alt)
 				continue;
 		}
-		if (res_push(res, p) < 0)
+		if (sel_result_push(res, p) < 0)
 			goto fail;
 		p->flags |= sp->bit;
 		blocks_mark(f, p);

@@ -1,6 +1,6 @@
-/* The FIB snapshot written each tick: sync begin, one route record per
- * selected prefix (with its value and covering selected parent), sync end,
- * then a stats record. */
+/* The output's records: complete states (sync begin, one route record per
+ * selected prefix with its value and covering selected parent, sync end),
+ * the routes of deltas (delta.c), and the stats record of each tick. */
 #include <errno.h>
 #include <string.h>
 
@@ -50,6 +50,25 @@ static double pct(double part, double whole)
 
 static void stats_record(struct pr *pr, struct rec_writer *w);
 
+/* A selected prefix as the reader gets it: its route, value and covering
+ * selected parent. */
+void snapshot_route(struct pr *pr, const struct pfx *p, const struct pfx *par,
+		    struct rec_route *rt)
+{
+	struct rib *r = &pr->rib;
+
+	pfx_route(r, p, rt);
+	rt->value = pfx_rate(r, p, R_DBYTES);
+	REC_SET(rt, ROUTE_VALUE);
+	rt->pps = pfx_rate(r, p, R_DPKTS);
+	REC_SET(rt, ROUTE_PPS);
+	if (par) {
+		pfx_prefix(r, par, &rt->parent);
+		REC_SET(rt, ROUTE_PARENT);
+	}
+}
+
+/* The complete state: sync begin, every selected prefix, sync end. */
 void snapshot_write(struct pr *pr)
 {
 	struct rec_writer *w = pr->out;
@@ -61,24 +80,23 @@ void snapshot_write(struct pr *pr)
 	rw_sync(w, &s);
 	for (int i = 0; i < 2; i++) {
 		for (size_t j = 0; j < pr->prev[i].n; j++) {
-			const struct pfx *p = pr->prev[i].v[j], *par;
+			const struct pfx *p = pr->prev[i].v[j];
 			struct rec_route rt;
-			pfx_route(r, p, &rt);
-			rt.value = pfx_rate(r, p, R_DBYTES);
-			REC_SET(&rt, ROUTE_VALUE);
-			rt.pps = pfx_rate(r, p, R_DPKTS);
-			REC_SET(&rt, ROUTE_PPS);
-			par = pr->prev[i].par_ok ? pr->prev[i].par[j] : sel_parent(r, p, PFX_SEL);
-			if (par) {
-				pfx_prefix(r, par, &rt.parent);
-				REC_SET(&rt, ROUTE_PARENT);
-			}
+			snapshot_route(pr, p, pr->prev[i].par_ok ? pr->prev[i].par[j]
+								 : sel_parent(r, p, PFX_SEL), &rt);
 			rw_route(w, &rt);
 		}
 	}
 	s.phase = SYNC_END;
 	rw_sync(w, &s);
-	stats_record(pr, w);
+	pr->fulls++;
+}
+
+/* The stats record on the output after each tick, and the --stats file. */
+void stats_write(struct pr *pr, bool to_output)
+{
+	if (to_output)
+		stats_record(pr, pr->out);
 	if (pr->stats) {
 		stats_record(pr, pr->stats);
 		if (rw_replace_file(pr->stats, pr->o->stats) < 0)
@@ -125,6 +143,10 @@ static void stats_record(struct pr *pr, struct rec_writer *w)
 	rw_u64(w, "ticks", pr->ticks);
 	rw_u64(w, "skipped", pr->skipped);
 	rw_f64(w, "tickms", pr->tick_ms_last);
+	rw_u64(w, "fastadds", pr->fast[0].adds + pr->fast[1].adds);
+	rw_u64(w, "fastdels", pr->fast[0].dels + pr->fast[1].dels);
+	rw_u64(w, "fulls", pr->fulls);
+	rw_u64(w, "deltas", pr->deltas_out);
 	enrich_stats(pr, w);
 	rw_end(w);
 }

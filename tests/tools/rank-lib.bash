@@ -38,20 +38,24 @@ rank_routes() {
 	} > "$out"
 }
 
-# The routes of the last snapshot in a record file, as "prefix nexthop
-# parent" lines in snapshot order.
+# The routes a reader of the record file holds at its end (the last complete
+# state with the changes after it applied), as "prefix nexthop parent"
+# lines in the order they arrived.
 rank_last_fib() {
 	rec-json < "$1" | python3 -c '
 import json, sys
-snap, cur = [], None
+fib, cur = None, None
 for line in sys.stdin:
     r = json.loads(line)
     if r["type"] == "sync":
-        if r["phase"] == "begin": cur = []
-        elif cur is not None: snap, cur = cur, None
-    elif r["type"] == "route" and cur is not None:
-        cur.append(r)
-for r in snap:
+        if r["phase"] == "begin": cur = {}
+        elif cur is not None: fib, cur = cur, None
+    elif r["type"] == "route":
+        t = cur if cur is not None else fib
+        if t is None: continue
+        t.pop(r["prefix"], None)
+        if r.get("op", "add") == "add": t[r["prefix"]] = r
+for r in (fib or {}).values():
     print(r["prefix"], r.get("nexthop", "-"), r.get("parent", "-"))
 '
 }
