@@ -379,6 +379,22 @@ bird_gr() {
 	wait_for 20 rec_has_end "$T/learn.rec" 2 || fail "$(cat "$T/learn.err")"
 	framing "$T/learn.rec" > "$T/framing"
 	cat "$T/learn.err" "$T/framing"
+	if grep -q "back without its forwarding state" "$T/learn.err"; then
+		# BIRD's recovery OPEN sometimes lacks the F bit (its kernel
+		# protocol's state at that moment): RFC 4724 4.2 says drop the
+		# stale routes then, and the speaker must have done just that.
+		run cat "$T/framing"
+		assert_output "peer up
+sync begin
+sync end
+peer down
+sync begin
+sync end
+peer up
+sync begin
+sync end"
+		skip "BIRD came back without its forwarding state this time: the helper path was not exercised"
+	fi
 	run cat "$T/framing"
 	assert_output "peer up
 sync begin
