@@ -95,13 +95,21 @@ static int open_listen(struct udp *u, const char *spec)
 	return 0;
 }
 
+/* POLLOUT on the output whenever bytes are left over, paused or not: a
+ * tail the pipe did not take must follow as soon as the reader drains it,
+ * not wait for the next datagram or the stats timer. */
+static void watch_output(struct udp *u)
+{
+	if (rw_fd(u->s->w) != -1)
+		ev_fd_events(u->loop, rw_fd(u->s->w), rw_pending(u->s->w) > 0 ? POLLOUT : 0);
+}
+
 static void set_reading(struct udp *u, bool on)
 {
 	for (size_t i = 0; i < u->nsk; i++)
 		ev_fd_events(u->loop, u->sk[i].fd, on ? POLLIN : 0);
-	if (rw_fd(u->s->w) != -1)
-		ev_fd_events(u->loop, rw_fd(u->s->w), on ? 0 : POLLOUT);
 	u->paused = !on;
+	watch_output(u);
 }
 
 static void finish(struct udp *u)
@@ -151,7 +159,9 @@ static void on_reopen(struct ev_loop *loop, void *arg)
 	set_reading(u, true);
 }
 
-/* After producing: write what the output takes; pause when it is full. */
+/* After producing: write what the output takes; pause when it is full.
+ * Called after every batch, so the records of the last datagrams read go
+ * out as soon as the socket is empty (the batch loop ends there). */
 static void output_step(struct udp *u)
 {
 	struct sfd *s = u->s;
@@ -173,6 +183,8 @@ static void output_step(struct udp *u)
 		set_reading(u, false);
 	} else if (u->paused && !rw_would_block(s->w)) {
 		set_reading(u, true);
+	} else {
+		watch_output(u);
 	}
 }
 

@@ -151,7 +151,44 @@ lab_bird_switch() {
 	lab_bg "$LAB_SW" "$LAB_DIR/bird-sw.log" bird -f -c "$LAB_DIR/bird-sw.conf" -s "$LAB_DIR/bird-sw.ctl" -P "$LAB_DIR/bird-sw.pid"
 }
 
+# The lab's sFlow agent, timed like a switch's. A switch's agent sends a
+# datagram when the next sample would not fit in its maximum datagram size
+# (1400 bytes by default on Dell OS10, Aruba CX, LCOS SX; "the rate that the
+# agent sends datagrams depends on the sampling rate, the traffic rate, and
+# the configured maximum datagram size", Pluribus ONVL guide), and within a
+# second otherwise. pmacctd 1.7.7 with sfprobe, from its sources (reference
+# only, nothing copied) and CONFIG-KEYS (/usr/share/doc/pmacct):
+# - sfprobe itself follows the same rule: a 1400-byte datagram
+#   (SFL_DEFAULT_DATAGRAM_SIZE, sfl_receiver_writeFlowSample) is sent when the
+#   next sample would overflow it, and any partial one at each wall-clock
+#   second (sfl_agent_tick from sfprobe_plugin.c's loop). No sfprobe_* key
+#   changes either. With 128-byte sampled headers that is ~7 samples a
+#   datagram: at the bench's 2000 pps sampled 1:10, one every ~35 ms.
+# - core to plugin: plugin_buffer_size defaults to "the size of the smallest
+#   element to buffer" (CONFIG-KEYS), i.e. one packet per buffer handed over
+#   at once (pmacctd -d logs plugin_buffer_size=416 bytes); plugin_pipe_size
+#   is only the queue's capacity. Both left at their defaults: already tight.
+# - the capture is what holds packets back: pm_pcap_open() (pmacctd.c) uses
+#   a fixed 1000 ms timeout and no immediate mode, so libpcap's TPACKET_V3
+#   ring (256 KiB blocks, retire_blk_tov 1000, read from PACKET_RX_RING in a
+#   running pmacctd) passes packets on only when a block fills or a second
+#   is up. No key sets it; pcap-immediate.so (LD_PRELOAD, our own) turns on
+#   libpcap's immediate mode instead. LAB_AGENT_IMMEDIATE=0 keeps the stock
+#   behaviour, to compare.
+lab_pcap_immediate() {
+	local so=$LAB_DIR/pcap-immediate.so
+	[ "${LAB_AGENT_IMMEDIATE:-1}" = 1 ] || return 1
+	[ -e "$so" ] && { echo "$so"; return 0; }
+	if ! ${CC:-cc} -std=c17 -shared -fPIC -O2 -Wall -Wextra -Werror -o "$so" \
+		"$LAB_HERE/pcap-immediate.c" -ldl >"$LAB_DIR/pcap-immediate.log" 2>&1; then
+		lab_log "pcap-immediate.so not built (the agent keeps pmacctd's 1 s capture timeout): $(cat "$LAB_DIR/pcap-immediate.log")"
+		return 1
+	fi
+	echo "$so"
+}
+
 lab_pmacctd() {
+	local so
 	cat > "$LAB_DIR/pmacctd.conf" <<-EOF
 	daemonize: false
 	pidfile: $LAB_DIR/pmacctd.pid
@@ -163,7 +200,11 @@ lab_pmacctd() {
 	sfprobe_agentsubid: 1
 	sampling_rate: $LAB_SAMPLING
 	EOF
-	lab_bg "$LAB_SW" "$LAB_DIR/pmacctd.log" pmacctd -f "$LAB_DIR/pmacctd.conf"
+	if so=$(lab_pcap_immediate); then
+		lab_bg "$LAB_SW" "$LAB_DIR/pmacctd.log" env LD_PRELOAD="$so" pmacctd -f "$LAB_DIR/pmacctd.conf"
+	else
+		lab_bg "$LAB_SW" "$LAB_DIR/pmacctd.log" pmacctd -f "$LAB_DIR/pmacctd.conf"
+	fi
 }
 
 # The pipeline's config: the seed layout (target bgp) or netlink.
