@@ -19,7 +19,7 @@ setup() {
 	sflow-decode -q -s 0 --counters -r "$T/cap.pcap" > "$T/flows.rec"
 }
 
-# trace: one line per tick "tick capacity4 selected4 installed", also on fd 3
+# trace: one line per tick "tick capacity4 selected4 installed", also on fd 3 (prefix-rank --full-every 0: a complete state and one route-push stats record a tick)
 trace() {
 	rec-json -t stats < "$T/snap.rec" | jq -r '[.ticks, .capacity4, .selected4] | @tsv' > "$T/rank.tsv"
 	# route-push writes one stats record per snapshot, and one at exit
@@ -30,7 +30,7 @@ trace() {
 }
 
 @test "t260: the capacity follows the ASIC's IPv4 maximum less the headroom; route-push's cap wins" {
-	prefix-rank --replay --asic-headroom 2 -m 30 -r "$T/routes.rec" -f "$T/flows.rec" \
+	prefix-rank --replay --full-every 0 --asic-headroom 2 -m 30 -r "$T/routes.rec" -f "$T/flows.rec" \
 		> "$T/snap.rec" 2> "$T/rank.err"
 	route-push --dry-run --max-routes 25 --max-withdraw-percent 100 --trace "$T/push.trace" \
 		--stats "$T/push.st" -i "$T/snap.rec" > /dev/null 2>&1

@@ -72,6 +72,8 @@ static void write_stats(struct push *p)
 	rw_u64(p->stats, "malformed", bad);
 	rw_u64(p->stats, "ignored", p->snap.ignored);
 	rw_u64(p->stats, "dropped", p->snap.dropped);
+	rw_u64(p->stats, "deltas", p->snap.deltas);
+	rw_u64(p->stats, "deltaignored", p->snap.delta_ignored);
 	rw_f64(p->stats, "latency_ms", s->latency_ms);
 	rw_f64(p->stats, "latency_max_ms", s->latency_max_ms);
 	rw_end(p->stats);
@@ -249,6 +251,35 @@ static void on_snapshot(struct push *p)
 	apply(p);
 }
 
+/* Changes after a complete state, merged when the input went idle (or
+ * after a bounded batch): the same cap, plan, ordering, rate and trace as
+ * a snapshot. An explicit del is the writer's word, so neither the
+ * restart grace nor the mass-withdrawal hold applies to changes. */
+/* Changes merged at once when this many wait (a long burst in one read). */
+#define CHANGES_BATCH 4096
+
+static void on_changes(struct push *p)
+{
+	if (!p->snap.cn)
+		return;
+	struct rtset w = { 0 };
+	if (rtset_copy(&w, &p->wanted) < 0 || snap_merge(&p->snap, &w) < 0) {
+		log_err("out of memory applying changes: waiting for the next complete state");
+		p->snap.cn = 0;
+		rtset_free(&w);
+		return;
+	}
+	size_t refused = cap_apply(&w, p->o->max4, p->o->max6);
+	if (refused) {
+		p->st.refused += refused;
+		log_warn("changes: %zu routes over the cap refused", refused);
+	}
+	rtset_free(&p->wanted);
+	p->wanted = w;
+	p->have_wanted = true;
+	apply(p);
+}
+
 static void maybe_finish(struct push *p)
 {
 	if (p->input_done && !p->pending_rate)
@@ -280,9 +311,16 @@ static void on_input(struct ev_loop *l, int fd, short rev, void *arg)
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	struct rec r;
-	while (rr_next(p->rr, &r) == 1)
-		if (snap_feed(&p->snap, &r) == 1)
+	int k;
+	while (rr_next(p->rr, &r) == 1) {
+		if ((k = snap_feed(&p->snap, &r)) == 1)
 			on_snapshot(p);
+		else if (k == 2 && p->snap.cn >= CHANGES_BATCH)
+			on_changes(p);
+	}
+	/* What one read brought is applied now: a change never waits for a
+	 * timer or for the next snapshot. */
+	on_changes(p);
 	if (n > 0)
 		return;
 	if (n < 0)

@@ -30,6 +30,8 @@ struct rtset {
 int rt_cmp(const struct rt *x, const struct rt *y);
 int rtset_push(struct rtset *s, const struct rt *r);
 void rtset_clear(struct rtset *s);
+/* dst becomes a copy of src. 0, or -1: no memory (dst unchanged). */
+int rtset_copy(struct rtset *dst, const struct rtset *src);
 void rtset_free(struct rtset *s);
 /* Sort and drop duplicate prefixes (the last one given wins). */
 void rtset_sort(struct rtset *s);
@@ -37,17 +39,30 @@ size_t rtset_count_af(const struct rtset *s, int af);
 /* Index of prefix p, or -1. */
 ssize_t rtset_find(const struct rtset *s, const struct ar_prefix *p);
 
-/* ---- snapshot.c: complete snapshots between sync markers ---- */
+/* ---- snapshot.c: complete snapshots between sync markers, then changes ---- */
+struct chg {
+	struct rt r;
+	bool del;
+};
 struct snap {
 	struct rtset cur;       /* being collected */
 	bool open;              /* between begin and end */
+	bool have_full;         /* a complete state from this writer: changes apply */
+	struct chg *cv;         /* changes waiting for the input to go idle */
+	size_t cn, ccap;
 	uint64_t complete;      /* snapshots finished */
 	uint64_t dropped;       /* unfinished snapshots thrown away */
 	uint64_t ignored;       /* routes outside markers or not usable */
+	uint64_t deltas;        /* change records taken */
+	uint64_t delta_ignored; /* changes before a complete state */
 };
 /* Feed one record: 1 when cur holds a complete snapshot (take it with
- * snap_take), 0 otherwise. */
+ * snap_take; changes queued before it are void), 2 when a change was
+ * queued (merge them with snap_merge), 0 otherwise. */
 int snap_feed(struct snap *s, const struct rec *r);
+/* The queued changes applied to the sorted set w, in O(n + k log k):
+ * later changes of a prefix win. 0, or -1 (no memory: w unchanged). */
+int snap_merge(struct snap *s, struct rtset *w);
 void snap_take(struct snap *s, struct rtset *out);
 /* End of input or writer gone: an open snapshot is dropped. */
 void snap_abort(struct snap *s);

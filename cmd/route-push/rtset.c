@@ -35,6 +35,20 @@ int rtset_push(struct rtset *s, const struct rt *r)
 
 void rtset_clear(struct rtset *s) { s->n = 0; }
 
+int rtset_copy(struct rtset *dst, const struct rtset *src)
+{
+	struct rt *v = src->n ? reallocarray(NULL, src->n, sizeof(*v)) : NULL;
+
+	if (src->n && !v)
+		return -1;
+	if (src->n)
+		memcpy(v, src->v, src->n * sizeof(*v));
+	rtset_free(dst);
+	dst->v = v;
+	dst->n = dst->cap = src->n;
+	return 0;
+}
+
 void rtset_free(struct rtset *s)
 {
 	free(s->v);

@@ -1,6 +1,9 @@
 /* Collecting complete snapshots: routes between a sync begin and a sync end
  * are the whole wanted state. An unfinished snapshot is dropped, never
- * applied in part. */
+ * applied in part. After a complete state, route records outside the
+ * markers are changes: queued, then merged into the wanted state when the
+ * input goes idle. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
@@ -11,6 +14,80 @@ static void norm(struct ar_addr *a)
 {
 	size_t l = addr_len(a);
 	memset(a->b + l, 0, sizeof(a->b) - l);
+}
+
+static int queue(struct snap *s, const struct rec_route *rt)
+{
+	if (!s->have_full) {
+		s->delta_ignored++;
+		return 0;
+	}
+	bool del = rt->op == ROUTE_DEL;
+	if (!REC_HAS(rt, ROUTE_PREFIX) ||
+	    (!del && (!REC_HAS(rt, ROUTE_NEXTHOP) || rt->nexthop.af != rt->prefix.a.af))) {
+		s->ignored++;
+		return 0;
+	}
+	if (s->cn == s->ccap) {
+		size_t cap = s->ccap ? s->ccap * 2 : 256;
+		struct chg *v = reallocarray(s->cv, cap, sizeof(*v));
+		if (!v) {
+			/* the writer's next complete state repairs what is lost */
+			log_err("out of memory queueing a change: ignored");
+			s->ignored++;
+			return 0;
+		}
+		s->cv = v;
+		s->ccap = cap;
+	}
+	struct chg *c = &s->cv[s->cn++];
+	memset(c, 0, sizeof(*c));
+	c->r.p = rt->prefix;
+	norm(&c->r.p.a);
+	if (!del) {
+		c->r.nh = rt->nexthop;
+		norm(&c->r.nh);
+		c->r.value = REC_HAS(rt, ROUTE_VALUE) ? rt->value : 0;
+	}
+	c->del = del;
+	s->deltas++;
+	return 2;
+}
+
+static int chg_cmp(const void *a, const void *b)
+{
+	return rt_cmp(&((const struct chg *)a)->r, &((const struct chg *)b)->r);
+}
+
+int snap_merge(struct snap *s, struct rtset *w)
+{
+	struct rtset u = { 0 };
+	size_t k = 0, i = 0, j = 0;
+
+	/* stable: of two changes to one prefix the later stays */
+	if (s->cn > 1 && mergesort(s->cv, s->cn, sizeof(*s->cv), chg_cmp) != 0)
+		return -1;
+	for (size_t x = 0; x < s->cn; x++) {
+		if (k && rt_cmp(&s->cv[k - 1].r, &s->cv[x].r) == 0)
+			s->cv[k - 1] = s->cv[x];
+		else
+			s->cv[k++] = s->cv[x];
+	}
+	while (i < w->n || j < k) {
+		int c = i == w->n ? 1 : j == k ? -1 : rt_cmp(&w->v[i], &s->cv[j].r);
+		const struct rt *r = c < 0 ? &w->v[i] : &s->cv[j].r;
+		bool keep = c < 0 || !s->cv[j].del;
+		if (keep && rtset_push(&u, r) < 0) {
+			rtset_free(&u);
+			return -1;
+		}
+		i += c <= 0;
+		j += c >= 0;
+	}
+	s->cn = 0;
+	rtset_free(w);
+	*w = u;
+	return 0;
 }
 
 int snap_feed(struct snap *s, const struct rec *r)
@@ -32,16 +109,16 @@ int snap_feed(struct snap *s, const struct rec *r)
 		}
 		s->open = false;
 		s->complete++;
+		s->have_full = true;
+		s->cn = 0;              /* the complete state supersedes them */
 		rtset_sort(&s->cur);
 		return 1;
 	}
 	if (r->type != REC_ROUTE)
 		return 0;
 	const struct rec_route *rt = &r->u.route;
-	if (!s->open) {
-		s->ignored++;
-		return 0;
-	}
+	if (!s->open)
+		return queue(s, rt);
 	/* a withdrawal inside a snapshot means "not in it": nothing to add */
 	if (rt->op == ROUTE_DEL)
 		return 0;
@@ -81,10 +158,14 @@ void snap_abort(struct snap *s)
 		log_warn("input ended inside a snapshot: dropping %zu routes", s->cur.n);
 	}
 	s->open = false;
+	s->have_full = false;   /* the next writer starts with a complete state */
+	s->cn = 0;
 	rtset_clear(&s->cur);
 }
 
 void snap_free(struct snap *s)
 {
 	rtset_free(&s->cur);
+	free(s->cv);
+	s->cv = NULL;
 }

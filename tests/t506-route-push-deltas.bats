@@ -1,0 +1,88 @@
+#!/usr/bin/env bats
+# route-push on the delta stream: a complete state, then changes applied as
+# they arrive (--dry-run shows each change it would make).
+load lib/common
+
+teardown() {
+	[ -n "${PID:-}" ] && kill "$PID" 2>/dev/null || true
+	[ -n "${PID:-}" ] && wait "$PID" 2>/dev/null || true
+}
+
+snap() {
+	echo '{"type":"sync","phase":"begin"}'
+	for a in "$@"; do
+		printf '{"type":"route","op":"add","prefix":"%s","nexthop":"%s","value":1.0}\n' "${a%%=*}" "${a#*=}"
+	done
+	echo '{"type":"sync","phase":"end"}'
+}
+add() { printf '{"type":"route","op":"add","prefix":"%s","nexthop":"%s","value":%s}\n' "$1" "$2" "${3:-1.0}"; }
+del() { printf '{"type":"route","op":"del","prefix":"%s"}\n' "$1"; }
+push() { route-push --dry-run --max-withdraw-percent 100 "$@"; }
+
+@test "t506 changes after a complete state: add, replace and del, each applied" {
+	{
+		snap 198.18.1.0/24=198.19.0.1
+		add 198.18.2.0/24 198.19.0.2
+		add 198.18.1.0/24 198.19.0.9
+		del 198.18.2.0/24
+	} | rec-json -r > "$T/in.rec"
+	run --separate-stderr push --stats "$T/st.rec" -i "$T/in.rec"
+	assert_success
+	assert_output --partial "add 198.18.1.0/24 via 198.19.0.1"
+	# the three changes came in one read: merged, the last word on a prefix wins
+	assert_output --partial "replace 198.18.1.0/24 via 198.19.0.9"
+	refute_output --partial "198.18.2.0/24"
+	[ "$(rec-json -t stats < "$T/st.rec" | tail -1 | jq .deltas)" = 3 ]
+}
+
+@test "t507 changes before any complete state are ignored and counted" {
+	{
+		add 198.18.2.0/24 198.19.0.2
+		snap 198.18.1.0/24=198.19.0.1
+	} | rec-json -r > "$T/in.rec"
+	run --separate-stderr push --stats "$T/st.rec" -i "$T/in.rec"
+	assert_success
+	refute_output --partial "198.18.2.0/24"
+	[ "$(rec-json -t stats < "$T/st.rec" | tail -1 | jq .deltaignored)" = 1 ]
+}
+
+@test "t508 a change is applied while the writer stays open, without the next snapshot" {
+	mkfifo "$T/in.fifo"
+	route-push --dry-run -i "$T/in.fifo" > "$T/out" 2> "$T/err" &
+	PID=$!
+	exec 7> "$T/in.fifo"
+	snap 198.18.1.0/24=198.19.0.1 | rec-json -r >&7
+	wait_for 5 grep -q "add 198.18.1.0/24" "$T/out"
+	add 198.18.3.0/24 198.19.0.3 | rec-json -r >&7
+	wait_for 5 grep -q "add 198.18.3.0/24 via 198.19.0.3" "$T/out" || fail "$(cat "$T/out" "$T/err")"
+	del 198.18.1.0/24 | rec-json -r >&7
+	wait_for 5 grep -q "del 198.18.1.0/24" "$T/out" || fail "$(cat "$T/out" "$T/err")"
+	exec 7>&-
+}
+
+@test "t509 changes keep the ordering rules and the cap" {
+	{
+		snap 198.18.0.0/16=198.19.0.1
+		# a more-specific added and its cover replaced in one batch
+		add 198.18.5.0/24 198.19.0.5
+		add 198.18.0.0/16 198.19.0.2
+	} | rec-json -r > "$T/in.rec"
+	run --separate-stderr push -i "$T/in.rec"
+	assert_success
+	echo "$output"
+	# the more-specific goes in before its cover changes next hop
+	local a r
+	a=$(grep -n "add 198.18.5.0/24" <<< "$output" | cut -d: -f1)
+	r=$(grep -n "replace 198.18.0.0/16" <<< "$output" | cut -d: -f1)
+	[ -n "$a" ] && [ -n "$r" ] && [ "$a" -lt "$r" ]
+	# the cap holds for changes as for snapshots
+	{
+		snap 198.18.1.0/24=198.19.0.1 198.18.2.0/24=198.19.0.2
+		add 198.18.3.0/24 198.19.0.3 0.5
+	} | rec-json -r > "$T/cap.rec"
+	run --separate-stderr push --max-routes 2 --stats "$T/st.rec" -i "$T/cap.rec"
+	assert_success
+	refute_output --partial "198.18.3.0/24"
+	[ "$(rec-json -t stats < "$T/st.rec" | tail -1 | jq .installed)" = 2 ]
+	[ "$(rec-json -t stats < "$T/st.rec" | tail -1 | jq .refused)" = 1 ]
+}
