@@ -302,6 +302,9 @@ static bool out_ready(struct pr *pr)
 		return false;           /* ENXIO: no reader yet */
 	log_info("%s: reader is back, sending a complete state", pr->o->output);
 	rw_set_fd(pr->out, fd);
+	/* Opened without blocking: the flush must not loop on EAGAIN (a reader
+	 * that came after us and reads slowly would stall the ticks). */
+	pr->out_nonblock = true;
 	return true;
 }
 
@@ -562,6 +565,8 @@ int pr_run(struct pr_opts *o)
 			log_warn("%s: cannot truncate: %s", o->output, strerror(errno));
 		pr.out_fifo = strcmp(o->output, "-") == 0 ? (fstat(1, &st) == 0 && S_ISFIFO(st.st_mode))
 							  : (stat(o->output, &st) == 0 && S_ISFIFO(st.st_mode));
+		if (pr.out_fifo && !o->replay)
+			pr.out_nonblock = true;         /* also for a reader still to come */
 		if (fd >= 0 && pr.out_fifo && !o->replay) {
 			fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 			pr.out_nonblock = true;
