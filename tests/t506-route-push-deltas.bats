@@ -86,3 +86,19 @@ push() { route-push --dry-run --max-withdraw-percent 100 "$@"; }
 	[ "$(rec-json -t stats < "$T/st.rec" | tail -1 | jq .installed)" = 2 ]
 	[ "$(rec-json -t stats < "$T/st.rec" | tail -1 | jq .refused)" = 1 ]
 }
+
+@test "t510a routes kept over a writer's restart leave when the grace ends, changes or not" {
+	mkfifo "$T/in.fifo"
+	route-push --dry-run --grace 1 -i "$T/in.fifo" > "$T/out" 2> "$T/err" &
+	PID=$!
+	snap 198.18.1.0/24=198.19.0.1 198.18.2.0/24=198.19.0.2 | rec-json -r > "$T/in.fifo"
+	wait_for 5 grep -q "add 198.18.2.0/24" "$T/out"
+	# the writer restarts: its first state lacks 198.18.2.0/24, then a change
+	exec 7> "$T/in.fifo"
+	{ snap 198.18.1.0/24=198.19.0.1; add 198.18.3.0/24 198.19.0.3; } | rec-json -r >&7
+	wait_for 5 grep -q "add 198.18.3.0/24" "$T/out" || fail "$(cat "$T/out" "$T/err")"
+	! grep -q "del 198.18.2.0/24" "$T/out"
+	wait_for 5 grep -q "del 198.18.2.0/24" "$T/out" || fail "$(cat "$T/out" "$T/err")"
+	grep -q "restart grace over" "$T/err"
+	exec 7>&-
+}

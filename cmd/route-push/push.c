@@ -32,8 +32,10 @@ struct push {
 	struct rec_writer *stats;
 	FILE *trace;
 	uint64_t plans;
-	struct ev_timer retry, verify, statst;
+	struct ev_timer retry, verify, statst, gracet;
 	ar_msec grace_until;            /* a restarted writer's first snapshots */
+	struct rtset writer;            /* the writer's own state (without the kept routes) */
+	bool stale_kept;                /* wanted holds routes the writer does not */
 	int rc;
 };
 
@@ -221,10 +223,22 @@ static void on_snapshot(struct push *p)
 	struct rtset w = { 0 };
 	snap_take(&p->snap, &w);
 	p->st.snapshots++;
-	if (p->grace_until && ev_now() < p->grace_until && keep_stale(p, &w) < 0) {
+	if (rtset_copy(&p->writer, &w) < 0) {
 		log_err("out of memory: snapshot dropped");
 		rtset_free(&w);
 		return;
+	}
+	p->stale_kept = false;
+	if (p->grace_until && ev_now() < p->grace_until) {
+		uint64_t kept0 = p->st.kept_stale;
+		if (keep_stale(p, &w) < 0) {
+			log_err("out of memory: snapshot dropped");
+			rtset_free(&w);
+			return;
+		}
+		/* Changes never remove the kept routes: the grace's end does. */
+		if ((p->stale_kept = p->st.kept_stale > kept0))
+			ev_timer_after(p->ev, &p->gracet, p->grace_until - ev_now() + 1);
 	}
 	size_t refused = cap_apply(&w, p->o->max4, p->o->max6);
 	if (refused) {
@@ -263,12 +277,14 @@ static void on_changes(struct push *p)
 	if (!p->snap.cn)
 		return;
 	struct rtset w = { 0 };
-	if (rtset_copy(&w, &p->wanted) < 0 || snap_merge(&p->snap, &w) < 0) {
+	if (rtset_copy(&w, &p->wanted) < 0 || snap_merge(&p->snap, &w) < 0 ||
+	    snap_merge(&p->snap, &p->writer) < 0) {
 		log_err("out of memory applying changes: waiting for the next complete state");
 		p->snap.cn = 0;
 		rtset_free(&w);
 		return;
 	}
+	p->snap.cn = 0;
 	size_t refused = cap_apply(&w, p->o->max4, p->o->max6);
 	if (refused) {
 		p->st.refused += refused;
@@ -277,6 +293,25 @@ static void on_changes(struct push *p)
 	rtset_free(&p->wanted);
 	p->wanted = w;
 	p->have_wanted = true;
+	apply(p);
+}
+
+/* The restart grace is over: the routes kept beside the new writer's state
+ * leave (changes since its complete state are in p->writer). */
+static void on_grace_end(struct ev_loop *l, void *arg)
+{
+	struct push *p = arg;
+	struct rtset w = { 0 };
+
+	(void)l;
+	if (!p->stale_kept || rtset_copy(&w, &p->writer) < 0)
+		return;
+	p->stale_kept = false;
+	log_info("restart grace over: %zu routes kept beside the writer's state leave",
+		 p->wanted.n > w.n ? p->wanted.n - w.n : 0);
+	cap_apply(&w, p->o->max4, p->o->max6);
+	rtset_free(&p->wanted);
+	p->wanted = w;
 	apply(p);
 }
 
@@ -448,6 +483,7 @@ int push_run(const struct push_opts *o)
 	ev_timer_init(&p.retry, on_retry, &p);
 	ev_timer_init(&p.verify, on_verify, &p);
 	ev_timer_init(&p.statst, on_stats, &p);
+	ev_timer_init(&p.gracet, on_grace_end, &p);
 	if (o->verify_interval > 0)
 		ev_timer_after(p.ev, &p.verify, (ar_msec)(o->verify_interval * 1000));
 	if (o->stats_interval > 0 && p.stats)
@@ -469,6 +505,7 @@ int push_run(const struct push_opts *o)
 	snap_free(&p.snap);
 	rtset_free(&p.installed);
 	rtset_free(&p.wanted);
+	rtset_free(&p.writer);
 	rtset_free(&p.scratch);
 	ev_free(p.ev);
 	return p.rc;

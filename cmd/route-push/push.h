@@ -61,7 +61,8 @@ struct snap {
  * queued (merge them with snap_merge), 0 otherwise. */
 int snap_feed(struct snap *s, const struct rec *r);
 /* The queued changes applied to the sorted set w, in O(n + k log k):
- * later changes of a prefix win. 0, or -1 (no memory: w unchanged). */
+ * later changes of a prefix win. They stay queued (sorted, one a prefix)
+ * for another set; the caller clears cn. 0, or -1 (no memory: w unchanged). */
 int snap_merge(struct snap *s, struct rtset *w);
 void snap_take(struct snap *s, struct rtset *out);
 /* End of input or writer gone: an open snapshot is dropped. */

@@ -84,7 +84,7 @@ int snap_merge(struct snap *s, struct rtset *w)
 		i += c <= 0;
 		j += c >= 0;
 	}
-	s->cn = 0;
+	s->cn = k;              /* sorted and deduplicated: merging again is the same */
 	rtset_free(w);
 	*w = u;
 	return 0;
