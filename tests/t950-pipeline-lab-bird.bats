@@ -67,13 +67,15 @@ setup() { lab_test_setup; }
 
 @test "t957 a lost learn session keeps the FIB for the grace time" {
 	ensure_converged
-	before=$(lab_fib_count)
+	# the steady traffic's destinations: an earlier burst's hot prefixes
+	# (promoted at once by the fast path) leave the FIB by themselves
+	before=$(dests_in_fib)
 	birdc_sw disable to_sflow_rt
 	# rank.grace = 10: kept for 7 s at least
 	for i in $(seq 1 14); do
 		sleep 0.5
-		n=$(lab_fib_count)
-		[ "$n" -ge $((before * 9 / 10)) ] || { birdc_sw enable to_sflow_rt; fail "FIB fell from $before to $n, $((i / 2)) s into the grace time"; }
+		n=$(dests_in_fib)
+		[ "$n" -ge $((before * 9 / 10)) ] || { birdc_sw enable to_sflow_rt; fail "FIB fell from $before to $n of the traffic's destinations, $((i / 2)) s into the grace time"; }
 	done
 	birdc_sw enable to_sflow_rt
 	wait_for 40 lab_established to_sflow_rt
