@@ -92,6 +92,7 @@ struct pr {
 	bool full_asked;                /* a complete state at the next chance */
 	uint64_t last_full;             /* ms */
 	uint64_t fulls, deltas_out;
+	uint64_t fast_added, fast_removed;      /* between the last tick and this one */
 };
 
 #define EXIT_RUNTIME_RANK 1

@@ -328,10 +328,13 @@ static void fast_emit(void *ctx, struct pfx *p, bool add)
 {
 	struct pr *pr = ctx;
 
-	if (add)
+	if (add) {
 		pr->pushed_added++;
-	else
+		pr->fast_added++;
+	} else {
 		pr->pushed_removed++;
+		pr->fast_removed++;
+	}
 	delta_put(pr, p, add);
 }
 
@@ -428,6 +431,7 @@ void pr_tick(struct pr *pr)
 	pr->ticks++;
 	bool out = tick_output(pr);
 	stats_write(pr, out);
+	pr->fast_added = pr->fast_removed = 0;
 	if (out)
 		out_flush(pr);
 }

@@ -137,9 +137,11 @@ static void stats_record(struct pr *pr, struct rec_writer *w)
 	rw_f64(w, "coverage4", pct(s4->value_sel, s4->value_total));
 	rw_f64(w, "coverage6", pct(s6->value_sel, s6->value_total));
 	rw_f64(w, "coverage", pct(s4->value_sel + s6->value_sel, s4->value_total + s6->value_total));
-	rw_u64(w, "added", s4->adds + s6->adds);
-	rw_u64(w, "removed", s4->dels + s6->dels);
-	rw_u64(w, "churn", s4->adds + s6->adds + s4->dels + s6->dels);
+	/* This tick's changes and those made since the last one. */
+	uint64_t add = s4->adds + s6->adds + pr->fast_added, del = s4->dels + s6->dels + pr->fast_removed;
+	rw_u64(w, "added", add);
+	rw_u64(w, "removed", del);
+	rw_u64(w, "churn", add + del);
 	rw_u64(w, "ticks", pr->ticks);
 	rw_u64(w, "skipped", pr->skipped);
 	rw_f64(w, "tickms", pr->tick_ms_last);
