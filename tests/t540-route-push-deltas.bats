@@ -303,3 +303,50 @@ for l in sys.stdin:
 	kill -TERM $pid
 	wait $pid || true
 }
+
+@test "t549 a route the cap refused comes back when a change makes room; a long burst is split" {
+	{ snap 198.18.2.0/24=198.18.1.1@10 198.18.3.0/24=198.18.1.1@5 198.18.4.0/24=198.18.1.4@1
+	  del 198.18.2.0/24; } | rec-json -r > "$T/in.rec"
+	run route-push --dry-run --max-routes 2 --stats "$T/st" --trace "$T/tr" -i "$T/in.rec"
+	assert_success
+	assert_line "add 198.18.3.0/24 via 198.18.1.1"
+	assert_line "del 198.18.2.0/24"
+	assert_line "add 198.18.4.0/24 via 198.18.1.4"
+	run "$CHECK" --final --max 2 "$T/tr"
+	assert_success
+	# 10000 changes in one file: batches of at most 4096
+	{ snap 198.18.2.0/24=198.18.1.1
+	  python3 -c 'for i in range(10000): print("{\"type\":\"route\",\"op\":\"add\",\"prefix\":\"198.%d.%d.0/24\",\"nexthop\":\"198.18.1.2\"}" % (18 + i // 256 % 2, i % 256))'; } |
+		rec-json -r > "$T/big.rec"
+	route-push --dry-run --stats "$T/st" -i "$T/big.rec" > /dev/null
+	[ "$(last_stat deltas)" -eq 10000 ]
+	[ "$(last_stat deltabatches)" -ge 3 ]
+}
+
+@test "t550 a change after a held first state keeps the routes found installed" {
+	need_root
+	need_cmd jq
+	netns_init
+	netns_add push >/dev/null
+	local NS PEER
+	NS=$(netns_name push)
+	netns_add peer >/dev/null
+	PEER=$(netns_name peer)
+	netns_link "$NS" v0 198.18.1.254/24 "$PEER" v1 198.18.1.1/24
+	local i
+	for i in 2 3 4 5; do
+		ip -n "$NS" route add 198.18.$i.0/24 via 198.18.1.1 table 100 proto 196
+	done
+	mkfifo "$T/in.fifo"
+	netns_bg "$NS" "$T/log" route-push --table 100 --proto 196 -i "$T/in.fifo" --stats "$T/st"
+	exec 7> "$T/in.fifo"
+	# a thin first state: it would remove 3 of 4, so it is held
+	snap 198.18.2.0/24=198.18.1.1 | rec-json -r >&7
+	wait_for 10 grep -q "held until" "$T/log" || fail "$(cat "$T/log")"
+	add 198.18.9.0/24 198.18.1.1 | rec-json -r >&7
+	wait_for 10 bash -c "ip -n $NS route show table 100 proto 196 | grep -q 198.18.9.0/24" ||
+		fail "change not applied: $(ip -n "$NS" route show table 100); $(cat "$T/log")"
+	run ip -n "$NS" route show table 100 proto 196
+	[ "${#lines[@]}" -eq 5 ] || fail "routes found installed were removed: $output"
+	exec 7>&-
+}
