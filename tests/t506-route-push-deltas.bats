@@ -93,6 +93,9 @@ push() { route-push --dry-run --max-withdraw-percent 100 "$@"; }
 	PID=$!
 	snap 198.18.1.0/24=198.19.0.1 198.18.2.0/24=198.19.0.2 | rec-json -r > "$T/in.fifo"
 	wait_for 5 grep -q "add 198.18.2.0/24" "$T/out"
+	# a new writer opening before the end of the old one is read would be
+	# the same writer to route-push: no restart, no grace
+	wait_for 5 grep -q "writer went away" "$T/err" || fail "$(cat "$T/err")"
 	# the writer restarts: its first state lacks 198.18.2.0/24, then a change
 	exec 7> "$T/in.fifo"
 	{ snap 198.18.1.0/24=198.19.0.1; add 198.18.3.0/24 198.19.0.3; } | rec-json -r >&7

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -32,9 +33,15 @@ struct push {
 	struct rec_writer *stats;
 	FILE *trace;
 	uint64_t plans;
-	struct ev_timer retry, verify, statst, gracet;
+	struct ev_timer retry, verify, statst, gracet, statsd;
+	ar_msec stats_last;             /* when the last stats record went out */
 	ar_msec grace_until;            /* a restarted writer's first snapshots */
 	struct rtset writer;            /* the writer's own state (without the kept routes) */
+	/* what we want before the cap: a route the cap refuses comes back
+	 * when a change makes room, without waiting for a complete state */
+	struct rtset base;
+	double batch_t0;                /* when the first queued change came */
+	uint64_t batches;               /* batches of changes applied */
 	bool stale_kept;                /* wanted holds routes the writer does not */
 	int rc;
 };
@@ -76,11 +83,31 @@ static void write_stats(struct push *p)
 	rw_u64(p->stats, "dropped", p->snap.dropped);
 	rw_u64(p->stats, "deltas", p->snap.deltas);
 	rw_u64(p->stats, "deltaignored", p->snap.delta_ignored);
+	rw_u64(p->stats, "deltabatches", p->batches);
 	rw_f64(p->stats, "latency_ms", s->latency_ms);
 	rw_f64(p->stats, "latency_max_ms", s->latency_max_ms);
 	rw_end(p->stats);
 	while (rw_flush(p->stats) > 0)
 		;
+	p->stats_last = ev_now();
+}
+
+/* After changes: a record at most once a second (batches may come every
+ * millisecond), the last one never later than that. */
+static void stats_soon(struct push *p)
+{
+	if (!p->stats)
+		return;
+	if (ev_now() >= p->stats_last + 1000)
+		write_stats(p);
+	else if (!p->statsd.armed)
+		ev_timer_at(p->ev, &p->statsd, p->stats_last + 1000);
+}
+
+static void on_stats_due(struct ev_loop *l, void *arg)
+{
+	(void)l;
+	write_stats(arg);
 }
 
 /* Read the target again; what differs from what we believed is drift
@@ -124,7 +151,7 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-static void apply(struct push *p)
+static void apply(struct push *p, bool change)
 {
 	double t0 = now_ms();
 	for (int round = 0; round < 2; round++) {
@@ -186,7 +213,10 @@ static void apply(struct push *p)
 		double s = p->pending_rate ? 1 : p->o->retry_interval;
 		ev_timer_after(p->ev, &p->retry, (ar_msec)(s * 1000));
 	}
-	write_stats(p);
+	if (change)
+		stats_soon(p);
+	else
+		write_stats(p);
 }
 
 /* A writer that just restarted (prefix-rank with its rates starting from
@@ -240,6 +270,12 @@ static void on_snapshot(struct push *p)
 		if ((p->stale_kept = p->st.kept_stale > kept0))
 			ev_timer_after(p->ev, &p->gracet, p->grace_until - ev_now() + 1);
 	}
+	struct rtset pre = { 0 };
+	if (rtset_copy(&pre, &w) < 0) {
+		log_err("out of memory: snapshot dropped");
+		rtset_free(&w);
+		return;
+	}
 	size_t refused = cap_apply(&w, p->o->max4, p->o->max6);
 	if (refused) {
 		p->st.refused += refused;
@@ -255,45 +291,69 @@ static void on_snapshot(struct push *p)
 		log_warn("snapshot %llu would remove %zu of %zu routes: held until the next one agrees",
 			 (unsigned long long)p->st.snapshots, rm, p->installed.n);
 		rtset_free(&w);
+		rtset_free(&pre);
 		write_stats(p);
 		return;
 	}
 	p->holding = false;
 	rtset_free(&p->wanted);
 	p->wanted = w;
+	rtset_free(&p->base);
+	p->base = pre;
 	p->have_wanted = true;
-	apply(p);
+	apply(p, false);
 }
 
 /* Changes after a complete state, merged when the input went idle (or
  * after a bounded batch): the same cap, plan, ordering, rate and trace as
  * a snapshot. An explicit del is the writer's word, so neither the
  * restart grace nor the mass-withdrawal hold applies to changes. */
-/* Changes merged at once when this many wait (a long burst in one read). */
+/* A batch goes out when the input has nothing more ready, or after this
+ * long or this many changes, whichever comes first: a steady stream must
+ * not keep its first change waiting. */
 #define CHANGES_BATCH 4096
+#define CHANGES_MS 1.0
+
+static struct log_rl cap_rl;
 
 static void on_changes(struct push *p)
 {
 	if (!p->snap.cn)
 		return;
+	/* the first complete state was held: until one is taken, what we want
+	 * is what is installed, not an empty table */
+	bool ok = p->have_wanted || rtset_copy(&p->base, &p->installed) == 0;
 	struct rtset w = { 0 };
-	if (rtset_copy(&w, &p->wanted) < 0 || snap_merge(&p->snap, &w) < 0 ||
-	    snap_merge(&p->snap, &p->writer) < 0) {
+	ok = ok && snap_merge(&p->snap, &p->base) == 0 && snap_merge(&p->snap, &p->writer) == 0 &&
+	     rtset_copy(&w, &p->base) == 0;
+	p->snap.cn = 0;
+	if (!ok) {
 		log_err("out of memory applying changes: waiting for the next complete state");
-		p->snap.cn = 0;
+		p->snap.have_full = false;
 		rtset_free(&w);
 		return;
 	}
-	p->snap.cn = 0;
+	p->batches++;
 	size_t refused = cap_apply(&w, p->o->max4, p->o->max6);
 	if (refused) {
 		p->st.refused += refused;
-		log_warn("changes: %zu routes over the cap refused", refused);
+		log_rl(&cap_rl, LOG_WARN, "changes: %zu routes over the cap refused", refused);
 	}
 	rtset_free(&p->wanted);
 	p->wanted = w;
 	p->have_wanted = true;
-	apply(p);
+	apply(p, true);
+}
+
+static bool batch_due(const struct push *p)
+{
+	return p->snap.cn >= CHANGES_BATCH || now_ms() - p->batch_t0 >= CHANGES_MS;
+}
+
+static bool input_ready(int fd)
+{
+	struct pollfd pf = { .fd = fd, .events = POLLIN };
+	return poll(&pf, 1, 0) > 0;
 }
 
 /* The restart grace is over: the routes kept beside the new writer's state
@@ -308,11 +368,15 @@ static void on_grace_end(struct ev_loop *l, void *arg)
 		return;
 	p->stale_kept = false;
 	log_info("restart grace over: %zu routes kept beside the writer's state leave",
-		 p->wanted.n > w.n ? p->wanted.n - w.n : 0);
+		 p->base.n > w.n ? p->base.n - w.n : 0);
+	if (rtset_copy(&p->base, &w) < 0) {
+		rtset_free(&w);
+		return;
+	}
 	cap_apply(&w, p->o->max4, p->o->max6);
 	rtset_free(&p->wanted);
 	p->wanted = w;
-	apply(p);
+	apply(p, false);
 }
 
 static void maybe_finish(struct push *p)
@@ -343,23 +407,36 @@ static void on_input(struct ev_loop *l, int fd, short rev, void *arg)
 	struct push *p = arg;
 	(void)rev;
 	ssize_t n = rr_fill(p->rr);
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+	if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+		if (errno == EAGAIN)
+			on_changes(p);          /* idle */
 		return;
+	}
+	int err = errno;
+	uint64_t ign0 = p->snap.delta_ignored;
 	struct rec r;
 	int k;
 	while (rr_next(p->rr, &r) == 1) {
-		if ((k = snap_feed(&p->snap, &r)) == 1)
+		if ((k = snap_feed(&p->snap, &r)) == 1) {
 			on_snapshot(p);
-		else if (k == 2 && p->snap.cn >= CHANGES_BATCH)
-			on_changes(p);
+		} else if (k == 2) {
+			if (p->snap.cn == 1)
+				p->batch_t0 = now_ms();
+			/* the clock is read every 64 changes, not for each */
+			if (p->snap.cn >= CHANGES_BATCH || (p->snap.cn % 64 == 0 && batch_due(p)))
+				on_changes(p);
+		}
 	}
-	/* What one read brought is applied now: a change never waits for a
-	 * timer or for the next snapshot. */
-	on_changes(p);
+	if (p->snap.delta_ignored != ign0)
+		stats_soon(p);
+	/* Applied once the input has nothing more ready: a change never waits
+	 * for a timer or for the next snapshot. */
+	if (p->snap.cn && (n <= 0 || batch_due(p) || !input_ready(fd)))
+		on_changes(p);
 	if (n > 0)
 		return;
 	if (n < 0)
-		log_err("%s: read: %s", p->o->input, strerror(errno));
+		log_err("%s: read: %s", p->o->input, strerror(err));
 	rr_eof(p->rr);
 	snap_abort(&p->snap);
 	ev_fd_del(l, fd);
@@ -385,7 +462,7 @@ static void on_retry(struct ev_loop *l, void *arg)
 	struct push *p = arg;
 	(void)l;
 	if (p->have_wanted)
-		apply(p);
+		apply(p, false);
 	maybe_finish(p);
 }
 
@@ -393,7 +470,7 @@ static void on_verify(struct ev_loop *l, void *arg)
 {
 	struct push *p = arg;
 	if (resync(p, true) == 0 && p->have_wanted)
-		apply(p);
+		apply(p, false);
 	ev_timer_after(l, &p->verify, (ar_msec)(p->o->verify_interval * 1000));
 }
 
@@ -411,7 +488,7 @@ static void on_reload(struct ev_loop *l, void *arg)
 	/* SIGHUP: check the target now */
 	log_info("reload: verifying the target");
 	if (resync(p, true) == 0 && p->have_wanted)
-		apply(p);
+		apply(p, false);
 }
 
 static void flush_routes(struct push *p)
@@ -484,6 +561,7 @@ int push_run(const struct push_opts *o)
 	ev_timer_init(&p.verify, on_verify, &p);
 	ev_timer_init(&p.statst, on_stats, &p);
 	ev_timer_init(&p.gracet, on_grace_end, &p);
+	ev_timer_init(&p.statsd, on_stats_due, &p);
 	if (o->verify_interval > 0)
 		ev_timer_after(p.ev, &p.verify, (ar_msec)(o->verify_interval * 1000));
 	if (o->stats_interval > 0 && p.stats)
@@ -506,6 +584,7 @@ int push_run(const struct push_opts *o)
 	rtset_free(&p.installed);
 	rtset_free(&p.wanted);
 	rtset_free(&p.writer);
+	rtset_free(&p.base);
 	rtset_free(&p.scratch);
 	ev_free(p.ev);
 	return p.rc;
