@@ -70,5 +70,6 @@ int main(int argc, char **argv)
 	 * every error of the file at once */
 	bool bad = conf_load(&conf, p.config) < 0;
 	int rc = arconf_run(&conf, &rules, argc - p.argi, argv + p.argi);
+	conf_free(&conf);
 	return bad ? EXIT_USAGE : rc;
 }
