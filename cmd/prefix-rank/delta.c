@@ -112,6 +112,15 @@ static void write_add(struct pr *pr, const struct pfx *p)
 	pr->deltas_out++;
 }
 
+/* A change can go out now; if not, the reader must get a complete state. */
+static bool out_takes(struct pr *pr)
+{
+	if (pr->out && rw_fd(pr->out) >= 0 && !rw_would_block(pr->out))
+		return true;
+	delta_clear(pr);
+	return false;
+}
+
 void delta_clear(struct pr *pr)
 {
 	for (size_t i = 0; i < pr->scap; i++)
@@ -199,12 +208,8 @@ void delta_put(struct pr *pr, struct pfx *p, bool add)
 {
 	struct sent *e;
 
-	if (!pr->delta_on)
+	if (!pr->delta_on || !out_takes(pr))
 		return;                 /* the next complete state carries it */
-	if (!pr->out || rw_fd(pr->out) < 0 || rw_would_block(pr->out)) {
-		delta_clear(pr);
-		return;
-	}
 	e = find(pr, p->id);
 	if (add) {
 		if (e && e->pid == p->r0.path)
@@ -222,12 +227,8 @@ void delta_gone(struct pr *pr, struct pfx *p)
 {
 	struct sent *e = pr->delta_on ? find(pr, p->id) : NULL;
 
-	if (!e)
+	if (!e || !out_takes(pr))
 		return;
-	if (!pr->out || rw_fd(pr->out) < 0 || rw_would_block(pr->out)) {
-		delta_clear(pr);
-		return;
-	}
 	write_del(pr, p);
 	erase(pr, e);
 }

@@ -355,6 +355,15 @@ void pr_fast(struct pr *pr)
 		out_flush(pr);
 }
 
+/* The complete state; from it on the reader holds what was sent. */
+static void full_state(struct pr *pr)
+{
+	snapshot_write(pr);
+	delta_after_full(pr);
+	pr->last_full = pr->now;
+	pr->full_asked = false;
+}
+
 /* A complete state or the changes since the last tick. */
 static bool tick_output(struct pr *pr)
 {
@@ -367,14 +376,10 @@ static bool tick_output(struct pr *pr)
 		delta_clear(pr);        /* what the reader holds is unknown now */
 		return false;
 	}
-	if (!pr->delta_on || pr->full_asked || every == 0 || pr->now - pr->last_full >= every) {
-		snapshot_write(pr);
-		delta_after_full(pr);
-		pr->last_full = pr->now;
-		pr->full_asked = false;
-	} else {
+	if (!pr->delta_on || pr->full_asked || every == 0 || pr->now - pr->last_full >= every)
+		full_state(pr);
+	else
 		delta_tick(pr);
-	}
 	return true;
 }
 
@@ -383,10 +388,7 @@ bool pr_full_now(struct pr *pr)
 	pr->full_asked = true;
 	if (!pr->out || !out_ready(pr) || rw_would_block(pr->out))
 		return false;
-	snapshot_write(pr);
-	delta_after_full(pr);
-	pr->last_full = pr->now;
-	pr->full_asked = false;
+	full_state(pr);
 	out_flush(pr);
 	return true;
 }
