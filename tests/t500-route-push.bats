@@ -2,21 +2,11 @@
 # route-push without a kernel: --dry-run, ordering, cap, guards, options.
 
 load lib/common
+load tools/push-lib
 
 GEN="$TESTS_DIR/tools/push-gen-snapshots"
 CHECK="$TESTS_DIR/tools/push-trace-check"
 
-# snap PREFIX=NEXTHOP[@VALUE] ... : one snapshot as JSON Lines on stdout
-snap() {
-	echo '{"type":"sync","phase":"begin"}'
-	local a p nh v
-	for a in "$@"; do
-		p=${a%%=*}; nh=${a#*=}; v=0
-		case $nh in *@*) v=${nh#*@}; nh=${nh%@*} ;; esac
-		printf '{"type":"route","op":"add","prefix":"%s","nexthop":"%s","value":%s.0}\n' "$p" "$nh" "$v"
-	done
-	echo '{"type":"sync","phase":"end"}'
-}
 
 @test "t500 route-push --help, --version, bad flags and values exit 2" {
 	run route-push --help

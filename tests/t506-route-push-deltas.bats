@@ -2,26 +2,20 @@
 # route-push on the delta stream: a complete state, then changes applied as
 # they arrive (--dry-run shows each change it would make).
 load lib/common
+load tools/push-lib
 
 teardown() {
 	[ -n "${PID:-}" ] && kill "$PID" 2>/dev/null || true
 	[ -n "${PID:-}" ] && wait "$PID" 2>/dev/null || true
 }
 
-snap() {
-	echo '{"type":"sync","phase":"begin"}'
-	for a in "$@"; do
-		printf '{"type":"route","op":"add","prefix":"%s","nexthop":"%s","value":1.0}\n' "${a%%=*}" "${a#*=}"
-	done
-	echo '{"type":"sync","phase":"end"}'
-}
 add() { printf '{"type":"route","op":"add","prefix":"%s","nexthop":"%s","value":%s}\n' "$1" "$2" "${3:-1.0}"; }
 del() { printf '{"type":"route","op":"del","prefix":"%s"}\n' "$1"; }
 push() { route-push --dry-run --max-withdraw-percent 100 "$@"; }
 
 @test "t506 changes after a complete state: add, replace and del, each applied" {
 	{
-		snap 198.18.1.0/24=198.19.0.1
+		snap 198.18.1.0/24=198.19.0.1@1
 		add 198.18.2.0/24 198.19.0.2
 		add 198.18.1.0/24 198.19.0.9
 		del 198.18.2.0/24
@@ -38,7 +32,7 @@ push() { route-push --dry-run --max-withdraw-percent 100 "$@"; }
 @test "t507 changes before any complete state are ignored and counted" {
 	{
 		add 198.18.2.0/24 198.19.0.2
-		snap 198.18.1.0/24=198.19.0.1
+		snap 198.18.1.0/24=198.19.0.1@1
 	} | rec-json -r > "$T/in.rec"
 	run --separate-stderr push --stats "$T/st.rec" -i "$T/in.rec"
 	assert_success
@@ -51,7 +45,7 @@ push() { route-push --dry-run --max-withdraw-percent 100 "$@"; }
 	route-push --dry-run -i "$T/in.fifo" > "$T/out" 2> "$T/err" &
 	PID=$!
 	exec 7> "$T/in.fifo"
-	snap 198.18.1.0/24=198.19.0.1 | rec-json -r >&7
+	snap 198.18.1.0/24=198.19.0.1@1 | rec-json -r >&7
 	wait_for 5 grep -q "add 198.18.1.0/24" "$T/out"
 	add 198.18.3.0/24 198.19.0.3 | rec-json -r >&7
 	wait_for 5 grep -q "add 198.18.3.0/24 via 198.19.0.3" "$T/out" || fail "$(cat "$T/out" "$T/err")"
@@ -62,7 +56,7 @@ push() { route-push --dry-run --max-withdraw-percent 100 "$@"; }
 
 @test "t509 changes keep the ordering rules and the cap" {
 	{
-		snap 198.18.0.0/16=198.19.0.1
+		snap 198.18.0.0/16=198.19.0.1@1
 		# a more-specific added and its cover replaced in one batch
 		add 198.18.5.0/24 198.19.0.5
 		add 198.18.0.0/16 198.19.0.2
@@ -77,7 +71,7 @@ push() { route-push --dry-run --max-withdraw-percent 100 "$@"; }
 	[ -n "$a" ] && [ -n "$r" ] && [ "$a" -lt "$r" ]
 	# the cap holds for changes as for snapshots
 	{
-		snap 198.18.1.0/24=198.19.0.1 198.18.2.0/24=198.19.0.2
+		snap 198.18.1.0/24=198.19.0.1@1 198.18.2.0/24=198.19.0.2@1
 		add 198.18.3.0/24 198.19.0.3 0.5
 	} | rec-json -r > "$T/cap.rec"
 	run --separate-stderr push --max-routes 2 --stats "$T/st.rec" -i "$T/cap.rec"
@@ -91,14 +85,14 @@ push() { route-push --dry-run --max-withdraw-percent 100 "$@"; }
 	mkfifo "$T/in.fifo"
 	route-push --dry-run --grace 1 -i "$T/in.fifo" > "$T/out" 2> "$T/err" &
 	PID=$!
-	snap 198.18.1.0/24=198.19.0.1 198.18.2.0/24=198.19.0.2 | rec-json -r > "$T/in.fifo"
+	snap 198.18.1.0/24=198.19.0.1@1 198.18.2.0/24=198.19.0.2@1 | rec-json -r > "$T/in.fifo"
 	wait_for 5 grep -q "add 198.18.2.0/24" "$T/out"
 	# a new writer opening before the end of the old one is read would be
 	# the same writer to route-push: no restart, no grace
 	wait_for 5 grep -q "writer went away" "$T/err" || fail "$(cat "$T/err")"
 	# the writer restarts: its first state lacks 198.18.2.0/24, then a change
 	exec 7> "$T/in.fifo"
-	{ snap 198.18.1.0/24=198.19.0.1; add 198.18.3.0/24 198.19.0.3; } | rec-json -r >&7
+	{ snap 198.18.1.0/24=198.19.0.1@1; add 198.18.3.0/24 198.19.0.3; } | rec-json -r >&7
 	wait_for 5 grep -q "add 198.18.3.0/24" "$T/out" || fail "$(cat "$T/out" "$T/err")"
 	! grep -q "del 198.18.2.0/24" "$T/out"
 	wait_for 5 grep -q "del 198.18.2.0/24" "$T/out" || fail "$(cat "$T/out" "$T/err")"

@@ -4,6 +4,7 @@
 # 2001:db8:1::x resolve; table 100, protocol 196.
 
 load lib/common
+load tools/push-lib
 load lib/netns
 
 GEN="$TESTS_DIR/tools/push-gen-snapshots"
@@ -28,16 +29,6 @@ teardown() {
 	[ "$(ip route show)" = "$ROOT_ROUTES" ]
 }
 
-snap() {
-	echo '{"type":"sync","phase":"begin"}'
-	local a p nh v
-	for a in "$@"; do
-		p=${a%%=*}; nh=${a#*=}; v=0
-		case $nh in *@*) v=${nh#*@}; nh=${nh%@*} ;; esac
-		printf '{"type":"route","op":"add","prefix":"%s","nexthop":"%s","value":%s.0}\n' "$p" "$nh" "$v"
-	done
-	echo '{"type":"sync","phase":"end"}'
-}
 
 push() { ip netns exec "$NS" route-push --table 100 --proto 196 "$@"; }
 

@@ -4,21 +4,12 @@
 # namespace (the seed's setup).
 
 load lib/common
+load tools/push-lib
 load lib/netns
 source "$TESTS_DIR/tools/bgp-lab.bash"
 
 teardown() { netns_cleanup; }
 
-snap() {
-	echo '{"type":"sync","phase":"begin"}'
-	local a p nh v
-	for a in "$@"; do
-		p=${a%%=*}; nh=${a#*=}; v=0
-		case $nh in *@*) v=${nh#*@}; nh=${nh%@*} ;; esac
-		printf '{"type":"route","op":"add","prefix":"%s","nexthop":"%s","value":%s.0}\n' "$p" "$nh" "$v"
-	done
-	echo '{"type":"sync","phase":"end"}'
-}
 
 @test "t520 --bgp writes the full state in sync markers, then ordered deltas" {
 	{ snap 198.18.0.0/16=198.18.1.1 198.18.4.0/24=198.18.1.2 2001:db8:5::/48=2001:db8:1::2

@@ -5,23 +5,13 @@
 # namespace made here (never the root namespace) in t547.
 
 load lib/common
+load tools/push-lib
 load lib/netns
 
 CHECK="$TESTS_DIR/tools/push-trace-check"
 
 teardown() { netns_cleanup; }
 
-# snap PREFIX=NEXTHOP[@VALUE] ... : one complete state as JSON Lines
-snap() {
-	echo '{"type":"sync","phase":"begin"}'
-	local a p nh v
-	for a in "$@"; do
-		p=${a%%=*}; nh=${a#*=}; v=0
-		case $nh in *@*) v=${nh#*@}; nh=${nh%@*} ;; esac
-		printf '{"type":"route","op":"add","prefix":"%s","nexthop":"%s","value":%s.0}\n' "$p" "$nh" "$v"
-	done
-	echo '{"type":"sync","phase":"end"}'
-}
 
 # add PREFIX NEXTHOP [VALUE] / del PREFIX: one change as JSON Lines
 add() { printf '{"type":"route","op":"add","prefix":"%s","nexthop":"%s","value":%s.0}\n' "$1" "$2" "${3:-0}"; }
