@@ -161,3 +161,17 @@ add 198.18.3.0/24 198.19.0.3"
 		prefix-rank --help | grep -q -- "$f"
 	done
 }
+
+@test "t456 rank.no-fast-path = yes and = no from the config, by what they do" {
+	setup_two
+	printf 'rank.no-fast-path = yes\n' > "$T/on.conf"
+	printf 'rank.no-fast-path = no\n' > "$T/off.conf"
+	prefix-rank -c "$T/on.conf" --replay -r "$T/r.rec" -f "$T/f.rec" -o "$T/on.rec"
+	prefix-rank -c "$T/off.conf" --replay -r "$T/r.rec" -f "$T/f.rec" -o "$T/off.rec"
+	[ "$(rank_stat "$T/on.rec" fastadds)" = 0 ]
+	[ "$(rank_stat "$T/off.rec" fastadds)" = 1 ]
+	# rank.full-every = 0: a complete state every tick
+	printf 'rank.full-every = 0\n' > "$T/full.conf"
+	prefix-rank -c "$T/full.conf" --replay --no-fast-path -r "$T/r.rec" -f "$T/f.rec" -o "$T/full.rec"
+	[ "$(rec-json -t sync < "$T/full.rec" | grep -c begin)" = 3 ]
+}
