@@ -27,7 +27,7 @@ setup() {
 	refute_output --partial flow-watch
 	run active-route -c "$T/w.conf" check
 	assert_success
-	assert_output --partial "ok (sflow-decode bgp-learn prefix-rank flow-watch route-push bgp-announce;"
+	assert_output --partial "ok (sflow-decode bgp-learn prefix-rank flow-watch route-push bgp-announce http-api;"
 }
 
 @test "t621 check: a bad definition or watch key is named with its line" {

@@ -305,12 +305,17 @@ all_running() {
 }
 
 @test "t910 the example config passes check with the real programs" {
-	for p in sflow-decode bgp-speaker prefix-rank route-push; do
+	for p in sflow-decode bgp-speaker prefix-rank route-push flow-watch http-api; do
 		[ -x "$AR_BUILD/bin/$p" ] || skip "$p is not built"
 	done
 	AR_BINDIR=$AR_BUILD/bin run active-route -c "$TOP_DIR/pipelines/activeroute.conf.example" check
 	assert_success
-	assert_output --partial "ok (sflow-decode bgp-learn prefix-rank route-push bgp-announce; target bgp)"
+	assert_output --partial "ok (sflow-decode bgp-learn prefix-rank route-push bgp-announce http-api; target bgp)"
+	# its commented flow-watch block, taken in, is a flow-watch stage
+	sed 's/^# \(watch\.\)/\1/' "$TOP_DIR/pipelines/activeroute.conf.example" > "$T/w.conf"
+	AR_BINDIR=$AR_BUILD/bin run active-route -c "$T/w.conf" check
+	assert_success
+	assert_output --partial "ok (sflow-decode bgp-learn prefix-rank flow-watch route-push bgp-announce http-api; target bgp)"
 	# a key the real program does not have is named with its line
 	sed 's/^rank.max-routes = 10000$/rank.max-route = 10000/' "$TOP_DIR/pipelines/activeroute.conf.example" > "$T/ex.conf"
 	n=$(grep -n '^rank.max-route = ' "$T/ex.conf" | cut -d: -f1)
