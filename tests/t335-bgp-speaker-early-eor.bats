@@ -14,9 +14,9 @@ U||80 0f 03 00 02 01|'
 
 # routes FROM TO: UPDATEs (50 NLRI each) for 10.1.I.0/24, FROM <= I < TO
 routes() {
-	local i n=0 nlri=""
+	local i n=0 nlri="" one
 	for ((i = $1; i < $2; i++)); do
-		nlri+=$(printf ' 18 0a 01 %02x' "$i")
+		printf -v one ' 18 0a 01 %02x' "$i"; nlri+=$one
 		if ((++n == 50)); then echo "U||$ATTRS|$nlri"; nlri=""; n=0; fi
 	done
 	[ -z "$nlri" ] || echo "U||$ATTRS|$nlri"
@@ -131,8 +131,8 @@ end"
 	speaker --eor-hold 20
 	first_table
 	# 150 again, End-of-RIB, then the other 50 withdrawn
-	local w="" i
-	for ((i = 150; i < 200; i++)); do w+=$(printf ' 18 0a 01 %02x' "$i"); done
+	local w="" i one
+	for ((i = 150; i < 200; i++)); do printf -v one ' 18 0a 01 %02x' "$i"; w+=$one; done
 	{ routes 0 150; echo "$EOR"; echo "S|300"; echo "U|$w||"; } | reconnect 1800
 	stop_speaker
 	run second

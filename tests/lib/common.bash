@@ -1,12 +1,26 @@
 # Shared setup for every bats suite: load bats-support/assert, put the build
 # under test first in PATH, give each test its own scratch directory.
 #   load lib/common
+# bats sources this file again for every test, so it forks nothing: a fork
+# and exec costs milliseconds here, and the libraries' own load.bash spends
+# fifteen $(dirname) on it (half a second a test, minutes a make check).
 bats_require_minimum_version 1.5.0
-bats_load_library bats-support 2>/dev/null || load /usr/lib/bats/bats-support/load
-bats_load_library bats-assert 2>/dev/null || load /usr/lib/bats/bats-assert/load
+if [ -d /usr/lib/bats/bats-support/src ] && [ -d /usr/lib/bats/bats-assert/src ]; then
+	for _lib in /usr/lib/bats/bats-support/src/*.bash /usr/lib/bats/bats-assert/src/*.bash; do
+		# shellcheck disable=SC1090
+		source "$_lib"
+	done
+	unset _lib
+else
+	bats_load_library bats-support
+	bats_load_library bats-assert
+fi
 
-TESTS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-TOP_DIR="$(cd "$TESTS_DIR/.." && pwd)"
+_here=${BASH_SOURCE[0]%/*}
+[[ $_here == /* ]] || _here=$PWD/$_here
+TESTS_DIR=${_here%/lib}
+TOP_DIR=${TESTS_DIR%/tests}
+unset _here
 AR_BUILD="${AR_BUILD:-$TOP_DIR/build}"
 PATH="$AR_BUILD/bin:$AR_BUILD/tools:$TOP_DIR/pipelines:$PATH"
 SHARED_DATA="${SHARED_DATA:-$TOP_DIR/../shared/data}"
@@ -37,6 +51,13 @@ need_cmd() {
 # build. make check's ASan+UBSan pass skips it, saying why (its time budget).
 plain_build_only() {
 	case ${AR_BUILD:-} in *-asan) skip "plain build only: $1" ;; esac
+}
+
+# A test that repeats, at length, a behaviour the gate already proves (the
+# rest of the kill matrix, a peer restart variant, a hold-time wait) runs in
+# make check-full only; make check skips it, saying so.
+full_tier() {
+	[ "${AR_CHECK:-full}" = full ] || skip "make check-full only: $1"
 }
 
 # JSON Lines -> records file: to_rec IN.jsonl OUT.rec
