@@ -17,7 +17,8 @@ R6='80 0e 1c 00 02 01 10 20 01 0d b8 00 00 00 00 00 00 00 00 00 00 00 0a 00 30 2
 F='ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff'
 
 # run_case STEP: a fresh speaker in NS, the raw peer runs the case; sets
-# $T/case.rec, $T/case.err, $T/case.out
+# $T/case.rec, $T/case.err, $T/case.out. The speaker answers on loopback at
+# once; the 300 ms wait is what shows that no NOTIFICATION follows.
 run_case() {
 	local step=$1
 	ip netns exec "$NS" bgp-speaker --local-as 65000 --router-id 198.18.0.2 \
@@ -29,7 +30,7 @@ run_case() {
 		eval "echo \"$step\""
 		echo "U||$O $A $N $L|$Q"
 	} > "$T/case.script"
-	ip netns exec "$NS" bgp-rawpeer -w 500 127.0.0.1 1179 < "$T/case.script" > "$T/case.out"
+	ip netns exec "$NS" bgp-rawpeer -w 300 127.0.0.1 1179 < "$T/case.script" > "$T/case.out"
 	kill -TERM "$spk"
 	wait "$spk" || true
 	rec-json < "$T/case.rec" > "$T/case.jsonl"

@@ -59,7 +59,7 @@ setup() {
 }
 
 @test "t425 random RIBs and traffic: capacity, no hiding, pruning, parents (independent checker)" {
-	for seed in 1 2 3; do
+	for seed in $(gate_seeds 1 2 3); do
 		rank_random_rib "$T/rr.jsonl" "$T/rf.jsonl" "$seed" 300
 		to_rec "$T/rr.jsonl" "$T/rr.rec"
 		to_rec "$T/rf.jsonl" "$T/rf.rec"

@@ -51,7 +51,7 @@ CHECK="$TESTS_DIR/tools/push-trace-check"
 
 @test "t503 random nested snapshots: the trace checker finds no hiding at any step" {
 	local seed
-	for seed in 1 2 3 4 5 6; do
+	for seed in $(gate_seeds 1 2 3 4 5 6); do
 		"$GEN" --seed $seed --count 8 --routes 60 --churn 0.5 --v6 | rec-json -r |
 			route-push --dry-run --max-withdraw-percent 100 --trace "$T/t$seed" >/dev/null 2>&1
 		run "$CHECK" --final "$T/t$seed"
@@ -69,7 +69,7 @@ CHECK="$TESTS_DIR/tools/push-trace-check"
 
 @test "t505 the cap holds at every step, refused covers go before what they cover" {
 	local seed
-	for seed in 1 2 3 4; do
+	for seed in $(gate_seeds 1 2 3 4); do
 		"$GEN" --seed $seed --count 8 --routes 60 --churn 0.6 | rec-json -r |
 			route-push --dry-run --max-withdraw-percent 100 --max-routes 40 \
 				--trace "$T/t$seed" --stats "$T/st$seed" >/dev/null 2>&1
@@ -135,7 +135,7 @@ CHECK="$TESTS_DIR/tools/push-trace-check"
 
 @test "t509 IPv4 and IPv6 caps are separate, both hold at every step" {
 	local seed
-	for seed in 11 12 13; do
+	for seed in $(gate_seeds 11 12 13); do
 		"$GEN" --seed $seed --count 6 --routes 80 --churn 0.5 --v6 | rec-json -r |
 			route-push --dry-run --max-withdraw-percent 100 --max-routes 30 --max-routes6 8 \
 				--trace "$T/t$seed" --stats "$T/st$seed" >/dev/null 2>&1

@@ -60,6 +60,12 @@ full_tier() {
 	[ "${AR_CHECK:-full}" = full ] || skip "make check-full only: $1"
 }
 
+# gate_seeds SEED...: the seeds a randomized test runs: every one under make
+# check-full (and by hand), the first two in the gate.
+gate_seeds() {
+	if [ "${AR_CHECK:-full}" = full ]; then echo "$@"; else echo "${@:1:2}"; fi
+}
+
 # JSON Lines -> records file: to_rec IN.jsonl OUT.rec
 to_rec() { rec-json -r < "$1" > "$2"; }
 
