@@ -303,7 +303,7 @@ lab_up() {
 }
 
 lab_traffic() {
-	lab_bg "$LAB_TR" "$LAB_DIR/traffic.log" python3 "$LAB_HERE/traffic" \
+	lab_bg "$LAB_TR" "$LAB_DIR/traffic.log" "$LAB_HERE/traffic" \
 		--prefixes4 "$LAB_DIR/prefixes4" --prefixes6 "$LAB_DIR/prefixes6" "$@"
 	# shellcheck disable=SC2034 # the PID, for a caller that stops the traffic
 	LAB_TRAFFIC=$LAB_LAST

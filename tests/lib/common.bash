@@ -22,7 +22,10 @@ TESTS_DIR=${_here%/lib}
 TOP_DIR=${TESTS_DIR%/tests}
 unset _here
 AR_BUILD="${AR_BUILD:-$TOP_DIR/build}"
-PATH="$AR_BUILD/bin:$AR_BUILD/tools:$TOP_DIR/pipelines:$PATH"
+# Debian's own tools before the rest: the packages make deps installs are
+# what the tests use (python3-selenium is for /usr/bin/python3), and a
+# version manager's shim in front of python3 costs up to a second a call.
+PATH="$AR_BUILD/bin:$AR_BUILD/tools:$TOP_DIR/pipelines:/usr/sbin:/usr/bin:/sbin:/bin:$PATH"
 SHARED_DATA="${SHARED_DATA:-$TOP_DIR/../shared/data}"
 export PATH AR_BUILD TOP_DIR TESTS_DIR SHARED_DATA
 

@@ -80,7 +80,7 @@ ensure_converged() {
 follows_traffic() {
 	local seed=$1 ev=$T/hot.$1 p missing=0 n=0
 	: > "$ev"
-	lab_bg "$LAB_TR" "$LAB_DIR/hot.$seed.log" python3 "$LAB_HERE/traffic" \
+	lab_bg "$LAB_TR" "$LAB_DIR/hot.$seed.log" "$LAB_HERE/traffic" \
 		--prefixes4 "$LAB_DIR/prefixes4" --prefixes6 "$LAB_DIR/prefixes6" \
 		--seed "$seed" --dests 200 --zipf 1.1 --pps 600 --share6 0 --duration 8 \
 		--shift 1 --hot-share 0.6 --events "$ev"
