@@ -26,7 +26,7 @@ SOAK_TARGETS ?= both
 DEB_PACKAGES := build-essential clang pkg-config libclang-rt-14-dev \
 	libmsgpack-dev libbsd-dev libmnl-dev libpcap-dev libjansson-dev \
 	bats bats-support bats-assert mandoc jq iproute2 procps psmisc \
-	bird2 gobgpd pmacct tshark runit bgpdump tcpdump python3 time \
+	bird2 gobgpd pmacct tshark runit bgpdump tcpdump python3 time parallel \
 	libmicrohttpd-dev libjs-chart.js prometheus chromium chromium-driver python3-selenium wrk curl shellcheck \
 	frr openbgpd exabgp
 
@@ -104,7 +104,14 @@ unit: $(UNIT_BIN)
 # peer restart variant, hold-time waits; tests call full_tier) and runs the
 # sanitizer pass over every suite but the interop and lab ones (real peers,
 # BIRD, browsers: under ASan they measure the sanitizer's speed, not ours).
-BATS_FILES ?= tests/
+# Suites run side by side, BATS_JOBS at a time (GNU parallel), each file's
+# tests in order; the longest first, so none starts last. Every test has its
+# own namespaces and scratch directory, so files never share state.
+BATS_JOBS  ?= 3
+SAN_BATS_JOBS ?= 2
+BATS_LONG  := $(wildcard tests/t300*.bats tests/t950*.bats tests/t310*.bats tests/t960*.bats \
+	tests/t900*.bats tests/t510*.bats tests/t540*.bats tests/t500*.bats tests/t920*.bats)
+BATS_FILES ?= $(BATS_LONG) $(filter-out $(BATS_LONG),$(wildcard tests/*.bats))
 SAN_SKIP   := $(wildcard tests/t32*.bats tests/t33*.bats tests/t34*.bats tests/t35*.bats \
 	tests/t72*.bats tests/t95*.bats tests/t96*.bats)
 SAN_BATS_FULL := $(filter-out $(SAN_SKIP),$(wildcard tests/*.bats))
@@ -116,7 +123,8 @@ CHECK_TIER ?= gate
 SAN_BATS    = $(if $(filter full,$(CHECK_TIER)),$(SAN_BATS_FULL),$(SAN_BATS_GATE))
 
 bats: all
-	AR_BUILD=$(CURDIR)/$(B) AR_CHECK=$(CHECK_TIER) bats --timing $(BATS_FLAGS) $(BATS_FILES)
+	AR_BUILD=$(CURDIR)/$(B) AR_CHECK=$(CHECK_TIER) bats --timing --jobs $(BATS_JOBS) \
+	  --no-parallelize-within-files $(BATS_FLAGS) $(BATS_FILES)
 
 lint-man:
 	@out=$$(mandoc -Tlint -W warning man/*/* 2>&1); if [ -n "$$out" ]; then echo "$$out"; exit 1; fi; echo "mandoc -Tlint: clean"
@@ -135,7 +143,7 @@ check: deps
 	$(MAKE) -j2 B=$(B)-asan SAN=1 all unit
 	ASAN_OPTIONS=detect_leaks=1:exitcode=86:log_path=$(CURDIR)/$(B)-asan/san/asan \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=87:log_path=$(CURDIR)/$(B)-asan/san/ubsan \
-	  $(MAKE) B=$(B)-asan SAN=1 BATS_FILES="$(SAN_BATS)" bats unit
+	  $(MAKE) B=$(B)-asan SAN=1 BATS_FILES="$(SAN_BATS)" BATS_JOBS=$(SAN_BATS_JOBS) bats unit
 	@if ls $(B)-asan/san/* >/dev/null 2>&1; then echo "sanitizer reports:"; cat $(B)-asan/san/*; exit 1; fi
 	@echo "make check ($(CHECK_TIER)): all passed"
 
