@@ -99,11 +99,10 @@ unit: $(UNIT_BIN)
 
 # make check is the gate (under ten minutes on two cores, CI runs it): every
 # suite in the plain build, then the suites that drive our own parsers and
-# state machines again under ASan+UBSan. make check-full adds what repeats a
-# behaviour the gate already proves at length (the whole kill matrix, every
-# peer restart variant, hold-time waits; tests call full_tier) and runs the
-# sanitizer pass over every suite but the interop and lab ones (real peers,
-# BIRD, browsers: under ASan they measure the sanitizer's speed, not ours).
+# state machines again under ASan+UBSan. make check-full runs every seed of
+# the randomized tests (gate_seeds) and the sanitizer pass over every suite
+# but the interop and lab ones (real peers, BIRD, browsers: under ASan they
+# measure the sanitizer's speed, not ours).
 # Suites run side by side, BATS_JOBS at a time (GNU parallel), each file's
 # tests in order; the longest first, so none starts last. Every test has its
 # own namespaces and scratch directory, so files never share state.

@@ -46,22 +46,18 @@ setup() { lab_test_setup; }
 }
 
 @test "t952 SIGKILL of sflow-decode: restarted, FIB kept, converges" {
-	full_tier "the kill matrix: the gate kills prefix-rank (t956) and route-push --netlink (t962)"
 	kill_and_converge sflow-decode
 }
 
 @test "t953 SIGKILL of bgp-speaker (learn): restarted, FIB kept, converges" {
-	full_tier "the kill matrix: the gate kills prefix-rank (t956) and route-push --netlink (t962)"
 	kill_and_converge bgp-learn
 }
 
 @test "t954 SIGKILL of route-push: restarted, FIB kept, converges" {
-	full_tier "the kill matrix: the gate kills prefix-rank (t956) and route-push --netlink (t962)"
 	kill_and_converge route-push
 }
 
 @test "t955 SIGKILL of bgp-speaker (announce): restarted, FIB kept, converges" {
-	full_tier "the kill matrix: the gate kills prefix-rank (t956) and route-push --netlink (t962)"
 	kill_and_converge bgp-announce
 }
 

@@ -39,6 +39,18 @@ setup() { lab_test_setup; }
 	kill_and_converge route-push
 }
 
+@test "t965 SIGKILL of sflow-decode, netlink target: restarted, FIB kept, follows the traffic" {
+	kill_and_converge sflow-decode
+}
+
+@test "t966 SIGKILL of bgp-speaker (learn), netlink target: restarted, FIB kept, follows the traffic" {
+	kill_and_converge bgp-learn
+}
+
+@test "t967 SIGKILL of prefix-rank, netlink target: restarted, FIB kept, follows the traffic" {
+	kill_and_converge prefix-rank
+}
+
 @test "t963 active-route status: stages, the ranking's RIB and coverage, installed routes" {
 	ensure_converged
 	run ip netns exec "$LAB_SW" "$TOP_DIR/pipelines/active-route" -c "$LAB_DIR/activeroute.conf" status

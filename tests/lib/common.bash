@@ -56,13 +56,6 @@ plain_build_only() {
 	case ${AR_BUILD:-} in *-asan) skip "plain build only: $1" ;; esac
 }
 
-# A test that repeats, at length, a behaviour the gate already proves (the
-# rest of the kill matrix, a peer restart variant, a hold-time wait) runs in
-# make check-full only; make check skips it, saying so.
-full_tier() {
-	[ "${AR_CHECK:-full}" = full ] || skip "make check-full only: $1"
-}
-
 # gate_seeds SEED...: the seeds a randomized test runs: every one under make
 # check-full (and by hand), the first two in the gate.
 gate_seeds() {
