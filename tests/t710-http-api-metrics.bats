@@ -9,7 +9,7 @@ setup() {
 	# the other stages' stats files, as they write them
 	echo '{"type":"stats","stage":"sflow-decode","datagrams":10,"dgram_lost":2,"flow_samples":90,"agents":{"198.18.0.9":{"datagrams":7,"dgram_lost":1,"flow_samples":70,"sample_lost":0},"2001:db8::9":{"datagrams":3,"dgram_lost":1,"flow_samples":20,"sample_lost":2}}}' |
 		rec-json -r > "$T/sflow-decode.stats"
-	echo '{"type":"stats","stage":"route-push","ts":1,"installed":3,"installed6":1,"added":5,"removed":1}' |
+	echo '{"type":"stats","stage":"route-push","ts":1,"installed":3,"installed6":1,"added":5,"removed":1,"stalledms":1500}' |
 		rec-json -r > "$T/route-push.stats"
 	printf 'rank.max-routes = 3\nrank.max-routes6 = 2\nbgp.md5-password = hunter2\n' > "$T/c.conf"
 	http_start -c "$T/c.conf" --rank "$T/ctl" -s "$T/rank.stats" -s "$T/sflow-decode.stats" \
@@ -33,6 +33,9 @@ teardown() {
 	grep -q '^# TYPE activeroute_prefix_rank_selected4 gauge$' "$T/m.txt"
 	grep -qx 'activeroute_sflow_decode_datagrams_total 10' "$T/m.txt"
 	grep -qx 'activeroute_route_push_installed 3' "$T/m.txt"
+	# how long a reader has been stalled is a level, not a count
+	grep -q '^# TYPE activeroute_route_push_stalledms gauge$' "$T/m.txt"
+	grep -qx 'activeroute_route_push_stalledms 1500' "$T/m.txt"
 	grep -qx 'activeroute_rib_prefixes{family="ipv4"} 4' "$T/m.txt"
 	grep -qx 'activeroute_rib_prefixes{family="ipv6"} 1' "$T/m.txt"
 	grep -qx 'activeroute_fib_routes{family="ipv4"} 3' "$T/m.txt"
