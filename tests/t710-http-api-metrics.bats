@@ -45,6 +45,26 @@ teardown() {
 	grep -qx 'activeroute_agent_datagrams_total{agent="198.18.0.9"} 7' "$T/m.txt"
 	grep -qx 'activeroute_agent_datagrams_lost_total{agent="2001:db8::9"} 1' "$T/m.txt"
 	grep -q '^activeroute_stage_stats_age_seconds{stage="prefix-rank"} ' "$T/m.txt"
+	# prefix-rank's fast-path counters, through the generic mapping: HELP,
+	# TYPE counter and the stats file's value (read again until the file
+	# holds the same values before and after the scrape: it is rewritten
+	# each tick)
+	local keys='{fastadds, fastdels, fulls, deltas}' a b i k v
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		a=$(rec-json < "$T/rank.stats" | jq -c "$keys")
+		curl -sf "$URL/metrics" > "$T/m2.txt"
+		b=$(rec-json < "$T/rank.stats" | jq -c "$keys")
+		[ "$a" = "$b" ] && break
+	done
+	[ "$a" = "$b" ] || fail "prefix-rank's stats changed at every scrape: $a, $b"
+	[ "$(jq .fulls <<< "$b")" -ge 1 ] || fail "prefix-rank wrote no complete state: $b"
+	for k in fastadds fastdels fulls deltas; do
+		v=$(jq ".$k" <<< "$b")
+		grep -qx "# HELP activeroute_prefix_rank_${k}_total .*" "$T/m2.txt" || fail "no HELP for $k"
+		grep -qx "# TYPE activeroute_prefix_rank_${k}_total counter" "$T/m2.txt" || fail "no TYPE counter for $k"
+		grep -qx "activeroute_prefix_rank_${k}_total $v" "$T/m2.txt" ||
+			fail "$k: $(grep "prefix_rank_${k}_total " "$T/m2.txt") in /metrics, $v in the stats file"
+	done
 	# every sample belongs to the family its TYPE line announced
 	awk '/^# TYPE/ {fam=$3; next} /^#/ {next} {n=$1; sub(/\{.*/, "", n); if (n != fam) {print "stray " n " under " fam; bad=1}} END {exit bad}' "$T/m.txt"
 }
