@@ -23,6 +23,7 @@ struct rec_writer {
 	size_t high_water;
 	int err;
 	uint64_t records;
+	uint64_t written;       /* bytes the fd took */
 };
 
 struct rec_writer *rw_new(int fd)
@@ -51,6 +52,7 @@ bool rw_would_block(const struct rec_writer *w) { return rw_pending(w) >= w->hig
 void rw_set_high_water(struct rec_writer *w, size_t bytes) { w->high_water = bytes; }
 int rw_error(const struct rec_writer *w) { return w->err; }
 uint64_t rw_records(const struct rec_writer *w) { return w->records; }
+uint64_t rw_written(const struct rec_writer *w) { return w->written; }
 
 void rw_set_fd(struct rec_writer *w, int fd)
 {
@@ -77,6 +79,7 @@ int rw_flush(struct rec_writer *w)
 			return -1;
 		}
 		w->off += (size_t)n;
+		w->written += (uint64_t)n;
 	}
 	if (w->off == w->buf.size) {
 		w->buf.size = 0;

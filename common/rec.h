@@ -384,6 +384,7 @@ void rw_set_high_water(struct rec_writer *w, size_t bytes);
 int rw_flush(struct rec_writer *w);
 int rw_error(const struct rec_writer *w);      /* latched errno or 0 */
 uint64_t rw_records(const struct rec_writer *w);
+uint64_t rw_written(const struct rec_writer *w);       /* bytes the fd took */
 
 /* Typed writers: only the fields whose bit is set in ->has are written.
  * Return 0, or -1 when the writer has a latched error. Records are buffered;
@@ -427,5 +428,10 @@ int rw_replace_file(struct rec_writer *w, const char *path);
  * unless nonblock). Return the fd or -1 with errno. */
 int rec_open_input(const char *path, bool nonblock);
 int rec_open_output(const char *path, bool nonblock);
+/* Standard output when it is a pipe, for writing without blocking: a new
+ * open file description of the same pipe (O_NONBLOCK set on it does not
+ * reach the other processes writing to the pipe); fd 1 itself made
+ * non-blocking when that open fails. -1 when standard output is no pipe. */
+int rec_stdout_nonblock(void);
 
 #endif

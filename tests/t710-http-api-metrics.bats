@@ -9,7 +9,7 @@ setup() {
 	# the other stages' stats files, as they write them
 	echo '{"type":"stats","stage":"sflow-decode","datagrams":10,"dgram_lost":2,"flow_samples":90,"agents":{"198.18.0.9":{"datagrams":7,"dgram_lost":1,"flow_samples":70,"sample_lost":0},"2001:db8::9":{"datagrams":3,"dgram_lost":1,"flow_samples":20,"sample_lost":2}}}' |
 		rec-json -r > "$T/sflow-decode.stats"
-	echo '{"type":"stats","stage":"route-push","ts":1,"installed":3,"installed6":1,"added":5,"removed":1}' |
+	echo '{"type":"stats","stage":"route-push","ts":1,"installed":3,"installed6":1,"added":5,"removed":1,"stalledms":1500}' |
 		rec-json -r > "$T/route-push.stats"
 	printf 'rank.max-routes = 3\nrank.max-routes6 = 2\nbgp.md5-password = hunter2\n' > "$T/c.conf"
 	http_start -c "$T/c.conf" --rank "$T/ctl" -s "$T/rank.stats" -s "$T/sflow-decode.stats" \
@@ -33,6 +33,9 @@ teardown() {
 	grep -q '^# TYPE activeroute_prefix_rank_selected4 gauge$' "$T/m.txt"
 	grep -qx 'activeroute_sflow_decode_datagrams_total 10' "$T/m.txt"
 	grep -qx 'activeroute_route_push_installed 3' "$T/m.txt"
+	# how long a reader has been stalled is a level, not a count
+	grep -q '^# TYPE activeroute_route_push_stalledms gauge$' "$T/m.txt"
+	grep -qx 'activeroute_route_push_stalledms 1500' "$T/m.txt"
 	grep -qx 'activeroute_rib_prefixes{family="ipv4"} 4' "$T/m.txt"
 	grep -qx 'activeroute_rib_prefixes{family="ipv6"} 1' "$T/m.txt"
 	grep -qx 'activeroute_fib_routes{family="ipv4"} 3' "$T/m.txt"
@@ -42,6 +45,26 @@ teardown() {
 	grep -qx 'activeroute_agent_datagrams_total{agent="198.18.0.9"} 7' "$T/m.txt"
 	grep -qx 'activeroute_agent_datagrams_lost_total{agent="2001:db8::9"} 1' "$T/m.txt"
 	grep -q '^activeroute_stage_stats_age_seconds{stage="prefix-rank"} ' "$T/m.txt"
+	# prefix-rank's fast-path counters, through the generic mapping: HELP,
+	# TYPE counter and the stats file's value (read again until the file
+	# holds the same values before and after the scrape: it is rewritten
+	# each tick)
+	local keys='{fastadds, fastdels, fulls, deltas}' a b i k v
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		a=$(rec-json < "$T/rank.stats" | jq -c "$keys")
+		curl -sf "$URL/metrics" > "$T/m2.txt"
+		b=$(rec-json < "$T/rank.stats" | jq -c "$keys")
+		[ "$a" = "$b" ] && break
+	done
+	[ "$a" = "$b" ] || fail "prefix-rank's stats changed at every scrape: $a, $b"
+	[ "$(jq .fulls <<< "$b")" -ge 1 ] || fail "prefix-rank wrote no complete state: $b"
+	for k in fastadds fastdels fulls deltas; do
+		v=$(jq ".$k" <<< "$b")
+		grep -qx "# HELP activeroute_prefix_rank_${k}_total .*" "$T/m2.txt" || fail "no HELP for $k"
+		grep -qx "# TYPE activeroute_prefix_rank_${k}_total counter" "$T/m2.txt" || fail "no TYPE counter for $k"
+		grep -qx "activeroute_prefix_rank_${k}_total $v" "$T/m2.txt" ||
+			fail "$k: $(grep "prefix_rank_${k}_total " "$T/m2.txt") in /metrics, $v in the stats file"
+	done
 	# every sample belongs to the family its TYPE line announced
 	awk '/^# TYPE/ {fam=$3; next} /^#/ {next} {n=$1; sub(/\{.*/, "", n); if (n != fam) {print "stray " n " under " fam; bad=1}} END {exit bad}' "$T/m.txt"
 }

@@ -145,6 +145,9 @@ bool thr_over(struct fw_thr *t, uint64_t hash, uint64_t ms);
 void thr_free(struct fw_thr *t);
 
 /* ---- The program (run.c) ---- */
+/* Events wait for a slow reader of the output up to this many bytes; the
+ * ones past it are dropped and counted (the ring keeps them for queries). */
+#define FW_OUT_BACKLOG (256u * 1024)
 struct fw_opts {
 	const char *flows[FW_INPUTS_MAX];
 	int nflows;
@@ -172,7 +175,13 @@ struct fw {
 	struct ev_loop *ev;
 	struct ev_timer tick;
 	struct rec_writer *out, *stats;
+	bool out_fifo;                  /* a FIFO path: reopened for the next reader */
+	bool out_nonblock;              /* a pipe or FIFO, written without blocking */
+	bool out_polled;                /* its fd is in the event loop */
+	ar_msec out_stalled;            /* since when it has not taken all; 0 */
 	uint64_t records, ignored, events;
+	uint64_t events_dropped;        /* not written: the output was full or had no reader */
+	struct log_rl rl_drop;
 	int ctl;
 	struct fw_client *clients;
 	struct log_rl rl;
@@ -195,6 +204,9 @@ int fw_defaults(struct fw *w);
 struct conf;
 int fw_config(struct fw *w, const struct conf *c);
 int fw_run(struct fw *w);
+/* Milliseconds the output has not taken all written to it (or has had no
+ * reader), 0 when it is caught up. */
+uint64_t fw_stalled_ms(const struct fw *w);
 
 /* ---- Control socket (ctl.c, query.c) ---- */
 /* One request line: the JSON answer (malloc'ed); *wait set for a long poll

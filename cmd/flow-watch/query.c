@@ -234,6 +234,8 @@ static char *stats(struct fw *w)
 	json_t *o = json_pack("{s:I,s:I,s:I,s:I,s:I}", "records", (json_int_t)w->records,
 			      "ignored", (json_int_t)w->ignored, "events", (json_int_t)w->events,
 			      "flows", (json_int_t)w->ndefs, "thresholds", (json_int_t)w->nthrs);
+	json_object_set_new(o, "eventsdropped", json_integer((json_int_t)w->events_dropped));
+	json_object_set_new(o, "stalledms", json_integer((json_int_t)fw_stalled_ms(w)));
 	json_t *defs = json_object();
 	for (unsigned i = 0; i < w->ndefs; i++) {
 		const struct fw_def *d = w->def[i];

@@ -169,7 +169,14 @@ static void event(struct fw *w, struct fw_def *d, struct fw_thr *t, const struct
 		ev->ds[0] = '\0';
 	ev->ts_us = w->o->replay && REC_HAS(r, FLOW_TS) ? r->ts : w->wall_us;
 	w->events++;
-	if (w->out) {
+	if (w->out && (rw_fd(w->out) < 0 || rw_would_block(w->out))) {
+		/* a reader that is behind (or none) misses it; queries do not */
+		w->events_dropped++;
+		log_rl(&w->rl_drop, LOG_WARN, "output: %s: events dropped "
+		       "(%llu so far; the events request still has them)",
+		       rw_fd(w->out) < 0 ? "no reader" : "the reader is behind",
+		       (unsigned long long)w->events_dropped);
+	} else if (w->out) {
 		struct rec_event re = {
 			.eventid = ev->id, .thresholdid = ev->thr, .metric = ev->metric,
 			.flowkey = ev->key, .value = v, .threshold = t->value,

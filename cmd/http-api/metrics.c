@@ -55,7 +55,8 @@ static const char *const gauges[] = {
 	"prefix-rank:closure6", "prefix-rank:coverage4", "prefix-rank:coverage6",
 	"prefix-rank:coverage", "prefix-rank:added", "prefix-rank:removed", "prefix-rank:churn",
 	"prefix-rank:tickms", "route-push:installed", "route-push:installed6",
-	"flow-watch:flows", "flow-watch:thresholds", "flow-watch:keys",
+	"route-push:stalledms", "flow-watch:flows", "flow-watch:thresholds", "flow-watch:keys",
+	"flow-watch:stalledms",
 };
 
 static bool is_gauge(const char *stage, const char *key)

@@ -86,6 +86,8 @@ static void write_stats(struct push *p)
 	rw_u64(p->stats, "deltabatches", p->batches);
 	rw_f64(p->stats, "latency_ms", s->latency_ms);
 	rw_f64(p->stats, "latency_max_ms", s->latency_max_ms);
+	if (p->t->stats)
+		p->t->stats(p->t, p->stats);
 	rw_end(p->stats);
 	while (rw_flush(p->stats) > 0)
 		;
@@ -552,6 +554,8 @@ int push_run(const struct push_opts *o)
 	if (p.installed.n)
 		log_info("found %zu routes of ours installed", p.installed.n);
 	p.ev = ev_new();
+	if (p.t->attach)
+		p.t->attach(p.t, p.ev, &p.installed);
 	struct stat sb;
 	p.input_fifo = strcmp(o->input, "-") != 0 && stat(o->input, &sb) == 0 &&
 		       S_ISFIFO(sb.st_mode);

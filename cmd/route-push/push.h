@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "addr.h"
+#include "ev.h"
 #include "rec.h"
 
 /* One route as route-push sees it: a prefix, a next hop and the traffic
@@ -145,6 +146,12 @@ struct target {
 	/* Output reopened: the target wants the full state again. */
 	bool (*want_full)(struct target *t);
 	int (*full)(struct target *t, const struct rtset *installed);
+	/* Optional: the event loop (an output written without blocking) and
+	 * the installed set, for a complete state the target sends when its
+	 * output can take one. */
+	void (*attach)(struct target *t, struct ev_loop *l, const struct rtset *installed);
+	/* Optional: the target's own keys of the stats record. */
+	void (*stats)(struct target *t, struct rec_writer *w);
 };
 
 struct nl_conf {
