@@ -70,6 +70,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check(&pr, AR_AF6, o.max6);
 	for (int k = 0; k < pr.nin; k++)
 		rr_free(pr.in[k].rr);
+	delta_free(&pr);
+	fast_free(&pr.fast[0]);
+	fast_free(&pr.fast[1]);
 	for (int i = 0; i < 2; i++) {
 		sel_result_free(&pr.prev[i]);
 		sel_result_free(&pr.cur[i]);
