@@ -3,10 +3,9 @@
 # Captures are made by sflow-gen (tests/tools/sflow-gen.c); the third-party
 # captures are compared with tshark in t210.
 load lib/common
+load tools/sflow-lib
 
 gen() { sflow-gen -o "$T/$1.pcap" "${@:2}" "$1"; }
-# decode ARGS...: records as JSON Lines on stdout
-decode() { sflow-decode -q -s 0 "$@" | rec-json; }
 
 @test "t200: --help prints every option and exits 0" {
 	run sflow-decode --help

@@ -4,8 +4,7 @@
 # sequence-loss counting; malformed datagrams. Outputs are compared with
 # golden files and the fields each case is about are checked by name.
 load lib/common
-
-decode() { sflow-decode -q -s 0 "$@" | rec-json; }
+load tools/sflow-lib
 
 setup() {
 	sflow-gen -o "$T/quirks.pcap" quirks

@@ -4,14 +4,9 @@
 # SIGTERM, and the kernel's drop counter when the output stalls.
 load lib/common
 load lib/netns
+load tools/sflow-lib
 
-setup() {
-	need_root
-	netns_init
-	# not in $(...): netns_add must record the namespace for the cleanup
-	netns_add sfd > /dev/null
-	NS=$(netns_name sfd)
-}
+setup() { sflow_ns; }
 
 teardown() { netns_cleanup; }
 
@@ -22,7 +17,6 @@ start() {
 	wait_for 5 grep -q "listening on" "$T/err"
 }
 
-send() { ip netns exec "$NS" sflow-gen "$@" 2>/dev/null; }
 
 @test "t230: IPv4 and IPv6 sockets; records equal those decoded from the same datagrams in a pcap" {
 	start -l 127.0.0.1 -l "'[::1]:6343'" --log-level info -s 0 --limit 200

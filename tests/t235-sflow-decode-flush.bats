@@ -5,20 +5,16 @@
 # no speed is asserted.
 load lib/common
 load lib/netns
+load tools/sflow-lib
 
 setup() {
-	need_root
-	netns_init
-	netns_add sfd > /dev/null
-	NS=$(netns_name sfd)
+	sflow_ns
 	mkfifo "$T/fifo"
 	: > "$T/out"
 	: > "$T/err"
 }
 
 teardown() { netns_cleanup; }
-
-send() { ip netns exec "$NS" sflow-gen "$@" 2>/dev/null; }
 
 # flows FILE: the number of flow records in FILE so far
 flows() { rec-json -q -t flow < "$1" 2>/dev/null | wc -l; }

@@ -10,7 +10,6 @@ teardown() {
 	exec 7>&- 2>/dev/null || true
 }
 
-q() { prefix-rank -C "$T/ctl" -q "$*"; }
 has() { [ "$(q prefix "$1" | jq -r .prefix)" = "$2" ]; }
 stale() { [ "$(q prefix "$1" | jq -r '.routes[0].stale')" = "$2" ]; }
 

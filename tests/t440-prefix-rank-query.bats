@@ -3,7 +3,6 @@
 load lib/common
 load tools/rank-lib
 
-q() { prefix-rank -C "$T/ctl" -q "$*"; }
 tops() { q "$@" | jq -r '[.topPrefixes[] | .prefix + "<" + (.parentprefix // "-")] | join(" ")'; }
 
 setup() {

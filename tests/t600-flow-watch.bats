@@ -2,8 +2,7 @@
 # flow-watch: options, the config's watch.* keys, refusing bad definitions,
 # and the control socket's protocol (what http-api speaks).
 load lib/common
-
-q() { flow-watch -C "$T/ctl" -q "$*"; }
+load tools/watch-lib
 
 start() {
 	mkfifo "$T/f.fifo"

@@ -5,8 +5,7 @@
 # dropped and counted, not queued; when the reader reads again new events
 # reach it. Then the reader goes away and the next one gets the events.
 load lib/common
-
-q() { flow-watch -C "$T/ctl" -q "$*"; }
+load tools/watch-lib
 
 teardown() {
 	# (-KILL after a moment: a flow-watch stuck in a blocked write is the

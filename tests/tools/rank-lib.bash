@@ -184,3 +184,6 @@ print("checked %d addresses, %d FIB routes, %d problems" % (len(points), len(fib
 sys.exit(1 if bad else 0)
 EOF2
 }
+
+# q QUERY...: ask the prefix-rank whose control socket is $T/ctl
+q() { prefix-rank -C "$T/ctl" -q "$*"; }
