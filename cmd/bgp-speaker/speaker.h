@@ -9,6 +9,7 @@
 #include "bgp.h"
 #include "ev.h"
 #include "log.h"
+#include "out.h"
 #include "rec.h"
 
 struct speaker_cfg {
@@ -102,7 +103,7 @@ struct speaker {
 	struct bgp_ctx ctx;
 	unsigned hold, keepalive;
 	bool rr, err;                   /* route refresh, enhanced, negotiated */
-	struct ev_timer t_hold, t_keepalive, t_retry, t_eor, t_reopen;
+	struct ev_timer t_hold, t_keepalive, t_retry, t_eor;
 	struct ev_timer t_gr;           /* the restarting peer's restart time */
 	struct ev_timer t_nudge;        /* the peer quiet while a table comes in */
 	ar_msec ka_sent;                /* our last KEEPALIVE */
@@ -110,9 +111,8 @@ struct speaker {
 	struct bgp_scratch *scr;
 
 	/* learn direction */
-	struct rec_writer *out;
-	int out_fd;
-	bool out_paused;                /* stopped reading the peer for stdout */
+	struct out *out;
+	bool out_paused;                /* stopped reading the peer for the output */
 	bool in_sync;                   /* between our sync begin and end */
 	bool eor4, eor6;
 	bool refresh_wait;              /* a refresh toward the peer is pending */
@@ -218,11 +218,9 @@ void learn_eor(void *arg, int afi);
 void learn_eor_timeout(struct ev_loop *l, void *arg);
 void learn_refresh_marker(struct speaker *s, uint16_t afi, uint8_t sub);
 void learn_note_update(struct speaker *s);
-/* The output went away (EPIPE) or came back. */
+/* The output (out.c: a reader that comes back gets the table again). */
 int learn_output_open(struct speaker *s);
 void learn_output_ready(struct speaker *s);
-void learn_on_output(struct ev_loop *l, int fd, short re, void *arg);
-void learn_reopen_timer(struct ev_loop *l, void *arg);
 
 /* rib-out.c */
 struct ribout *ribout_new(void);
