@@ -27,7 +27,7 @@
 #include "rec.h"
 
 /* How often a FIFO without its reader is opened again. */
-#define OUT_REOPEN_MS 200
+#define OUT_REOPEN_MS 500
 
 struct out_ops {
 	/* A reader came (after out_start() found none, or after one left):
