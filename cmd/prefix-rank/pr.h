@@ -7,6 +7,7 @@
 
 #include "ev.h"
 #include "log.h"
+#include "out.h"
 #include "rank.h"
 #include "rec.h"
 
@@ -63,8 +64,8 @@ struct pr {
 	uint64_t now;                   /* ms on the engine's clock */
 	uint64_t next_tick;             /* replay: the next tick's time */
 	bool have_time;
-	struct rec_writer *out;
-	bool out_fifo, out_nonblock, out_failed;
+	struct out *out;                /* -o (common/out.c) */
+	bool out_failed;
 	struct rec_writer *stats;       /* builds the --stats file's record */
 	struct log_rl rl_stats;
 	struct log_rl rl_clock;         /* replay: timestamps that jump ahead */

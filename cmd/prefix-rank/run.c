@@ -2,7 +2,6 @@
  * and writes a FIB snapshot, and the replay mode that takes its time from the
  * flow records instead of the clock. */
 #include <errno.h>
-#include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -254,75 +253,39 @@ static int input_open(struct pr *pr, struct input *in)
 	return in->rr ? 0 : -1;
 }
 
-/* ---- Output ---- */
+/* ---- Output (common/out.c) ---- */
 
-static void out_reopen(struct pr *pr);
+static void full_state(struct pr *pr);
 
-static void on_output(struct ev_loop *l, int fd, short re, void *arg)
+/* A new reader: the complete state at once (before the first tick there
+ * is none yet, and the tick sends it). */
+static void on_out_opened(void *arg)
 {
 	struct pr *pr = arg;
 
-	(void)re;
-	if (rw_flush(pr->out) != 1) {
-		ev_fd_del(l, fd);
-		if (rw_error(pr->out))
-			out_reopen(pr);
-	}
+	pr->now = ev_now();
+	if (pr->ticks)
+		full_state(pr);
 }
 
-/* EPIPE: the reader went away. A FIFO is reopened (at the next tick, when a
- * reader is there) and gets a complete state; stdout is the end of us. */
-static void out_reopen(struct pr *pr)
+/* What the next reader holds is nothing: it starts with a complete state. */
+static void on_out_lost(void *arg)
 {
-	int e = rw_error(pr->out);
-
-	if (e == 0)
-		return;
-	if (!pr->out_fifo || strcmp(pr->o->output, "-") == 0) {
-		log_err("output: %s", strerror(e));
-		pr->out_failed = true;
-		if (pr->ev)
-			ev_break(pr->ev);
-		return;
-	}
-	if (rw_fd(pr->out) >= 0)
-		close(rw_fd(pr->out));
-	rw_set_fd(pr->out, -1);
-	delta_clear(pr);        /* the next reader starts with a complete state */
+	delta_clear(arg);
 }
 
-static bool out_ready(struct pr *pr)
+/* stdout's reader gone, or a write error: the end of us. */
+static void on_out_failed(void *arg, int e)
 {
-	int fd;
+	struct pr *pr = arg;
+	(void)e;
 
-	if (rw_fd(pr->out) >= 0)
-		return true;
-	fd = rec_open_output(pr->o->output, true);
-	if (fd < 0)
-		return false;           /* ENXIO: no reader yet */
-	log_info("%s: reader is back, sending a complete state", pr->o->output);
-	rw_set_fd(pr->out, fd);
-	/* Opened without blocking: the flush must not loop on EAGAIN (a reader
-	 * that came after us and reads slowly would stall the ticks). */
-	pr->out_nonblock = true;
-	return true;
+	pr->out_failed = true;
+	if (pr->ev)
+		ev_break(pr->ev);
 }
 
-static void out_flush(struct pr *pr)
-{
-	int r;
-
-	if (pr->o->replay || !pr->out_nonblock) {
-		while ((r = rw_flush(pr->out)) == 1)
-			;
-	} else {
-		r = rw_flush(pr->out);
-		if (r == 1)
-			ev_fd_add(pr->ev, rw_fd(pr->out), POLLOUT, on_output, pr);
-	}
-	if (r < 0)
-		out_reopen(pr);
-}
+static const struct out_ops rank_out = { on_out_opened, on_out_lost, NULL, on_out_failed };
 
 static void fast_emit(void *ctx, struct pfx *p, bool add)
 {
@@ -351,8 +314,8 @@ void pr_fast(struct pr *pr)
 	for (int i = 0; i < 2; i++)
 		n += fast_run(&pr->rib, i ? AR_AF6 : AR_AF4, &pr->sp[i], &pr->prev[i], &pr->fast[i],
 			      pr->now, fast_emit, pr);
-	if (n && pr->out && rw_fd(pr->out) >= 0)
-		out_flush(pr);
+	if (n && pr->out)
+		out_flush(pr->out);
 }
 
 /* The complete state; from it on the reader holds what was sent. */
@@ -371,7 +334,7 @@ static bool tick_output(struct pr *pr)
 
 	if (!pr->out)
 		return false;
-	if (!out_ready(pr) || rw_would_block(pr->out)) {
+	if (!out_takes(pr->out)) {
 		pr->skipped++;
 		delta_clear(pr);        /* what the reader holds is unknown now */
 		return false;
@@ -386,10 +349,10 @@ static bool tick_output(struct pr *pr)
 bool pr_full_now(struct pr *pr)
 {
 	pr->full_asked = true;
-	if (!pr->out || !out_ready(pr) || rw_would_block(pr->out))
+	if (!pr->out || !out_takes(pr->out))
 		return false;
 	full_state(pr);
-	out_flush(pr);
+	out_flush(pr->out);
 	return true;
 }
 
@@ -435,7 +398,7 @@ void pr_tick(struct pr *pr)
 	stats_write(pr, out);
 	pr->fast_added = pr->fast_removed = 0;
 	if (out)
-		out_flush(pr);
+		out_flush(pr->out);
 }
 
 static void on_tick(struct ev_loop *l, void *arg)
@@ -481,8 +444,7 @@ static void pr_free(struct pr *pr)
 		sel_result_free(&pr->prev[i]);
 		sel_result_free(&pr->cur[i]);
 	}
-	if (pr->out)
-		rw_free(pr->out);
+	out_free(pr->out);
 	rw_free(pr->stats);
 	if (pr->ev)
 		ev_free(pr->ev);
@@ -559,25 +521,15 @@ int pr_run(struct pr_opts *o)
 			rc = EXIT_RUNTIME_RANK;
 			goto out;
 		}
-	if (o->output) {
-		struct stat st;
-		/* A FIFO is opened without waiting for its reader (retried each tick). */
-		bool fifo_path = strcmp(o->output, "-") != 0 && stat(o->output, &st) == 0 &&
-				 S_ISFIFO(st.st_mode);
-		int fd = rec_open_output(o->output, fifo_path && !o->replay);
-		if (fd < 0 && strcmp(o->output, "-") != 0)
-			fd = -1;        /* a FIFO without a reader yet: retried each tick */
-		if (fd > 1 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && ftruncate(fd, 0) < 0)
-			log_warn("%s: cannot truncate: %s", o->output, strerror(errno));
-		pr.out_fifo = strcmp(o->output, "-") == 0 ? (fstat(1, &st) == 0 && S_ISFIFO(st.st_mode))
-							  : (stat(o->output, &st) == 0 && S_ISFIFO(st.st_mode));
-		if (pr.out_fifo && !o->replay)
-			pr.out_nonblock = true;         /* also for a reader still to come */
-		if (fd >= 0 && pr.out_fifo && !o->replay) {
-			fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-			pr.out_nonblock = true;
-		}
-		pr.out = rw_new(fd);
+	/* live, the outputs never block the loop; a replay waits for its readers */
+	if (!o->replay && !(pr.ev = ev_new())) {
+		rc = EXIT_RUNTIME_RANK;
+		goto out;
+	}
+	if (o->output && (!(pr.out = out_new(pr.ev, o->output, &rank_out, &pr)) ||
+			  out_start(pr.out) < 0)) {
+		rc = EXIT_RUNTIME_RANK;
+		goto out;
 	}
 	if (o->stats)
 		pr.stats = rw_new(-1);
@@ -587,10 +539,6 @@ int pr_run(struct pr_opts *o)
 	}
 	if (o->replay) {
 		rc = replay(&pr);
-		goto out;
-	}
-	if (!(pr.ev = ev_new())) {
-		rc = EXIT_RUNTIME_RANK;
 		goto out;
 	}
 	pr.now = ev_now();
@@ -605,11 +553,8 @@ int pr_run(struct pr_opts *o)
 	ev_timer_init(&pr.tick, on_tick, &pr);
 	ev_timer_after(pr.ev, &pr.tick, (ar_msec)(o->tick * 1000));
 	ev_run(pr.ev);
-	if (pr.out && !pr.out_failed && rw_fd(pr.out) >= 0) {
-		fcntl(rw_fd(pr.out), F_SETFL, fcntl(rw_fd(pr.out), F_GETFL) & ~O_NONBLOCK);
-		while (rw_flush(pr.out) == 1)
-			;
-	}
+	if (pr.out && !pr.out_failed)
+		out_drain(pr.out, -1);
 	if (pr.out_failed)
 		rc = EXIT_RUNTIME_RANK;
 	log_info("stopping: %zu IPv4 and %zu IPv6 prefixes, %llu flows",
