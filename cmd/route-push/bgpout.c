@@ -2,24 +2,23 @@
  * (to BIRD, whose kernel protocol then programs the FIB). The output starts,
  * and starts again whenever it is reopened, with the complete installed
  * state between sync markers; after that each change is one record, a
- * next-hop change an add that replaces the announcement. */
-#include <errno.h>
-#include <fcntl.h>
+ * next-hop change an add that replaces the announcement. The output is
+ * common/out.c's: opened without waiting for the reader, written without
+ * blocking the loop; changes the reader cannot take now are carried by a
+ * complete state once it has caught up. */
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "log.h"
+#include "out.h"
 #include "prog.h"
 #include "push.h"
 
 struct bgpt {
 	struct target t;
-	char *path;
-	struct rec_writer *w;
-	bool fifo;
-	bool need_full;
+	struct out *out;
+	const struct rtset *installed;  /* push.c's, given with the first full() */
+	bool need_full;                 /* the reader lacks changes: a complete state next */
 };
 
 static void put(struct rec_writer *w, const struct ar_prefix *p, const struct ar_addr *nh,
@@ -42,33 +41,58 @@ static void put(struct rec_writer *w, const struct ar_prefix *p, const struct ar
 	rw_route(w, &r);
 }
 
-/* Write everything out; a FIFO whose reader left is reopened (waiting for
- * the next reader) and then gets the full state again. */
-static int drain(struct bgpt *b)
+static void write_full(struct bgpt *b)
 {
-	for (;;) {
-		int rc = rw_flush(b->w);
-		if (rc == 0)
-			return 0;
-		if (rc > 0)
-			continue;
-		if (rw_error(b->w) == EPIPE && b->fifo) {
-			log_warn("%s: reader went away: reopening", b->path);
-			close(rw_fd(b->w));
-			int fd = rec_open_output(b->path, false);
-			if (fd < 0) {
-				log_err("cannot open %s: %s", b->path, strerror(errno));
-				return -1;
-			}
-			rw_set_fd(b->w, fd);
-			b->need_full = true;
-			return 0;
-		}
-		log_err("%s: write: %s", b->path, strerror(rw_error(b->w)));
-		return -1;
-	}
+	struct rec_writer *w = out_w(b->out);
+	struct rec_sync sy = { 0 };
+
+	b->need_full = false;
+	REC_SET(&sy, SYNC_PHASE);
+	sy.phase = SYNC_BEGIN;
+	rw_sync(w, &sy);
+	for (size_t i = 0; i < b->installed->n; i++)
+		put(w, &b->installed->v[i].p, &b->installed->v[i].nh, b->installed->v[i].value, false);
+	sy.phase = SYNC_END;
+	rw_sync(w, &sy);
+	out_flush(b->out);
 }
 
+/* A reader (again), or one that caught up after changes were left out:
+ * the complete state, once we know what is installed. */
+static void on_out_opened(void *arg)
+{
+	struct bgpt *b = arg;
+
+	b->need_full = true;
+	if (b->installed)
+		write_full(b);
+}
+
+static void on_out_lost(void *arg)
+{
+	((struct bgpt *)arg)->need_full = true;
+}
+
+static void on_out_blocked(void *arg, bool blocked)
+{
+	struct bgpt *b = arg;
+
+	if (!blocked && b->need_full && b->installed)
+		write_full(b);
+}
+
+/* stdout's reader gone, or a write error: bgp-speaker cannot be told */
+static void on_out_failed(void *arg, int e)
+{
+	(void)arg;
+	(void)e;
+	exit(EXIT_RUNTIME);
+}
+
+static const struct out_ops bgp_out = { on_out_opened, on_out_lost, on_out_blocked, on_out_failed };
+
+/* One record a change while the reader takes them; a change it cannot
+ * take now is carried by the complete state that follows. */
 static int bgp_send(struct target *t, const struct plan *pl, const struct op *ops,
 		    size_t n, int *res)
 {
@@ -76,12 +100,12 @@ static int bgp_send(struct target *t, const struct plan *pl, const struct op *op
 	for (size_t i = 0; i < n; i++) {
 		const struct uent *e = &pl->u[ops[i].u];
 		res[i] = 0;
-		/* a full state follows: it will carry this change */
+		if (!b->need_full && !out_takes(b->out))
+			b->need_full = true;
 		if (!b->need_full)
-			put(b->w, &e->p, &e->nnh, e->value, ops[i].kind == OP_DEL);
+			put(out_w(b->out), &e->p, &e->nnh, e->value, ops[i].kind == OP_DEL);
 	}
-	if (drain(b) < 0)
-		exit(EXIT_RUNTIME);
+	out_flush(b->out);
 	return 0;
 }
 
@@ -93,39 +117,24 @@ static bool bgp_want_full(struct target *t)
 static int bgp_full(struct target *t, const struct rtset *s)
 {
 	struct bgpt *b = (struct bgpt *)t;
-	struct rec_sync sy = { 0 };
-	b->need_full = false;
-	REC_SET(&sy, SYNC_PHASE);
-	sy.phase = SYNC_BEGIN;
-	rw_sync(b->w, &sy);
-	for (size_t i = 0; i < s->n; i++) {
-		put(b->w, &s->v[i].p, &s->v[i].nh, s->v[i].value, false);
-		if (rw_pending(b->w) > (1u << 20) && drain(b) < 0)
-			exit(EXIT_RUNTIME);
-		if (b->need_full)
-			return bgp_full(t, s);  /* reopened midway: start over */
-	}
-	sy.phase = SYNC_END;
-	rw_sync(b->w, &sy);
-	if (drain(b) < 0)
-		exit(EXIT_RUNTIME);
-	if (b->need_full)
-		return bgp_full(t, s);
+
+	b->installed = s;
+	if (out_takes(b->out))
+		write_full(b);
 	return 0;
 }
 
+/* At exit every change goes, a flush of the routes too. */
 static void bgp_free(struct target *t)
 {
 	struct bgpt *b = (struct bgpt *)t;
-	if (b->w) {
-		drain(b);
-		rw_free(b->w);
-	}
-	free(b->path);
+
+	out_drain(b->out, -1);
+	out_free(b->out);
 	free(b);
 }
 
-struct target *bgp_target_new(const char *path)
+struct target *bgp_target_new(const char *path, struct ev_loop *l)
 {
 	struct bgpt *b = calloc(1, sizeof(*b));
 	if (!b)
@@ -135,17 +144,12 @@ struct target *bgp_target_new(const char *path)
 	b->t.free = bgp_free;
 	b->t.want_full = bgp_want_full;
 	b->t.full = bgp_full;
-	b->path = strdup(path);
 	b->need_full = true;
-	int fd = rec_open_output(path, false);
-	if (fd < 0) {
-		log_err("cannot open %s: %s", path, strerror(errno));
-		free(b->path);
+	b->out = out_new(l, path, &bgp_out, b);
+	if (!b->out || out_start(b->out) < 0) {
+		out_free(b->out);
 		free(b);
 		return NULL;
 	}
-	struct stat st;
-	b->fifo = fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode) && strcmp(path, "-") != 0;
-	b->w = rw_new(fd);
 	return &b->t;
 }

@@ -517,12 +517,14 @@ int push_run(const struct push_opts *o)
 	mallopt(M_MMAP_THRESHOLD, 1 << 30);
 	mallopt(M_TRIM_THRESHOLD, 1 << 30);
 	p.bucket.rate = o->max_rate;
+	if (!(p.ev = ev_new()))
+		return EXIT_RUNTIME;
 	switch (o->mode) {
 	case MODE_NETLINK:
 		p.t = nl_target_new(&o->nl);
 		break;
 	case MODE_BGP:
-		p.t = bgp_target_new(o->output);
+		p.t = bgp_target_new(o->output, p.ev);
 		break;
 	case MODE_DRY:
 		p.t = dry_target_new(stdout);
@@ -551,7 +553,6 @@ int push_run(const struct push_opts *o)
 		return EXIT_RUNTIME;
 	if (p.installed.n)
 		log_info("found %zu routes of ours installed", p.installed.n);
-	p.ev = ev_new();
 	struct stat sb;
 	p.input_fifo = strcmp(o->input, "-") != 0 && stat(o->input, &sb) == 0 &&
 		       S_ISFIFO(sb.st_mode);

@@ -155,7 +155,10 @@ struct nl_conf {
 };
 struct target *nl_target_new(const struct nl_conf *c);
 int table_parse(const char *s, uint32_t *table);
-struct target *bgp_target_new(const char *path);
+struct ev_loop;
+/* path: a FIFO (reopened for each reader, who gets the complete state),
+ * a file or "-"; written without blocking the loop l. */
+struct target *bgp_target_new(const char *path, struct ev_loop *l);
 struct target *dry_target_new(FILE *out);
 
 /* ---- apply.c: run a plan through a target ---- */
