@@ -10,6 +10,7 @@
 
 #include "ev.h"
 #include "log.h"
+#include "out.h"
 #include "rec.h"
 
 #define FW_NAME_MAX 64          /* definition and threshold names */
@@ -171,8 +172,10 @@ struct fw {
 	uint64_t wall_us;               /* the event's timestamp source */
 	struct ev_loop *ev;
 	struct ev_timer tick;
-	struct rec_writer *out, *stats;
+	struct out *out;                /* events (common/out.c), NULL for none */
+	struct rec_writer *stats;
 	uint64_t records, ignored, events;
+	uint64_t events_dropped;        /* not written: no reader, or one 4 MiB behind */
 	int ctl;
 	struct fw_client *clients;
 	struct log_rl rl;

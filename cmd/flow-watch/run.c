@@ -1,7 +1,8 @@
 /* The program around the engine: flow inputs read with poll() (a FIFO is
- * reopened when its writer goes), events out on stdout (flushed when the
- * input goes idle), a housekeeping timer for the long polls and the stats
- * file, and replay mode, which takes the clock from the records. */
+ * reopened when its writer goes), events out on stdout or -o (common/out.c,
+ * flushed when the input goes idle), a housekeeping timer for the long
+ * polls and the stats file, and replay mode, which takes the clock from
+ * the records. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -51,16 +52,12 @@ static void drain(struct fw *w, struct input *in)
 		record(w, &rec);
 }
 
+/* A failed output (logged by out.c) writes nothing more: the events stay
+ * queryable on the socket. */
 static void flush_out(struct fw *w)
 {
-	if (w->out && rw_pending(w->out))
-		while (rw_flush(w->out) == 1)
-			;
-	if (w->out && rw_error(w->out)) {
-		log_err("output: %s", strerror(rw_error(w->out)));
-		rw_free(w->out);
-		w->out = NULL;          /* events stay queryable on the socket */
-	}
+	if (w->out)
+		out_flush(w->out);
 }
 
 static void on_input(struct ev_loop *l, int fd, short re, void *arg);
@@ -144,6 +141,7 @@ static void write_stats(struct fw *w)
 	rw_u64(w->stats, "ignored", w->ignored);
 	rw_u64(w->stats, "bad", bad_records());
 	rw_u64(w->stats, "events", w->events);
+	rw_u64(w->stats, "eventsdropped", w->events_dropped);
 	rw_u64(w->stats, "flows", w->ndefs);
 	rw_u64(w->stats, "thresholds", w->nthrs);
 	rw_u64(w->stats, "keys", keys);
@@ -222,14 +220,15 @@ int fw_run(struct fw *w)
 		}
 		ninputs++;
 	}
-	if (strcmp(w->o->output, "none") != 0) {
-		int fd = rec_open_output(w->o->output, false);
-		if (fd < 0) {
-			log_err("cannot open %s: %s", w->o->output, strerror(errno));
-			rc = EXIT_FAILURE;
-			goto out;
-		}
-		w->out = rw_new(fd);
+	/* live, the events never wait for their reader; a replay does */
+	if (!w->o->replay && !(w->ev = ev_new())) {
+		rc = EXIT_FAILURE;
+		goto out;
+	}
+	if (strcmp(w->o->output, "none") != 0 &&
+	    (!(w->out = out_new(w->ev, w->o->output, NULL, NULL)) || out_start(w->out) < 0)) {
+		rc = EXIT_FAILURE;
+		goto out;
 	}
 	if (w->o->stats)
 		w->stats = rw_new(-1);
@@ -242,7 +241,7 @@ int fw_run(struct fw *w)
 			goto out;
 		ninputs_done = true;
 	}
-	if (!(w->ev = ev_new())) {
+	if (!w->ev && !(w->ev = ev_new())) {
 		rc = EXIT_FAILURE;
 		goto out;
 	}
@@ -258,7 +257,8 @@ int fw_run(struct fw *w)
 	ev_timer_after(w->ev, &w->tick, HOUSEKEEPING_MS);
 	log_info("watching %u flow definitions, %u thresholds", w->ndefs, w->nthrs);
 	ev_run(w->ev);
-	flush_out(w);
+	if (w->out)
+		out_drain(w->out, -1);
 out:
 	ctl_close(w);
 	for (int i = 0; i < ninputs; i++) {
@@ -266,11 +266,7 @@ out:
 		if (inputs[i].fd > 0)
 			close(inputs[i].fd);
 	}
-	if (w->out) {
-		if (rw_fd(w->out) > 1)
-			close(rw_fd(w->out));
-		rw_free(w->out);
-	}
+	out_free(w->out);
 	rw_free(w->stats);
 	if (w->ev)
 		ev_free(w->ev);

@@ -169,7 +169,9 @@ static void event(struct fw *w, struct fw_def *d, struct fw_thr *t, const struct
 		ev->ds[0] = '\0';
 	ev->ts_us = w->o->replay && REC_HAS(r, FLOW_TS) ? r->ts : w->wall_us;
 	w->events++;
-	if (w->out) {
+	if (w->out && !out_takes(w->out))
+		w->events_dropped++;    /* the ring keeps it for queries */
+	else if (w->out) {
 		struct rec_event re = {
 			.eventid = ev->id, .thresholdid = ev->thr, .metric = ev->metric,
 			.flowkey = ev->key, .value = v, .threshold = t->value,
@@ -178,7 +180,7 @@ static void event(struct fw *w, struct fw_def *d, struct fw_thr *t, const struct
 		re.has = ((uint64_t)1 << EV_NFIELDS) - 1;
 		if (ev->agent.af == AR_AF_NONE)
 			re.has &= ~((uint64_t)1 << EV_AGENT);
-		rw_event(w->out, &re);
+		rw_event(out_w(w->out), &re);
 	}
 	ctl_event(w);
 }
