@@ -148,6 +148,7 @@ void speaker_free(struct speaker *s)
 		close(s->in_fd);
 	out_free(s->out);
 	rr_free(s->in);
+	collect_free(&s->col);
 	ribout_free(s->ro);
 	ev_free(s->loop);
 	free(s->scr);

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include "bgp.h"
+#include "collect.h"
 #include "ev.h"
 #include "log.h"
 #include "out.h"
@@ -126,6 +127,7 @@ struct speaker {
 
 	/* announce direction */
 	struct rec_reader *in;
+	struct collect col;             /* the input's complete states */
 	int in_fd;
 	bool in_fifo;                   /* a named FIFO: reopened at EOF */
 	struct ribout *ro;
@@ -225,10 +227,10 @@ void learn_output_ready(struct speaker *s);
 /* rib-out.c */
 struct ribout *ribout_new(void);
 void ribout_free(struct ribout *ro);
-/* Apply one record read from stdin. */
+/* A record read outside sync markers: a change. */
 void ribout_record(struct speaker *s, const struct rec *r);
-/* stdin closed: an unfinished snapshot is dropped. */
-void ribout_input_eof(struct speaker *s);
+/* The collector of the input's complete states (arg: the speaker). */
+extern const struct collect_ops ribout_state;
 /* Session up: everything wanted is to be sent again, then End-of-RIB. */
 void ribout_session_up(struct speaker *s);
 void ribout_session_down(struct speaker *s);

@@ -80,7 +80,7 @@ static void write_stats(struct push *p)
 		bad += rr_stats(p->rr)->bad[k];
 	rw_u64(p->stats, "malformed", bad);
 	rw_u64(p->stats, "ignored", p->snap.ignored);
-	rw_u64(p->stats, "dropped", p->snap.dropped);
+	rw_u64(p->stats, "dropped", p->snap.col.dropped);
 	rw_u64(p->stats, "deltas", p->snap.deltas);
 	rw_u64(p->stats, "deltaignored", p->snap.delta_ignored);
 	rw_u64(p->stats, "deltabatches", p->batches);
@@ -556,6 +556,7 @@ int push_run(const struct push_opts *o)
 	struct stat sb;
 	p.input_fifo = strcmp(o->input, "-") != 0 && stat(o->input, &sb) == 0 &&
 		       S_ISFIFO(sb.st_mode);
+	snap_init(&p.snap, o->input);
 	if (open_input(&p) < 0)
 		return EXIT_RUNTIME;
 	ev_timer_init(&p.retry, on_retry, &p);

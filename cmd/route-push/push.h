@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "addr.h"
+#include "collect.h"
 #include "rec.h"
 
 /* One route as route-push sees it: a prefix, a next hop and the traffic
@@ -45,17 +46,18 @@ struct chg {
 	bool del;
 };
 struct snap {
-	struct rtset cur;       /* being collected */
-	bool open;              /* between begin and end */
+	struct collect col;     /* the routes between the markers */
+	struct rtset cur;       /* the last complete one, for snap_take */
+	bool ready;             /* cur was just completed */
 	bool have_full;         /* a complete state from this writer: changes apply */
 	struct chg *cv;         /* changes waiting for the input to go idle */
 	size_t cn, ccap;
-	uint64_t complete;      /* snapshots finished */
-	uint64_t dropped;       /* unfinished snapshots thrown away */
 	uint64_t ignored;       /* routes outside markers or not usable */
 	uint64_t deltas;        /* change records taken */
 	uint64_t delta_ignored; /* changes before a complete state */
 };
+/* name: the input, for messages. */
+void snap_init(struct snap *s, const char *name);
 /* Feed one record: 1 when cur holds a complete snapshot (take it with
  * snap_take; changes queued before it are void), 2 when a change was
  * queued (merge them with snap_merge), 0 otherwise. */
