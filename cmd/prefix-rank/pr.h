@@ -115,7 +115,11 @@ bool pr_full_now(struct pr *pr);
 void pfx_route(const struct rib *r, const struct pfx *p, struct rec_route *rt);
 void pr_tick(struct pr *pr);
 void pr_fast(struct pr *pr);
+/* Inputs (input.c). */
 void pr_record(struct pr *pr, struct input *in, const struct rec *rec);
+int pr_input_open(struct pr *pr, struct input *in);
+void pr_input_watch(struct pr *pr);     /* on the loop */
+int pr_replay(struct pr *pr);           /* an exit status */
 uint64_t pr_bad(const struct pr *pr);
 /* capacity.c: an asic record on a flow input; true when it was taken (the
  * option is on), false to count it as ignored. */
