@@ -88,6 +88,7 @@ int sfd_init(struct sfd *s, const struct sfd_opts *o)
 	/* -r: a blocking output, open before the capture is read; UDP opens
 	 * its own once the sockets listen (udp.c) */
 	if (o->read != NULL && sfd_output_open(s, NULL, NULL, NULL) == -1) {
+		out_free(s->out);
 		seq_free(s->dec.seq);
 		return -1;
 	}
