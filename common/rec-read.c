@@ -334,18 +334,3 @@ int rec_open_output(const char *path, bool nonblock)
 	}
 	return open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (nonblock ? O_NONBLOCK : 0), 0644);
 }
-
-int rec_stdout_nonblock(void)
-{
-	struct stat st;
-	int fd;
-
-	if (fstat(1, &st) < 0 || !S_ISFIFO(st.st_mode))
-		return -1;
-	/* a file description of our own for the same pipe (Linux) */
-	fd = open("/proc/self/fd/1", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-	if (fd >= 0)
-		return fd;
-	fcntl(1, F_SETFL, fcntl(1, F_GETFL) | O_NONBLOCK);
-	return 1;
-}

@@ -428,10 +428,5 @@ int rw_replace_file(struct rec_writer *w, const char *path);
  * unless nonblock). Return the fd or -1 with errno. */
 int rec_open_input(const char *path, bool nonblock);
 int rec_open_output(const char *path, bool nonblock);
-/* Standard output when it is a pipe, for writing without blocking: a new
- * open file description of the same pipe (O_NONBLOCK set on it does not
- * reach the other processes writing to the pipe); fd 1 itself made
- * non-blocking when that open fails. -1 when standard output is no pipe. */
-int rec_stdout_nonblock(void);
 
 #endif

@@ -78,9 +78,11 @@ holds() { [ "$(reader_state "${2:-$T/out.rec}" | awk '{print $2}' | sort | uniq 
 	sleep 1.3
 	local n1 c1 r1 stalled age
 	n1=$(nstats) c1=$(cpu_ticks "$PID") r1=$(rss_kb "$PID")
-	stalled=$(stat_of stalledms)
+	# stalledms and ts of one record (a new one can come between two reads)
+	local ts
+	read -r stalled ts < <(rec-json -t stats < "$T/st.rec" 2>/dev/null | tail -1 | jq -r '"\(.stalledms) \(.ts)"')
 	# how long the reader had been stopped when that record was written
-	age=$(awk -v ts="$(stat_of ts)" -v t0="$t0" 'BEGIN {printf "%d", ts / 1000 - t0 * 1000}')
+	age=$(awk -v ts="$ts" -v t0="$t0" 'BEGIN {printf "%d", ts / 1000 - t0 * 1000}')
 	echo "# stall of $(awk -v a="$EPOCHREALTIME" -v b="$t0" 'BEGIN {printf "%.1f", a - b}') s: 10 snapshots taken; stats records: $((nq - n0)) for them," \
 		"$((n1 - nq)) of the timer in the last 1.3 s; $((c1 - c0)) CPU ticks; RSS $r0 -> $r1 kB;" \
 		"stalledms $stalled when stopped for $age ms" >&3

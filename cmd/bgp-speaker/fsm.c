@@ -38,7 +38,7 @@ void sess_poll(struct speaker *s)
 
 	if (s->c.fd < 0)
 		return;
-	s->out_paused = s->out && (s->out_fd < 0 || rw_would_block(s->out));
+	s->out_paused = s->out && !out_takes(s->out);
 	/* POLLOUT also while the Adj-RIB-Out has UPDATEs to build: they are
 	 * built when the socket can take them */
 	if (s->st == ST_CONNECT || conn_pending(&s->c) ||

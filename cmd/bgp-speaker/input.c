@@ -5,7 +5,8 @@
  * POLLHUP on the new descriptor until a writer has come and gone, so the
  * loop just waits for the next writer. Its routes meanwhile stay in the
  * Adj-RIB-Out as they were (stale) until the new writer's first complete
- * state replaces them by mark and sweep (ribout_record()). */
+ * state replaces them by mark and sweep: common/collect.c gathers it,
+ * rib-out.c applies it. */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -33,6 +34,7 @@ static int input_attach(struct speaker *s)
 	/* stdin is a pipe, not a name to open again */
 	s->in_fifo = !std && fstat(s->in_fd, &st) == 0 && S_ISFIFO(st.st_mode);
 	s->in = rr_new(s->in_fd, std ? "stdin" : s->cfg.input);
+	collect_init(&s->col, &ribout_state, s, "input");
 	if (!s->in) {
 		log_err("out of memory");
 		return -1;
@@ -52,7 +54,7 @@ static void input_eof(struct speaker *s)
 {
 	int fd;
 
-	ribout_input_eof(s);
+	collect_abort(&s->col);
 	ev_fd_del(s->loop, s->in_fd);
 	if (!s->in_fifo) {
 		log_info("input: end of input; %zu routes kept in the Adj-RIB-Out",
@@ -74,6 +76,12 @@ static void input_eof(struct speaker *s)
 		 "writer's complete state", s->cfg.input, ribout_count(s->ro));
 }
 
+static void record(struct speaker *s, const struct rec *r)
+{
+	if (!collect_feed(&s->col, r))
+		ribout_record(s, r);
+}
+
 static void on_input(struct ev_loop *l, int fd, short re, void *arg)
 {
 	struct speaker *s = arg;
@@ -83,11 +91,11 @@ static void on_input(struct ev_loop *l, int fd, short re, void *arg)
 	for (int k = 0; k < 16; k++) {
 		ssize_t n = rr_fill(s->in);
 		while (rr_next(s->in, &r) == 1)
-			ribout_record(s, &r);
+			record(s, &r);
 		if (n == 0) {
 			rr_eof(s->in);
 			while (rr_next(s->in, &r) == 1)
-				ribout_record(s, &r);
+				record(s, &r);
 			input_eof(s);
 			break;
 		}

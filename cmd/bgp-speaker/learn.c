@@ -2,16 +2,11 @@
  * No Adj-RIB-In is kept: a reopened output gets the complete table again by
  * (enhanced) route refresh toward the peer (RFC 2918, RFC 7313). Only the
  * prefixes are (rib-keys.c), to check an End-of-RIB against them. */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "rib-keys.h"
 #include "speaker.h"
-
-#define REOPEN_MS 500
 
 /* An End-of-RIB is not always the end: FRR 8.4 sends it before it has
  * re-learned its own feeds (after its restart, or with two clients coming
@@ -26,7 +21,7 @@
 #define HOLD_QUIET_MS 1000
 #define HOLD_SHARE 16
 
-static bool out_ok(const struct speaker *s) { return s->out && s->out_fd >= 0; }
+static bool out_ok(const struct speaker *s) { return s->out && out_up(s->out); }
 
 /* How long the table may stay quiet before we take it as complete. A peer
  * without graceful restart may never send End-of-RIB (GoBGP does not), so
@@ -39,57 +34,24 @@ static ar_msec eor_quiet_ms(const struct speaker *s)
 	return (ar_msec)t * 1000;
 }
 
-static void out_lost(struct speaker *s, int e)
+/* Reading the peer again once the output takes records (sess_poll()
+ * stopped it while the reader was slow or gone). */
+static void resume(struct speaker *s)
 {
-	if (strcmp(s->cfg.output, "-") == 0) {
-		log_err("cannot write to stdout: %s", strerror(e));
-		s->exit_code = EXIT_FAILURE;
-		ev_break(s->loop);
-		return;
-	}
-	log_warn("output %s: %s; reopening", s->cfg.output, strerror(e));
-	ev_fd_del(s->loop, s->out_fd);
-	close(s->out_fd);
-	s->out_fd = -1;
-	rw_set_fd(s->out, -1);
-	s->in_sync = false;
-	ev_timer_after(s->loop, &s->t_reopen, REOPEN_MS);
-}
-
-/* Called after a batch of records: push them out, watch the fd when the
- * reader is slow. */
-void learn_output_ready(struct speaker *s)
-{
-	int rc;
-
-	if (!out_ok(s))
-		return;
-	rc = rw_flush(s->out);
-	if (rc < 0) {
-		out_lost(s, rw_error(s->out));
-		return;
-	}
-	ev_fd_add(s->loop, s->out_fd, rc > 0 ? POLLOUT : 0, learn_on_output, s);
-}
-
-void learn_on_output(struct ev_loop *l, int fd, short re, void *arg)
-{
-	struct speaker *s = arg;
-	bool was_paused = s->out_paused;
-	(void)l; (void)fd;
-
-	/* POLLERR on a pipe's write end: its reader went away. A quiet table
-	 * writes nothing, so this is the only way to learn it before the next
-	 * UPDATE; the reopen then sends the complete table to the new reader. */
-	if (re & POLLERR) {
-		out_lost(s, EPIPE);
-		return;
-	}
-	learn_output_ready(s);
-	if (was_paused && out_ok(s) && !rw_would_block(s->out) && sess_connected(s)) {
+	if (s->out_paused && out_takes(s->out) && sess_connected(s)) {
 		s->out_paused = false;
 		sess_poll(s);
 	}
+}
+
+/* Called after a batch of records: push them out; the rest waits for the
+ * reader (out.c). */
+void learn_output_ready(struct speaker *s)
+{
+	if (!s->out)
+		return;
+	out_flush(s->out);
+	resume(s);
 }
 
 static void write_peer(struct speaker *s, bool up, const char *reason)
@@ -119,7 +81,7 @@ static void write_peer(struct speaker *s, bool up, const char *reason)
 		p.reason = reason;
 		REC_SET(&p, PEER_REASON);
 	}
-	rw_peer(s->out, &p);
+	rw_peer(out_w(s->out), &p);
 }
 
 static void write_sync(struct speaker *s, enum sync_phase ph)
@@ -131,7 +93,7 @@ static void write_sync(struct speaker *s, enum sync_phase ph)
 	REC_SET(&y, SYNC_PHASE);
 	y.peer = s->peer_addr;
 	REC_SET(&y, SYNC_PEER);
-	rw_sync(s->out, &y);
+	rw_sync(out_w(s->out), &y);
 }
 
 static void begin_table(struct speaker *s)
@@ -291,7 +253,7 @@ void learn_route(void *arg, const struct ar_prefix *p, const struct bgp_attrs *a
 	if (!a) {
 		r.op = ROUTE_DEL;
 		s->withdraws_in++;
-		rw_route(s->out, &r);
+		rw_route(out_w(s->out), &r);
 		goto held;
 	}
 	s->routes_in++;
@@ -360,7 +322,7 @@ void learn_route(void *arg, const struct ar_prefix *p, const struct bgp_attrs *a
 		r.clusterlist.n = a->clusterlist.n;
 		REC_SET(&r, ROUTE_CLUSTERLIST);
 	}
-	rw_route(s->out, &r);
+	rw_route(out_w(s->out), &r);
 held:
 	if (s->eor_held && rk_absent(s->keys) == 0)
 		end_table(s, "End-of-RIB, then the rest of the table");
@@ -466,45 +428,49 @@ static void resync(struct speaker *s)
 		sess_poll(s);
 }
 
-int learn_output_open(struct speaker *s)
-{
-	int fd = rec_open_output(s->cfg.output, true);
-
-	if (fd < 0) {
-		if (errno == ENXIO && strcmp(s->cfg.output, "-") != 0) {
-			/* a FIFO without its reader yet */
-			if (!s->out && (s->out = rw_new(-1)) && s->cfg.out_high_water)
-				rw_set_high_water(s->out, s->cfg.out_high_water);
-			s->out_fd = -1;
-			ev_timer_after(s->loop, &s->t_reopen, REOPEN_MS);
-			return 0;
-		}
-		log_err("cannot open %s: %s", s->cfg.output, strerror(errno));
-		return -1;
-	}
-	if (fd != 1)
-		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-	s->out_fd = fd;
-	if (!s->out && (s->out = rw_new(fd)) && s->cfg.out_high_water)
-		rw_set_high_water(s->out, s->cfg.out_high_water);
-	else if (s->out)
-		rw_set_fd(s->out, fd);
-	return s->out ? 0 : -1;
-}
-
-void learn_reopen_timer(struct ev_loop *l, void *arg)
+/* The reader went away: its successor gets the whole table (resync()). */
+static void on_out_lost(void *arg)
 {
 	struct speaker *s = arg;
-	int fd = open(s->cfg.output, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-	(void)l;
 
-	if (fd < 0) {
-		ev_timer_after(s->loop, &s->t_reopen, REOPEN_MS);
-		return;
-	}
-	s->out_fd = fd;
-	rw_set_fd(s->out, fd);
-	log_info("output %s: reader is back", s->cfg.output);
+	s->in_sync = false;
+}
+
+static void on_out_opened(void *arg)
+{
+	struct speaker *s = arg;
+
 	resync(s);
-	learn_on_output(s->loop, fd, 0, s);
+	if (s->out_paused && sess_connected(s))
+		sess_poll(s);
+}
+
+static void on_out_blocked(void *arg, bool blocked)
+{
+	if (!blocked)
+		resume(arg);
+}
+
+/* stdout gone, or a write error: nothing to deliver the table to */
+static void on_out_failed(void *arg, int e)
+{
+	struct speaker *s = arg;
+	(void)e;
+
+	s->exit_code = EXIT_FAILURE;
+	ev_break(s->loop);
+}
+
+static const struct out_ops learn_out = { on_out_opened, on_out_lost, on_out_blocked, on_out_failed };
+
+int learn_output_open(struct speaker *s)
+{
+	s->out = out_new(s->loop, s->cfg.output, &learn_out, s);
+	if (!s->out) {
+		log_err("out of memory");
+		return -1;
+	}
+	if (s->cfg.out_high_water)
+		out_set_high_water(s->out, s->cfg.out_high_water);
+	return out_start(s->out);
 }

@@ -1,8 +1,9 @@
 /* Announce direction: route records from the input become UPDATEs.
  * The Adj-RIB-Out keeps per prefix what we want the peer to have and what
  * it has; attribute sets are interned so that prefixes sharing them pack
- * into one UPDATE. A complete state between sync markers is staged and
- * applied at its end (mark and sweep); an unfinished one is dropped. */
+ * into one UPDATE. A complete state between sync markers (collected by
+ * common/collect.c, which drops an unfinished one) is applied at its end
+ * by mark and sweep; records outside the markers are changes. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -193,82 +194,103 @@ bool ro_nh_for(const struct speaker *s, const struct ro_attr *a, int af,
 	return nh->af == af;
 }
 
-static void snap_drop(struct ribout *ro)
+/* One route of a complete state as the collector keeps it: a NULL
+ * attribute set says "not in the state" (a del, or one we cannot announce,
+ * which must then not stay announced). The item holds a reference. */
+struct ro_item {
+	struct ar_prefix p;
+	struct ro_attr *a;
+};
+
+static bool family_on(const struct speaker *s, int af)
 {
+	return (af == AR_AF4 && s->cfg.ipv4) || (af == AR_AF6 && s->cfg.ipv6);
+}
+
+/* The attribute set a record asks for, NULL for a withdrawal (or a route
+ * that cannot be announced: make sure it is not). */
+static struct ro_attr *record_attr(struct speaker *s, const struct rec_route *rt)
+{
+	bool add = !REC_HAS(rt, ROUTE_OP) || rt->op == ROUTE_ADD;
+
+	return add ? route_attr(s, rt) : NULL;
+}
+
+static int state_take(void *arg, const struct rec *r, void *item)
+{
+	struct speaker *s = arg;
+	struct ro_item *it = item;
+
+	if (r->type != REC_ROUTE || !REC_HAS(&r->u.route, ROUTE_PREFIX) ||
+	    !family_on(s, r->u.route.prefix.a.af))
+		return 0;
+	it->p = r->u.route.prefix;
+	it->a = ro_attr_ref(record_attr(s, &r->u.route));
+	return 1;
+}
+
+static void state_release(void *arg, void *items, size_t n)
+{
+	struct speaker *s = arg;
+	struct ro_item *v = items;
+
+	for (size_t i = 0; i < n; i++)
+		ro_attr_unref(s->ro, v[i].a);
+}
+
+/* Mark, in the order the records came (a later record of a prefix wins),
+ * then sweep: what the state does not hold is withdrawn. */
+static void state_complete(void *arg, struct collect_set *set)
+{
+	struct speaker *s = arg;
+	struct ribout *ro = s->ro;
+	struct ro_item *v = set->v;
 	struct ro_ent *e, *nx;
 
-	RB_FOREACH_SAFE(e, ro_tree, &ro->t, nx) {
-		if (e->staged) {
-			ro_attr_unref(ro, e->staged);
-			e->staged = NULL;
-			ro_maybe_free(ro, e);
+	ro->gen++;
+	for (size_t i = 0; i < set->n; i++) {
+		e = ent_get(ro, &v[i].p, v[i].a != NULL);
+		if (!e) {
+			ro_attr_unref(ro, v[i].a);
+			continue;
 		}
+		ro_attr_unref(ro, e->staged);
+		e->staged = v[i].a;
+		e->gen = v[i].a ? ro->gen : ro->gen - 1;
+		ro_maybe_free(ro, e);
+	}
+	RB_FOREACH_SAFE(e, ro_tree, &ro->t, nx) {
+		struct ro_attr *a = e->gen == ro->gen ? e->staged : NULL;
+		set_want(ro, e, a);
+		ro_attr_unref(ro, e->staged);
+		e->staged = NULL;
+		ro_maybe_free(ro, e);
 	}
 }
 
+const struct collect_ops ribout_state = {
+	sizeof(struct ro_item), state_take, state_complete, state_release
+};
+
+/* A change: a record outside the sync markers. */
 void ribout_record(struct speaker *s, const struct rec *r)
 {
 	struct ribout *ro = s->ro;
-	struct ro_ent *e, *nx;
+	struct ro_ent *e;
 
-	if (r->type == REC_SYNC) {
-		if (r->u.sync.phase == SYNC_BEGIN) {
-			if (ro->in_snap) {
-				log_warn("input: sync begin inside a snapshot: the unfinished one is dropped");
-				snap_drop(ro);
-			}
-			ro->in_snap = true;
-			ro->gen++;
-			return;
-		}
-		if (!ro->in_snap) {
-			log_warn("input: sync end without begin: ignored");
-			return;
-		}
-		/* sweep: what the snapshot did not hold is withdrawn */
-		RB_FOREACH_SAFE(e, ro_tree, &ro->t, nx) {
-			struct ro_attr *a = e->gen == ro->gen ? e->staged : NULL;
-			set_want(ro, e, a);
-			ro_attr_unref(ro, e->staged);
-			e->staged = NULL;
-			ro_maybe_free(ro, e);
-		}
-		ro->in_snap = false;
-		return;
-	}
 	if (r->type != REC_ROUTE || !REC_HAS(&r->u.route, ROUTE_PREFIX))
 		return;
 	const struct rec_route *rt = &r->u.route;
-	int af = rt->prefix.a.af;
-	if ((af == AR_AF4 && !s->cfg.ipv4) || (af == AR_AF6 && !s->cfg.ipv6))
+	if (!family_on(s, rt->prefix.a.af))
 		return;
-	struct ro_attr *a = NULL;
-	bool add = !REC_HAS(rt, ROUTE_OP) || rt->op == ROUTE_ADD;
-	if (add && !(a = route_attr(s, rt)))
-		add = false;    /* cannot announce it: make sure it is not announced */
-	e = ent_get(ro, &rt->prefix, add);
+	struct ro_attr *a = record_attr(s, rt);
+	e = ent_get(ro, &rt->prefix, a != NULL);
 	if (!e)
 		return;
 	ro_attr_ref(a);
-	if (ro->in_snap) {
-		ro_attr_unref(ro, e->staged);
-		e->staged = a;
-		e->gen = add ? ro->gen : ro->gen - 1;
-		ro_maybe_free(ro, e);
-		return;
-	}
 	set_want(ro, e, a);
 	ro_attr_unref(ro, a);
 	ro_maybe_free(ro, e);
-}
-
-void ribout_input_eof(struct speaker *s)
-{
-	if (s->ro->in_snap) {
-		log_warn("input: end of input inside a snapshot: the unfinished one is dropped");
-		snap_drop(s->ro);
-		s->ro->in_snap = false;
-	}
 }
 
 void ribout_session_up(struct speaker *s)

@@ -28,7 +28,7 @@ struct ro_ent {
 	TAILQ_ENTRY(ro_ent) dq;
 	struct ar_prefix p;
 	struct ro_attr *want, *sent, *staged;
-	uint32_t gen;                   /* snapshot that staged it */
+	uint32_t gen;                   /* complete state that staged it */
 	bool dirty;
 	bool nosend;                    /* wanted, but not on this session: withdrawn */
 };
@@ -42,7 +42,6 @@ struct ribout {
 	struct ra_tree attrs;
 	struct ro_list dirty;
 	size_t n;
-	bool in_snap;
 	uint32_t gen;
 	bool eor4, eor6;                /* End-of-RIB owed after the dirty list drains */
 	bool eorr4, eorr6;              /* End-of-Route-Refresh owed (RFC 7313) */

@@ -113,7 +113,6 @@ int speaker_start(struct speaker *s)
 	}
 	sess_timers_init(s);
 	ev_timer_init(&s->t_eor, learn_eor_timeout, s);
-	ev_timer_init(&s->t_reopen, learn_reopen_timer, s);
 	ev_timer_init(&s->t_gr, learn_gr_expire, s);
 	sess_mine(s);
 
@@ -145,12 +144,11 @@ void speaker_free(struct speaker *s)
 		close(s->lfd);
 	conn_free(&s->c);
 	conn_free(&s->side);
-	if (s->out_fd > 2)
-		close(s->out_fd);
 	if (s->in_fd > 2)
 		close(s->in_fd);
-	rw_free(s->out);
+	out_free(s->out);
 	rr_free(s->in);
+	collect_free(&s->col);
 	ribout_free(s->ro);
 	ev_free(s->loop);
 	free(s->scr);
@@ -175,16 +173,9 @@ void speaker_stop(struct speaker *s)
 	else if (s->c.fd >= 0)
 		sess_close(s, 0, 0, NULL, 0, "shutting down");
 	learn_stop(s);
-	if (s->out) {
-		/* a bounded wait for the reader: never hang on a stopped one */
-		for (int i = 0; i < 20 && rw_pending(s->out) > 0; i++) {
-			struct pollfd p = { s->out_fd, POLLOUT, 0 };
-			if (rw_flush(s->out) < 0)
-				break;
-			if (rw_pending(s->out) > 0)
-				poll(&p, 1, 50);
-		}
-	}
+	/* a bounded wait for the reader: never hang on a stopped one */
+	if (s->out)
+		out_drain(s->out, 1000);
 	log_info("stopped: %llu UPDATEs in, %llu routes, %llu withdrawals, "
 		 "%llu treat-as-withdraw, %llu attributes discarded, %llu UPDATEs out",
 		 (unsigned long long)s->updates_in, (unsigned long long)s->routes_in,
@@ -204,7 +195,7 @@ int speaker_run(struct speaker_cfg *c)
 	}
 	s->cfg = *c;
 	s->loop = ev_new();
-	s->out_fd = s->in_fd = -1;
+	s->in_fd = -1;
 	s->c.fd = s->side.fd = -1;
 	if (!s->loop || speaker_start(s) < 0) {
 		speaker_free(s);

@@ -7,8 +7,10 @@
 #include <sys/socket.h>
 
 #include "bgp.h"
+#include "collect.h"
 #include "ev.h"
 #include "log.h"
+#include "out.h"
 #include "rec.h"
 
 struct speaker_cfg {
@@ -102,7 +104,7 @@ struct speaker {
 	struct bgp_ctx ctx;
 	unsigned hold, keepalive;
 	bool rr, err;                   /* route refresh, enhanced, negotiated */
-	struct ev_timer t_hold, t_keepalive, t_retry, t_eor, t_reopen;
+	struct ev_timer t_hold, t_keepalive, t_retry, t_eor;
 	struct ev_timer t_gr;           /* the restarting peer's restart time */
 	struct ev_timer t_nudge;        /* the peer quiet while a table comes in */
 	ar_msec ka_sent;                /* our last KEEPALIVE */
@@ -110,9 +112,8 @@ struct speaker {
 	struct bgp_scratch *scr;
 
 	/* learn direction */
-	struct rec_writer *out;
-	int out_fd;
-	bool out_paused;                /* stopped reading the peer for stdout */
+	struct out *out;
+	bool out_paused;                /* stopped reading the peer for the output */
 	bool in_sync;                   /* between our sync begin and end */
 	bool eor4, eor6;
 	bool refresh_wait;              /* a refresh toward the peer is pending */
@@ -126,6 +127,7 @@ struct speaker {
 
 	/* announce direction */
 	struct rec_reader *in;
+	struct collect col;             /* the input's complete states */
 	int in_fd;
 	bool in_fifo;                   /* a named FIFO: reopened at EOF */
 	struct ribout *ro;
@@ -218,19 +220,17 @@ void learn_eor(void *arg, int afi);
 void learn_eor_timeout(struct ev_loop *l, void *arg);
 void learn_refresh_marker(struct speaker *s, uint16_t afi, uint8_t sub);
 void learn_note_update(struct speaker *s);
-/* The output went away (EPIPE) or came back. */
+/* The output (out.c: a reader that comes back gets the table again). */
 int learn_output_open(struct speaker *s);
 void learn_output_ready(struct speaker *s);
-void learn_on_output(struct ev_loop *l, int fd, short re, void *arg);
-void learn_reopen_timer(struct ev_loop *l, void *arg);
 
 /* rib-out.c */
 struct ribout *ribout_new(void);
 void ribout_free(struct ribout *ro);
-/* Apply one record read from stdin. */
+/* A record read outside sync markers: a change. */
 void ribout_record(struct speaker *s, const struct rec *r);
-/* stdin closed: an unfinished snapshot is dropped. */
-void ribout_input_eof(struct speaker *s);
+/* The collector of the input's complete states (arg: the speaker). */
+extern const struct collect_ops ribout_state;
 /* Session up: everything wanted is to be sent again, then End-of-RIB. */
 void ribout_session_up(struct speaker *s);
 void ribout_session_down(struct speaker *s);

@@ -10,6 +10,7 @@
 
 #include "ev.h"
 #include "log.h"
+#include "out.h"
 #include "rec.h"
 
 #define FW_NAME_MAX 64          /* definition and threshold names */
@@ -148,6 +149,9 @@ void thr_free(struct fw_thr *t);
 /* Events wait for a slow reader of the output up to this many bytes; the
  * ones past it are dropped and counted (the ring keeps them for queries). */
 #define FW_OUT_BACKLOG (256u * 1024)
+/* At exit, the events that wait go to a reader that keeps taking them; one
+ * that takes nothing for this long gets no more. */
+#define FW_OUT_EXIT_IDLE_MS 1000
 struct fw_opts {
 	const char *flows[FW_INPUTS_MAX];
 	int nflows;
@@ -174,13 +178,10 @@ struct fw {
 	uint64_t wall_us;               /* the event's timestamp source */
 	struct ev_loop *ev;
 	struct ev_timer tick;
-	struct rec_writer *out, *stats;
-	bool out_fifo;                  /* a FIFO path: reopened for the next reader */
-	bool out_nonblock;              /* a pipe or FIFO, written without blocking */
-	bool out_polled;                /* its fd is in the event loop */
-	ar_msec out_stalled;            /* since when it has not taken all; 0 */
+	struct out *out;                /* events (common/out.c), NULL for none */
+	struct rec_writer *stats;
 	uint64_t records, ignored, events;
-	uint64_t events_dropped;        /* not written: the output was full or had no reader */
+	uint64_t events_dropped;        /* not written: no reader, or one FW_OUT_BACKLOG behind */
 	struct log_rl rl_drop;
 	int ctl;
 	struct fw_client *clients;

@@ -169,12 +169,13 @@ static void event(struct fw *w, struct fw_def *d, struct fw_thr *t, const struct
 		ev->ds[0] = '\0';
 	ev->ts_us = w->o->replay && REC_HAS(r, FLOW_TS) ? r->ts : w->wall_us;
 	w->events++;
-	if (w->out && (rw_fd(w->out) < 0 || rw_would_block(w->out))) {
-		/* a reader that is behind (or none) misses it; queries do not */
+	if (w->out && !out_takes(w->out)) {
+		/* a reader that is behind (or none) misses it; queries do not:
+		 * the ring keeps it */
 		w->events_dropped++;
 		log_rl(&w->rl_drop, LOG_WARN, "output: %s: events dropped "
 		       "(%llu so far; the events request still has them)",
-		       rw_fd(w->out) < 0 ? "no reader" : "the reader is behind",
+		       out_failed(w->out) ? "failed" : out_up(w->out) ? "the reader is behind" : "no reader",
 		       (unsigned long long)w->events_dropped);
 	} else if (w->out) {
 		struct rec_event re = {
@@ -185,7 +186,7 @@ static void event(struct fw *w, struct fw_def *d, struct fw_thr *t, const struct
 		re.has = ((uint64_t)1 << EV_NFIELDS) - 1;
 		if (ev->agent.af == AR_AF_NONE)
 			re.has &= ~((uint64_t)1 << EV_AGENT);
-		rw_event(w->out, &re);
+		rw_event(out_w(w->out), &re);
 	}
 	ctl_event(w);
 }

@@ -99,7 +99,7 @@ static void write_del(struct pr *pr, const struct pfx *p)
 	REC_SET(&rt, ROUTE_OP);
 	pfx_prefix(&pr->rib, p, &rt.prefix);
 	REC_SET(&rt, ROUTE_PREFIX);
-	rw_route(pr->out, &rt);
+	rw_route(out_w(pr->out), &rt);
 	pr->deltas_out++;
 }
 
@@ -108,14 +108,14 @@ static void write_add(struct pr *pr, const struct pfx *p)
 	struct rec_route rt;
 
 	snapshot_route(pr, p, sel_parent(&pr->rib, p, PFX_SEL), &rt);
-	rw_route(pr->out, &rt);
+	rw_route(out_w(pr->out), &rt);
 	pr->deltas_out++;
 }
 
 /* A change can go out now; if not, the reader must get a complete state. */
-static bool out_takes(struct pr *pr)
+static bool change_goes(struct pr *pr)
 {
-	if (pr->out && rw_fd(pr->out) >= 0 && !rw_would_block(pr->out))
+	if (pr->out && out_takes(pr->out))
 		return true;
 	delta_clear(pr);
 	return false;
@@ -208,7 +208,7 @@ void delta_put(struct pr *pr, struct pfx *p, bool add)
 {
 	struct sent *e;
 
-	if (!pr->delta_on || !out_takes(pr))
+	if (!pr->delta_on || !change_goes(pr))
 		return;                 /* the next complete state carries it */
 	e = find(pr, p->id);
 	if (add) {
@@ -227,7 +227,7 @@ void delta_gone(struct pr *pr, struct pfx *p)
 {
 	struct sent *e = pr->delta_on ? find(pr, p->id) : NULL;
 
-	if (!e || !out_takes(pr))
+	if (!e || !change_goes(pr))
 		return;
 	write_del(pr, p);
 	erase(pr, e);

@@ -4,14 +4,11 @@
  * flows by prefix, AS and AS path without a RIB of its own.
  * The agent's own keys (srcmask, dstas, aspath, ...) pass through as they
  * came: the RIB's answer has keys of its own, so a reader knows which is which.
- * The output never holds up the flow path: when its reader is slow the
- * records past the writer's high water are dropped and counted. */
-#include <errno.h>
-#include <fcntl.h>
+ * The output never holds up the flow path: while it has no reader, or its
+ * reader is slow and the records reach the writer's high water, they are
+ * dropped and counted (common/out.c reopens a FIFO whose reader left). */
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "log.h"
 #include "pr.h"
@@ -49,12 +46,10 @@ struct enrich {
 	size_t pbytes;
 	uint64_t pgen;                  /* the RIB's change count when queued */
 	uint8_t pbuf[PEND_MAX * PEND_BYTES];
-	struct rec_writer *w;
+	struct out *out;
+	struct rec_writer *w;           /* out's writer */
 	struct rec_writer *scratch;     /* encodes the added keys alone */
-	bool fifo;
 	uint64_t written, dropped;
-	uint64_t retry_ms;              /* a FIFO without a reader: next open attempt */
-	struct log_rl rl;
 };
 
 /* First and last AS of a path in segment form (an AS_SET counts as its
@@ -72,42 +67,17 @@ static void path_ends(const struct path *pa, uint32_t *first, uint32_t *last)
 	}
 }
 
-static int out_open(struct pr *pr, struct enrich *e)
-{
-	struct stat st;
-	const char *path = pr->o->flows_out;
-	bool fifo = strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISFIFO(st.st_mode);
-	/* live, a FIFO never holds the flow path up; a replay waits for its reader */
-	bool nonblock = fifo && !pr->o->replay;
-	int fd = rec_open_output(path, nonblock);
-
-	e->fifo = fifo;
-	if (fd < 0 && nonblock)
-		return 0;               /* no reader yet: tried again later */
-	if (fd < 0) {
-		log_err("cannot open %s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (nonblock)
-		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-	/* a larger pipe: fewer wakeups of both sides, room for bursts */
-	if (fifo && fcntl(fd, F_SETPIPE_SZ, 1 << 20) < 0)
-		log_debug("%s: pipe size: %s", path, strerror(errno));
-	else if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && ftruncate(fd, 0) < 0)
-		log_warn("%s: cannot truncate: %s", path, strerror(errno));
-	rw_set_fd(e->w, fd);
-	return 0;
-}
-
 int enrich_open(struct pr *pr)
 {
 	struct enrich *e = calloc(1, sizeof(*e));
 
-	if (!e || !(e->w = rw_new(-1)) || !(e->scratch = rw_new(-1)) ||
+	/* live, a FIFO never holds the flow path up; a replay waits for its reader */
+	if (!e || !(e->out = out_new(pr->ev, pr->o->flows_out, NULL, NULL)) ||
+	    !(e->scratch = rw_new(-1)) ||
 	    !(e->cache[0] = calloc(CACHE_SLOTS, sizeof(struct cached))) ||
 	    !(e->cache[1] = calloc(CACHE_SLOTS, sizeof(struct cached)))) {
 		if (e) {
-			rw_free(e->w);
+			out_free(e->out);
 			rw_free(e->scratch);
 			free(e->cache[0]);
 		}
@@ -115,32 +85,11 @@ int enrich_open(struct pr *pr)
 		log_err("out of memory");
 		return -1;
 	}
+	e->w = out_w(e->out);
 	pr->enrich = e;
-	return out_open(pr, e);
-}
-
-static bool ready(struct pr *pr, struct enrich *e)
-{
-	if (rw_fd(e->w) >= 0)
-		return true;
-	if (!e->fifo || pr->now < e->retry_ms)
-		return false;
-	e->retry_ms = pr->now + 1000;
-	out_open(pr, e);
-	if (rw_fd(e->w) >= 0)
-		log_info("%s: reader is there, writing enriched flows", pr->o->flows_out);
-	return rw_fd(e->w) >= 0;
-}
-
-static void lost(struct pr *pr, struct enrich *e)
-{
-	if (!rw_error(e->w))
-		return;
-	log_rl(&e->rl, LOG_WARN, "%s: %s: enriched flows dropped until a reader is back",
-	       pr->o->flows_out, strerror(rw_error(e->w)));
-	if (rw_fd(e->w) > 1)
-		close(rw_fd(e->w));
-	rw_set_fd(e->w, -1);
+	/* a larger pipe: fewer wakeups of both sides, room for bursts */
+	out_set_pipe_size(e->out, 1 << 20);
+	return out_start(e->out);
 }
 
 #define RIB_BITS (((uint64_t)1 << (FLOW_RIBLOCALPREF + 1)) - ((uint64_t)1 << FLOW_RIBDSTLEN))
@@ -311,7 +260,7 @@ static void slow(struct pr *pr, struct enrich *e, const struct rec_flow *in)
 	f.ribsrcas = a.ribsrcas, f.ribsrcpeeras = a.ribsrcpeeras, f.ribcomm = a.ribcomm;
 	f.riblcomm = a.riblcomm, f.riblocalpref = a.riblocalpref;
 	if (rw_flow(e->w, &f) < 0)
-		lost(pr, e);
+		out_flush(e->out);      /* a write error: out.c says what it was */
 	else
 		e->written++;
 }
@@ -341,7 +290,7 @@ static void process(struct pr *pr, struct enrich *e)
 			continue;
 		}
 		if (rc < 0)
-			lost(pr, e);
+			out_flush(e->out);
 		else
 			e->written++;
 	}
@@ -355,7 +304,7 @@ void enrich_flow(struct pr *pr, struct rec_reader *rr, const struct rec_flow *in
 	const uint8_t *raw = NULL;
 	size_t len = 0;
 
-	if (!ready(pr, e) || rw_would_block(e->w)) {
+	if (!out_takes(e->out)) {
 		e->dropped++;
 		return;
 	}
@@ -396,15 +345,7 @@ void enrich_flush(struct pr *pr)
 	if (!e)
 		return;
 	process(pr, e);
-	if (rw_fd(e->w) < 0)
-		return;
-	if (pr->o->replay || !e->fifo) {
-		while (rw_flush(e->w) == 1)
-			;
-	} else {
-		rw_flush(e->w);
-	}
-	lost(pr, e);
+	out_flush(e->out);
 }
 
 void enrich_stats(struct pr *pr, struct rec_writer *w)
@@ -423,14 +364,8 @@ void enrich_close(struct pr *pr)
 	if (!e)
 		return;
 	process(pr, e);
-	if (rw_fd(e->w) >= 0) {
-		fcntl(rw_fd(e->w), F_SETFL, fcntl(rw_fd(e->w), F_GETFL) & ~O_NONBLOCK);
-		while (rw_flush(e->w) == 1)
-			;
-		if (rw_fd(e->w) > 1)
-			close(rw_fd(e->w));
-	}
-	rw_free(e->w);
+	out_drain(e->out, -1);
+	out_free(e->out);
 	rw_free(e->scratch);
 	free(e->cache[0]);
 	free(e->cache[1]);

@@ -7,6 +7,7 @@
 
 #include "ev.h"
 #include "log.h"
+#include "out.h"
 #include "rank.h"
 #include "rec.h"
 
@@ -63,8 +64,8 @@ struct pr {
 	uint64_t now;                   /* ms on the engine's clock */
 	uint64_t next_tick;             /* replay: the next tick's time */
 	bool have_time;
-	struct rec_writer *out;
-	bool out_fifo, out_nonblock, out_failed;
+	struct out *out;                /* -o (common/out.c) */
+	bool out_failed;
 	struct rec_writer *stats;       /* builds the --stats file's record */
 	struct log_rl rl_stats;
 	struct log_rl rl_clock;         /* replay: timestamps that jump ahead */
@@ -114,7 +115,11 @@ bool pr_full_now(struct pr *pr);
 void pfx_route(const struct rib *r, const struct pfx *p, struct rec_route *rt);
 void pr_tick(struct pr *pr);
 void pr_fast(struct pr *pr);
+/* Inputs (input.c). */
 void pr_record(struct pr *pr, struct input *in, const struct rec *rec);
+int pr_input_open(struct pr *pr, struct input *in);
+void pr_input_watch(struct pr *pr);     /* on the loop */
+int pr_replay(struct pr *pr);           /* an exit status */
 uint64_t pr_bad(const struct pr *pr);
 /* capacity.c: an asic record on a flow input; true when it was taken (the
  * option is on), false to count it as ignored. */

@@ -1,11 +1,11 @@
-/* The RIB: per prefix the route of each peer, best first; interned path
- * attributes; peers with generations for mark-and-sweep and grace. */
+/* The RIB: its prefixes (stored in chunks by id, found through the LPM,
+ * linked into a prefix tree) and its memory. The routes of each prefix
+ * are rib-route.c's, their interned attributes rib-path.c's. */
 #include <float.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
-#include "rank.h"
+#include "rib-int.h"
 
 static inline uint64_t be64(const uint8_t *p)
 {
@@ -56,147 +56,6 @@ void pfx_prefix(const struct rib *r, const struct pfx *p, struct ar_prefix *out)
 	pfx_key(r, p, out->a.b);
 	out->plen = p->plen;
 }
-
-/* ---- Interned paths ---- */
-
-static uint32_t fnv(uint32_t h, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ b[i]) * 16777619u;
-	return h;
-}
-
-static uint32_t path_hash(const struct path *k)
-{
-	uint32_t h = 2166136261u;
-	h = fnv(h, &k->nexthop, sizeof(k->nexthop));
-	h = fnv(h, &k->origin, 1);
-	h = fnv(h, &k->med, 4);
-	h = fnv(h, &k->localpref, 4);
-	return fnv(h, k->v, (size_t)(k->naspath + k->ncomm + k->nlcomm) * 4);
-}
-
-static bool path_eq(const struct path *a, const struct path *b)
-{
-	return a->hash == b->hash && !memcmp(&a->nexthop, &b->nexthop, sizeof(a->nexthop)) &&
-	       a->origin == b->origin && a->med == b->med && a->localpref == b->localpref &&
-	       a->naspath == b->naspath && a->ncomm == b->ncomm && a->nlcomm == b->nlcomm &&
-	       !memcmp(a->v, b->v, (size_t)(a->naspath + a->ncomm + a->nlcomm) * 4);
-}
-
-static int paths_grow(struct rib *r)
-{
-	size_t cap = r->cappaths * 2;
-	struct path **v = calloc(cap, sizeof(*v));
-	if (!v)
-		return -1;
-	for (size_t i = 0; i < r->cappaths; i++) {
-		struct path *p = r->paths[i], *n;
-		for (; p; p = n) {
-			n = p->hnext;
-			p->hnext = v[p->hash & (cap - 1)];
-			v[p->hash & (cap - 1)] = p;
-		}
-	}
-	free(r->paths);
-	r->paths = v;
-	r->cappaths = cap;
-	return 0;
-}
-
-static struct path *path_get(struct rib *r, const struct rec_route *rt)
-{
-	uint32_t n = rt->aspath.n + rt->communities.n + rt->lcommunities.n;
-	struct path *k = malloc(sizeof(*k) + (size_t)n * 4), *p;
-
-	if (!k)
-		return NULL;
-	memset(k, 0, sizeof(*k));
-	k->nexthop = rt->nexthop;
-	if (!REC_HAS(rt, ROUTE_NEXTHOP))
-		memset(&k->nexthop, 0, sizeof(k->nexthop));
-	k->origin = REC_HAS(rt, ROUTE_ORIGIN) ? (uint8_t)rt->origin : ORIGIN_INCOMPLETE;
-	k->med = REC_HAS(rt, ROUTE_MED) ? rt->med : 0;
-	k->localpref = REC_HAS(rt, ROUTE_LOCALPREF) ? rt->localpref : 100;
-	k->naspath = rt->aspath.n;
-	k->ncomm = rt->communities.n;
-	k->nlcomm = rt->lcommunities.n;
-	if (rt->aspath.n)
-		memcpy(k->v, rt->aspath.v, rt->aspath.n * 4);
-	if (rt->communities.n)
-		memcpy(k->v + k->naspath, rt->communities.v, rt->communities.n * 4);
-	if (rt->lcommunities.n)
-		memcpy(k->v + k->naspath + k->ncomm, rt->lcommunities.v, rt->lcommunities.n * 4);
-	k->hops = aspath_hops(&rt->aspath);
-	k->hash = path_hash(k);
-	for (p = r->paths[k->hash & (r->cappaths - 1)]; p; p = p->hnext) {
-		if (path_eq(p, k)) {
-			free(k);
-			p->refs++;
-			return p;
-		}
-	}
-	if (r->npaths >= r->cappaths && paths_grow(r) < 0) {
-		free(k);
-		return NULL;
-	}
-	if (r->npathfree) {
-		k->pid = r->pathfree[--r->npathfree];
-	} else {
-		if (r->npathv >= r->cappathv) {
-			uint32_t cap = r->cappathv ? r->cappathv * 2 : 1024;
-			struct path **v = reallocarray(r->pathv, cap, sizeof(*v));
-			uint32_t *f = reallocarray(r->pathfree, cap, sizeof(*f));
-			if (f)
-				r->pathfree = f;
-			if (!v || !f) {
-				if (v)
-					r->pathv = v;
-				free(k);
-				return NULL;
-			}
-			r->pathv = v;
-			r->cappathv = cap;
-		}
-		k->pid = r->npathv++;
-	}
-	r->pathv[k->pid] = k;
-	k->refs = 1;
-	k->hnext = r->paths[k->hash & (r->cappaths - 1)];
-	r->paths[k->hash & (r->cappaths - 1)] = k;
-	r->npaths++;
-	return k;
-}
-
-static void path_put(struct rib *r, struct path *p)
-{
-	struct path **pp;
-
-	if (--p->refs)
-		return;
-	for (pp = &r->paths[p->hash & (r->cappaths - 1)]; *pp; pp = &(*pp)->hnext) {
-		if (*pp == p) {
-			*pp = p->hnext;
-			break;
-		}
-	}
-	r->npaths--;
-	r->pathv[p->pid] = NULL;
-	r->pathfree[r->npathfree++] = p->pid;   /* room: one per id ever made */
-	free(p);
-}
-
-size_t rib_paths(const struct rib *r) { return r->npaths; }
-
-void rib_path_hold(struct rib *r, uint32_t pid) { r->pathv[pid]->refs++; }
-void rib_path_release(struct rib *r, uint32_t pid) { path_put(r, r->pathv[pid]); }
-
-bool nh_same(const struct path *a, const struct path *b)
-{
-	return !memcmp(&a->nexthop, &b->nexthop, sizeof(a->nexthop));
-}
-
 
 /* ---- Prefix storage: chunks addressed by id, so the LPM holds 31-bit ids ---- */
 
@@ -273,7 +132,7 @@ struct pfx *rib_next(const struct rib *r, int af, const struct pfx *p)
 }
 
 /* The key masked to its length: host bits never tell prefixes apart. */
-static void key_of(const struct ar_prefix *pr, uint8_t k[16])
+void key_of(const struct ar_prefix *pr, uint8_t k[16])
 {
 	unsigned n = addr_len(&pr->a);
 
@@ -285,7 +144,7 @@ static void key_of(const struct ar_prefix *pr, uint8_t k[16])
 
 /* The longest RIB prefix of length <= plen containing the key's first
  * address: up the parent chain from the LPM's answer. */
-static struct pfx *cover_of(struct rib *r, struct rib_af *ra, const uint8_t *k, unsigned plen)
+struct pfx *cover_of(struct rib *r, struct rib_af *ra, const uint8_t *k, unsigned plen)
 {
 	struct pfx *q = pfx_get(r, lpm_lookup(&ra->lpm, k));
 
@@ -420,7 +279,7 @@ static void adopt_finish(struct rib *r, struct adopt *a)
 	}
 }
 
-static struct pfx *pfx_insert(struct rib *r, const struct ar_prefix *pr, const uint8_t *k)
+struct pfx *pfx_insert(struct rib *r, const struct ar_prefix *pr, const uint8_t *k)
 {
 	struct rib_af *ra = &r->af[af_idx(pr->a.af)];
 	struct pfx *p = pfx_alloc(r), *parent;
@@ -457,7 +316,7 @@ static struct pfx *pfx_insert(struct rib *r, const struct ar_prefix *pr, const u
 	return p;
 }
 
-static void pfx_remove(struct rib *r, struct pfx *p)
+void pfx_remove(struct rib *r, struct pfx *p)
 {
 	struct rib_af *ra = &r->af[af_idx(p->af)];
 	struct pfx *par = pfx_parent(r, p);
@@ -476,251 +335,6 @@ static void pfx_remove(struct rib *r, struct pfx *p)
 	ra->n--;
 	r->removed++;
 	pfx_release(r, p);
-}
-
-/* ---- Routes and best path ---- */
-
-/* BGP's order, as far as one router's view allows: local preference, AS path
- * length, origin, MED, then the lowest peer address as the tie break. */
-static int route_better(const struct rib *r, const struct rslot *a, const struct rslot *b)
-{
-	const struct path *x = r->pathv[a->path], *y = r->pathv[b->path];
-	if (x->localpref != y->localpref)
-		return x->localpref > y->localpref;
-	if (x->hops != y->hops)
-		return x->hops < y->hops;
-	if (x->origin != y->origin)
-		return x->origin < y->origin;
-	if (x->med != y->med)
-		return x->med < y->med;
-	return addr_cmp(&r->peers[a->peer].addr, &r->peers[b->peer].addr) < 0;
-}
-
-const struct rslot *pfx_route_at(const struct rib *r, const struct pfx *p, unsigned n)
-{
-	uint32_t i;
-
-	if (n == 0)
-		return p->r0.path ? &p->r0 : NULL;
-	for (i = p->more; i && --n; i = r->rr[i].next)
-		;
-	return i ? &r->rr[i].s : NULL;
-}
-
-/* The best route into r0 (a swap with the list entry that beats it). */
-static void rebest(const struct rib *r, struct pfx *p)
-{
-	struct rslot *b = &p->r0, t;
-
-	for (uint32_t i = p->more; i; i = r->rr[i].next)
-		if (route_better(r, &r->rr[i].s, b))
-			b = &r->rr[i].s;
-	if (b != &p->r0) {
-		t = *b;
-		*b = p->r0;
-		p->r0 = t;
-	}
-}
-
-static uint32_t rroute_alloc(struct rib *r)
-{
-	uint32_t i;
-
-	if (r->rrfree) {
-		i = r->rrfree;
-		r->rrfree = r->rr[i].next;
-	} else {
-		if (r->nrr >= r->caprr) {
-			uint32_t cap = r->caprr ? r->caprr * 2 : 1024;
-			struct rroute *v = reallocarray(r->rr, cap, sizeof(*v));
-			if (!v)
-				return 0;
-			r->rr = v;
-			r->caprr = cap;
-		}
-		i = r->nrr++;
-	}
-	memset(&r->rr[i], 0, sizeof(r->rr[i]));
-	return i;
-}
-
-int rib_peer(struct rib *r, int input, const struct ar_addr *addr)
-{
-	struct ar_addr none = { 0 };
-	const struct ar_addr *a = addr ? addr : &none;
-	struct peer *v;
-
-	for (size_t i = 0; i < r->npeers; i++)
-		if (r->peers[i].input == input && !memcmp(&r->peers[i].addr, a, sizeof(*a)))
-			return (int)i;
-	if (r->npeers >= 65535)
-		return -1;
-	v = reallocarray(r->peers, r->npeers + 1, sizeof(*v));
-	if (!v)
-		return -1;
-	r->peers = v;
-	memset(&v[r->npeers], 0, sizeof(v[0]));
-	v[r->npeers].addr = *a;
-	v[r->npeers].input = input;
-	v[r->npeers].gen = 1;
-	return (int)r->npeers++;
-}
-
-/* Drop peer pi's route from p (which may leave the RIB). */
-static void route_drop(struct rib *r, struct pfx *p, uint16_t pi)
-{
-	struct rslot *s = NULL;
-	uint32_t *ip, i;
-
-	if (p->r0.path && p->r0.peer == pi) {
-		s = &p->r0;
-		path_put(r, r->pathv[s->path]);
-		if ((i = p->more)) {
-			p->r0 = r->rr[i].s;
-			p->more = r->rr[i].next;
-			r->rr[i].next = r->rrfree;
-			r->rrfree = i;
-		} else {
-			p->r0.path = 0;
-		}
-	} else {
-		for (ip = &p->more; *ip && r->rr[*ip].s.peer != pi; ip = &r->rr[*ip].next)
-			;
-		if (!(i = *ip))
-			return;
-		path_put(r, r->pathv[r->rr[i].s.path]);
-		*ip = r->rr[i].next;
-		r->rr[i].next = r->rrfree;
-		r->rrfree = i;
-	}
-	r->peers[pi].routes--;
-	if (!p->r0.path)
-		pfx_remove(r, p);
-	else
-		rebest(r, p);
-}
-
-static struct rslot *route_of(struct rib *r, struct pfx *p, uint16_t pi)
-{
-	if (p->r0.path && p->r0.peer == pi)
-		return &p->r0;
-	for (uint32_t i = p->more; i; i = r->rr[i].next)
-		if (r->rr[i].s.peer == pi)
-			return &r->rr[i].s;
-	return NULL;
-}
-
-int rib_update(struct rib *r, int pi, const struct rec_route *rt)
-{
-	const struct ar_prefix *pr = &rt->prefix;
-	struct rslot *s;
-	struct pfx *p;
-	uint8_t k[16];
-
-	if ((pr->a.af != AR_AF4 && pr->a.af != AR_AF6) || pr->plen > addr_bits(pr->a.af))
-		return -1;
-	rate_flush(r);          /* samples before the change count as they matched then */
-	key_of(pr, k);
-	p = cover_of(r, &r->af[af_idx(pr->a.af)], k, pr->plen);
-	if (p && p->plen != pr->plen)
-		p = NULL;
-	if (rt->op == ROUTE_DEL) {
-		r->route_dels++;
-		if (p)
-			route_drop(r, p, (uint16_t)pi);
-		return 0;
-	}
-	r->route_adds++;
-	struct path *path = path_get(r, rt);
-	if (!path)
-		return -1;
-	if (!p && !(p = pfx_insert(r, pr, k))) {
-		path_put(r, path);
-		return -1;
-	}
-	if ((s = route_of(r, p, (uint16_t)pi))) {
-		path_put(r, r->pathv[s->path]);
-	} else if (!p->r0.path) {
-		s = &p->r0;
-		s->peer = (uint16_t)pi;
-		r->peers[pi].routes++;
-	} else {
-		uint32_t i = rroute_alloc(r);
-		if (!i) {
-			path_put(r, path);
-			return -1;
-		}
-		r->rr[i].next = p->more;
-		p->more = i;
-		s = &r->rr[i].s;
-		s->peer = (uint16_t)pi;
-		r->peers[pi].routes++;
-	}
-	s->path = path->pid;
-	s->gen = (uint16_t)r->peers[pi].gen;
-	rebest(r, p);
-	return 0;
-}
-
-void rib_sweep(struct rib *r, int pi)
-{
-	uint16_t gen = (uint16_t)r->peers[pi].gen;
-
-	rate_flush(r);
-	for (uint32_t id = 1; id < r->nextid; id++) {
-		struct pfx *p = rib_byid(r, id);
-		struct rslot *s;
-		if (p->flags & PFX_FREE)
-			continue;
-		if ((s = route_of(r, p, (uint16_t)pi)) && s->gen != gen)
-			route_drop(r, p, (uint16_t)pi);
-	}
-}
-
-void rib_sync_begin(struct rib *r, int pi)
-{
-	r->peers[pi].gen++;
-	r->peers[pi].syncing = true;
-}
-
-void rib_sync_end(struct rib *r, int pi)
-{
-	struct peer *pe = &r->peers[pi];
-
-	if (!pe->syncing)
-		return;         /* an end without its begin: nothing to sweep against */
-	pe->syncing = false;
-	pe->stale = false;
-	rib_sweep(r, pi);
-}
-
-void rib_peer_down(struct rib *r, int pi, uint64_t now, uint64_t grace_ms)
-{
-	struct peer *pe = &r->peers[pi];
-
-	pe->syncing = false;            /* an unfinished complete state is void */
-	pe->gen++;                      /* what it had is now stale */
-	if (!pe->stale)
-		pe->stale_until = now + grace_ms;
-	pe->stale = true;
-	if (grace_ms == 0)
-		rib_expire(r, now);
-}
-
-int rib_expire(struct rib *r, uint64_t now)
-{
-	int n = 0;
-
-	for (size_t i = 0; i < r->npeers; i++) {
-		struct peer *pe = &r->peers[i];
-		if (pe->stale && now >= pe->stale_until) {
-			log_info("peer %zu: grace time over, sweeping its stale routes", i);
-			pe->stale = false;
-			rib_sweep(r, (int)i);
-			n++;
-		}
-	}
-	return n;
 }
 
 size_t rib_bytes(const struct rib *r)

@@ -1,10 +1,8 @@
-/* The program around the core: inputs read with poll(), a tick that selects
- * and writes a FIB snapshot, and the replay mode that takes its time from the
- * flow records instead of the clock. */
+/* The program around the core: a tick that selects and writes the FIB
+ * stream (a complete state, then changes), the output, and the run (live on
+ * the loop, or a replay; the inputs are input.c's). */
 #include <errno.h>
-#include <fcntl.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -32,297 +30,39 @@ static void on_delete(void *ctx, struct pfx *p)
 	}
 }
 
-static void peers_of_input(struct pr *pr, struct input *in, const struct rec_sync *s,
-			   void (*fn)(struct pr *, int))
-{
-	if (REC_HAS(s, SYNC_PEER)) {
-		int pi = rib_peer(&pr->rib, in->idx, &s->peer);
-		if (pi >= 0)
-			fn(pr, pi);
-		return;
-	}
-	/* No peer named: the complete state of everything this input carries. */
-	(void)rib_peer(&pr->rib, in->idx, NULL);
-	for (size_t i = 0; i < pr->rib.npeers; i++)
-		if (pr->rib.peers[i].input == in->idx)
-			fn(pr, (int)i);
-}
+/* ---- Output (common/out.c) ---- */
 
-static void do_begin(struct pr *pr, int pi) { rib_sync_begin(&pr->rib, pi); }
-static void do_end(struct pr *pr, int pi) { rib_sync_end(&pr->rib, pi); }
-static void do_down(struct pr *pr, int pi)
-{
-	rib_peer_down(&pr->rib, pi, pr->now, (uint64_t)(pr->o->grace * 1000));
-}
+static void full_state(struct pr *pr);
 
-static void replay_clock(struct pr *pr, uint64_t ms)
-{
-	if (!pr->have_time) {
-		pr->have_time = true;
-		pr->now = ms;
-		pr->rib.t0 = ms;
-		pr->rib.tcache = UINT64_MAX;
-		pr->next_tick = ms + (uint64_t)(pr->o->tick * 1000);
-		return;
-	}
-	if (ms < pr->now)
-		return;                 /* out of order: keep the clock monotonic */
-	/* A timestamp far ahead (a recording with a gap, or a bad ts) must not
-	 * cost a tick per second of the gap: once every rate has decayed away
-	 * (50 time constants) and every stale route is swept (grace), further
-	 * idle ticks change nothing, so they are skipped. */
-	uint64_t step = (uint64_t)(pr->o->tick * 1000);
-	uint64_t limit = pr->next_tick + (uint64_t)((50 * pr->o->tau + pr->o->grace) * 1000) + step;
-	while (ms >= pr->next_tick) {
-		if (pr->next_tick > limit) {
-			uint64_t skipped = (ms - pr->next_tick) / step;
-			pr->next_tick += skipped * step;
-			limit = UINT64_MAX;
-			log_rl(&pr->rl_clock, LOG_WARN, "replay: flow timestamps jump ahead; "
-			       "%llu idle ticks skipped", (unsigned long long)skipped);
-		}
-		pr->now = pr->next_tick;
-		pr_tick(pr);
-		pr->next_tick += step;
-	}
-	pr->now = ms;
-}
-
-void pr_record(struct pr *pr, struct input *in, const struct rec *rec)
-{
-	in->records++;
-	if (in->kind == IN_FLOWS) {
-		const struct rec_flow *f = &rec->u.flow;
-		if (rec->type == REC_ASIC && capacity_asic(pr, &rec->u.asic))
-			return;
-		if (pr->enrich && rec->type == REC_FLOW)
-			enrich_flow(pr, in->rr, f);
-		if (rec->type != REC_FLOW || !REC_HAS(f, FLOW_DST) ||
-		    (REC_HAS(f, FLOW_DROPPED) && f->dropped)) {
-			in->ignored++;
-			return;
-		}
-		if (pr->o->replay) {
-			if (!REC_HAS(f, FLOW_TS)) {
-				in->ignored++;
-				return;
-			}
-			replay_clock(pr, f->ts / 1000);
-		}
-		rate_flow(&pr->rib, REC_HAS(f, FLOW_SRC) ? &f->src : &(struct ar_addr){ 0 },
-			  &f->dst, REC_HAS(f, FLOW_LEN) ? f->len : 0,
-			  REC_HAS(f, FLOW_RATE) ? f->rate : 1, pr->now);
-		if (pr->o->replay)
-			pr_fast(pr);
-		return;
-	}
-	switch (rec->type) {
-	case REC_ROUTE: {
-		const struct rec_route *rt = &rec->u.route;
-		int pi = rib_peer(&pr->rib, in->idx, REC_HAS(rt, ROUTE_PEER) ? &rt->peer : NULL);
-		if (pi < 0 || rib_update(&pr->rib, pi, rt) < 0)
-			in->ignored++;
-		return;
-	}
-	case REC_SYNC:
-		peers_of_input(pr, in, &rec->u.sync,
-			       rec->u.sync.phase == SYNC_BEGIN ? do_begin : do_end);
-		return;
-	case REC_PEER: {
-		const struct rec_peer *p = &rec->u.peer;
-		struct rec_sync s = { 0 };
-		if (REC_HAS(p, PEER_PEER)) {
-			s.peer = p->peer;
-			REC_SET(&s, SYNC_PEER);
-		}
-		if (p->state == PEER_DOWN) {
-			log_info("%s: peer down: its routes are stale for %gs", in->path, pr->o->grace);
-			peers_of_input(pr, in, &s, do_down);
-			pr->peer_up = false;
-		} else {
-			pr->peer_up = true;
-			if (REC_HAS(p, PEER_AS))
-				pr->as = p->as;
-			if (REC_HAS(p, PEER_ID))
-				pr->id = p->id;
-		}
-		return;
-	}
-	default:
-		in->ignored++;
-		return;
-	}
-}
-
-/* The writer of a FIFO input went away, or a pipe ended. */
-static void input_lost(struct pr *pr, struct input *in)
-{
-	struct rec_sync s = { 0 };
-
-	if (in->kind == IN_ROUTES) {
-		log_warn("%s: route feed ended: keeping its routes for %gs", in->path, pr->o->grace);
-		peers_of_input(pr, in, &s, do_down);
-	}
-}
-
-static int drain(struct pr *pr, struct input *in)
-{
-	struct rec rec;
-	int n = 0;
-
-	while (rr_next(in->rr, &rec) == 1) {
-		pr_record(pr, in, &rec);
-		n++;
-	}
-	return n;
-}
-
-static void on_input(struct ev_loop *l, int fd, short re, void *arg);
-
-static void input_end(struct pr *pr, struct input *in)
-{
-	rr_eof(in->rr);
-	ev_fd_del(pr->ev, in->fd);
-	if (in->fifo)
-		input_lost(pr, in);
-	if (in->fifo && strcmp(in->path, "-") != 0) {
-		/* Wait for the next writer on a fresh descriptor (Linux reports
-		 * no hang-up on it until a writer has come and gone). */
-		int fd = rec_open_input(in->path, true);
-		close(in->fd);
-		if (fd < 0) {
-			log_err("cannot reopen %s: %s", in->path, strerror(errno));
-			in->done = true;
-			in->fd = -1;
-			return;
-		}
-		in->fd = fd;
-		rr_set_fd(in->rr, fd);
-		ev_fd_add(pr->ev, fd, POLLIN, on_input, in);
-		return;
-	}
-	if (in->fd > 0)
-		close(in->fd);
-	in->fd = -1;
-	in->done = true;
-}
-
-static void on_input(struct ev_loop *l, int fd, short re, void *arg)
-{
-	struct input *in = arg;
-	struct pr *pr = in->pr;
-
-	(void)l;
-	(void)fd;
-	(void)re;
-	if (!pr->o->replay)
-		pr->now = ev_now();
-	/* A few reads per wakeup, then the other inputs get their turn. */
-	for (int k = 0; k < 16; k++) {
-		ssize_t n = rr_fill(in->rr);
-		if (n > 0) {
-			drain(pr, in);
-			continue;
-		}
-		if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-			pr_fast(pr);
-			enrich_flush(pr);
-			return;
-		}
-		if (n < 0)
-			log_err("%s: read: %s", in->path, strerror(errno));
-		drain(pr, in);
-		input_end(pr, in);
-		pr_fast(pr);
-		return;
-	}
-	pr_fast(pr);            /* more to read: changes need not wait for it */
-}
-
-static int input_open(struct pr *pr, struct input *in)
-{
-	struct stat st;
-
-	in->pr = pr;
-	in->fd = rec_open_input(in->path, !pr->o->replay);
-	if (in->fd < 0) {
-		log_err("cannot open %s: %s", in->path, strerror(errno));
-		return -1;
-	}
-	in->fifo = fstat(in->fd, &st) == 0 && S_ISFIFO(st.st_mode);
-	in->rr = rr_new(in->fd, in->path);
-	return in->rr ? 0 : -1;
-}
-
-/* ---- Output ---- */
-
-static void out_reopen(struct pr *pr);
-
-static void on_output(struct ev_loop *l, int fd, short re, void *arg)
+/* A new reader: the complete state at once (before the first tick there
+ * is none yet, and the tick sends it). */
+static void on_out_opened(void *arg)
 {
 	struct pr *pr = arg;
 
-	(void)re;
-	if (rw_flush(pr->out) != 1) {
-		ev_fd_del(l, fd);
-		if (rw_error(pr->out))
-			out_reopen(pr);
-	}
+	pr->now = ev_now();
+	if (pr->ticks)
+		full_state(pr);
 }
 
-/* EPIPE: the reader went away. A FIFO is reopened (at the next tick, when a
- * reader is there) and gets a complete state; stdout is the end of us. */
-static void out_reopen(struct pr *pr)
+/* What the next reader holds is nothing: it starts with a complete state. */
+static void on_out_lost(void *arg)
 {
-	int e = rw_error(pr->out);
-
-	if (e == 0)
-		return;
-	if (!pr->out_fifo || strcmp(pr->o->output, "-") == 0) {
-		log_err("output: %s", strerror(e));
-		pr->out_failed = true;
-		if (pr->ev)
-			ev_break(pr->ev);
-		return;
-	}
-	if (rw_fd(pr->out) >= 0)
-		close(rw_fd(pr->out));
-	rw_set_fd(pr->out, -1);
-	delta_clear(pr);        /* the next reader starts with a complete state */
+	delta_clear(arg);
 }
 
-static bool out_ready(struct pr *pr)
+/* stdout's reader gone, or a write error: the end of us. */
+static void on_out_failed(void *arg, int e)
 {
-	int fd;
+	struct pr *pr = arg;
+	(void)e;
 
-	if (rw_fd(pr->out) >= 0)
-		return true;
-	fd = rec_open_output(pr->o->output, true);
-	if (fd < 0)
-		return false;           /* ENXIO: no reader yet */
-	log_info("%s: reader is back, sending a complete state", pr->o->output);
-	rw_set_fd(pr->out, fd);
-	/* Opened without blocking: the flush must not loop on EAGAIN (a reader
-	 * that came after us and reads slowly would stall the ticks). */
-	pr->out_nonblock = true;
-	return true;
+	pr->out_failed = true;
+	if (pr->ev)
+		ev_break(pr->ev);
 }
 
-static void out_flush(struct pr *pr)
-{
-	int r;
-
-	if (pr->o->replay || !pr->out_nonblock) {
-		while ((r = rw_flush(pr->out)) == 1)
-			;
-	} else {
-		r = rw_flush(pr->out);
-		if (r == 1)
-			ev_fd_add(pr->ev, rw_fd(pr->out), POLLOUT, on_output, pr);
-	}
-	if (r < 0)
-		out_reopen(pr);
-}
+static const struct out_ops rank_out = { on_out_opened, on_out_lost, NULL, on_out_failed };
 
 static void fast_emit(void *ctx, struct pfx *p, bool add)
 {
@@ -351,8 +91,8 @@ void pr_fast(struct pr *pr)
 	for (int i = 0; i < 2; i++)
 		n += fast_run(&pr->rib, i ? AR_AF6 : AR_AF4, &pr->sp[i], &pr->prev[i], &pr->fast[i],
 			      pr->now, fast_emit, pr);
-	if (n && pr->out && rw_fd(pr->out) >= 0)
-		out_flush(pr);
+	if (n && pr->out)
+		out_flush(pr->out);
 }
 
 /* The complete state; from it on the reader holds what was sent. */
@@ -371,7 +111,7 @@ static bool tick_output(struct pr *pr)
 
 	if (!pr->out)
 		return false;
-	if (!out_ready(pr) || rw_would_block(pr->out)) {
+	if (!out_takes(pr->out)) {
 		pr->skipped++;
 		delta_clear(pr);        /* what the reader holds is unknown now */
 		return false;
@@ -386,10 +126,10 @@ static bool tick_output(struct pr *pr)
 bool pr_full_now(struct pr *pr)
 {
 	pr->full_asked = true;
-	if (!pr->out || !out_ready(pr) || rw_would_block(pr->out))
+	if (!pr->out || !out_takes(pr->out))
 		return false;
 	full_state(pr);
-	out_flush(pr);
+	out_flush(pr->out);
 	return true;
 }
 
@@ -435,7 +175,7 @@ void pr_tick(struct pr *pr)
 	stats_write(pr, out);
 	pr->fast_added = pr->fast_removed = 0;
 	if (out)
-		out_flush(pr);
+		out_flush(pr->out);
 }
 
 static void on_tick(struct ev_loop *l, void *arg)
@@ -481,8 +221,7 @@ static void pr_free(struct pr *pr)
 		sel_result_free(&pr->prev[i]);
 		sel_result_free(&pr->cur[i]);
 	}
-	if (pr->out)
-		rw_free(pr->out);
+	out_free(pr->out);
 	rw_free(pr->stats);
 	if (pr->ev)
 		ev_free(pr->ev);
@@ -499,36 +238,6 @@ uint64_t pr_bad(const struct pr *pr)
 			n += s->bad[k];
 	}
 	return n;
-}
-
-static int replay(struct pr *pr)
-{
-	/* Routes first, whole, so flows meet the table they were sampled with. */
-	for (int pass = 0; pass < 2; pass++) {
-		for (int i = 0; i < pr->nin; i++) {
-			struct input *in = &pr->in[i];
-			ssize_t n;
-			if ((in->kind == IN_ROUTES) != (pass == 0))
-				continue;
-			while ((n = rr_fill(in->rr)) != 0) {
-				if (n < 0 && errno == EINTR)
-					continue;
-				if (n < 0) {
-					log_err("%s: read: %s", in->path, strerror(errno));
-					return EXIT_RUNTIME_RANK;
-				}
-				drain(pr, in);
-				pr_fast(pr);
-				if (sig_stop_requested())
-					return 0;
-			}
-			rr_eof(in->rr);
-			drain(pr, in);
-		}
-	}
-	pr->full_asked = true;          /* the file ends with the whole last state */
-	pr_tick(pr);                    /* the state at the last record */
-	return pr->out_failed ? EXIT_RUNTIME_RANK : 0;
 }
 
 int pr_run(struct pr_opts *o)
@@ -555,29 +264,19 @@ int pr_run(struct pr_opts *o)
 		goto out;
 	}
 	for (int i = 0; i < pr.nin; i++)
-		if (input_open(&pr, &pr.in[i]) < 0) {
+		if (pr_input_open(&pr, &pr.in[i]) < 0) {
 			rc = EXIT_RUNTIME_RANK;
 			goto out;
 		}
-	if (o->output) {
-		struct stat st;
-		/* A FIFO is opened without waiting for its reader (retried each tick). */
-		bool fifo_path = strcmp(o->output, "-") != 0 && stat(o->output, &st) == 0 &&
-				 S_ISFIFO(st.st_mode);
-		int fd = rec_open_output(o->output, fifo_path && !o->replay);
-		if (fd < 0 && strcmp(o->output, "-") != 0)
-			fd = -1;        /* a FIFO without a reader yet: retried each tick */
-		if (fd > 1 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && ftruncate(fd, 0) < 0)
-			log_warn("%s: cannot truncate: %s", o->output, strerror(errno));
-		pr.out_fifo = strcmp(o->output, "-") == 0 ? (fstat(1, &st) == 0 && S_ISFIFO(st.st_mode))
-							  : (stat(o->output, &st) == 0 && S_ISFIFO(st.st_mode));
-		if (pr.out_fifo && !o->replay)
-			pr.out_nonblock = true;         /* also for a reader still to come */
-		if (fd >= 0 && pr.out_fifo && !o->replay) {
-			fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-			pr.out_nonblock = true;
-		}
-		pr.out = rw_new(fd);
+	/* live, the outputs never block the loop; a replay waits for its readers */
+	if (!o->replay && !(pr.ev = ev_new())) {
+		rc = EXIT_RUNTIME_RANK;
+		goto out;
+	}
+	if (o->output && (!(pr.out = out_new(pr.ev, o->output, &rank_out, &pr)) ||
+			  out_start(pr.out) < 0)) {
+		rc = EXIT_RUNTIME_RANK;
+		goto out;
 	}
 	if (o->stats)
 		pr.stats = rw_new(-1);
@@ -586,11 +285,7 @@ int pr_run(struct pr_opts *o)
 		goto out;
 	}
 	if (o->replay) {
-		rc = replay(&pr);
-		goto out;
-	}
-	if (!(pr.ev = ev_new())) {
-		rc = EXIT_RUNTIME_RANK;
+		rc = pr_replay(&pr);
 		goto out;
 	}
 	pr.now = ev_now();
@@ -599,17 +294,13 @@ int pr_run(struct pr_opts *o)
 		rc = EXIT_RUNTIME_RANK;
 		goto out;
 	}
-	for (int i = 0; i < pr.nin; i++)
-		ev_fd_add(pr.ev, pr.in[i].fd, POLLIN, on_input, &pr.in[i]);
+	pr_input_watch(&pr);
 	ev_on_reload(pr.ev, on_reload, &pr);
 	ev_timer_init(&pr.tick, on_tick, &pr);
 	ev_timer_after(pr.ev, &pr.tick, (ar_msec)(o->tick * 1000));
 	ev_run(pr.ev);
-	if (pr.out && !pr.out_failed && rw_fd(pr.out) >= 0) {
-		fcntl(rw_fd(pr.out), F_SETFL, fcntl(rw_fd(pr.out), F_GETFL) & ~O_NONBLOCK);
-		while (rw_flush(pr.out) == 1)
-			;
-	}
+	if (pr.out && !pr.out_failed)
+		out_drain(pr.out, -1);
 	if (pr.out_failed)
 		rc = EXIT_RUNTIME_RANK;
 	log_info("stopping: %zu IPv4 and %zu IPv6 prefixes, %llu flows",

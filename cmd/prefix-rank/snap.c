@@ -71,7 +71,7 @@ void snapshot_route(struct pr *pr, const struct pfx *p, const struct pfx *par,
 /* The complete state: sync begin, every selected prefix, sync end. */
 void snapshot_write(struct pr *pr)
 {
-	struct rec_writer *w = pr->out;
+	struct rec_writer *w = out_w(pr->out);
 	struct rec_sync s = { 0 };
 	struct rib *r = &pr->rib;
 
@@ -96,7 +96,7 @@ void snapshot_write(struct pr *pr)
 void stats_write(struct pr *pr, bool to_output)
 {
 	if (to_output)
-		stats_record(pr, pr->out);
+		stats_record(pr, out_w(pr->out));
 	if (pr->stats) {
 		stats_record(pr, pr->stats);
 		if (rw_replace_file(pr->stats, pr->o->stats) < 0)

@@ -80,7 +80,7 @@ static void write_stats(struct push *p)
 		bad += rr_stats(p->rr)->bad[k];
 	rw_u64(p->stats, "malformed", bad);
 	rw_u64(p->stats, "ignored", p->snap.ignored);
-	rw_u64(p->stats, "dropped", p->snap.dropped);
+	rw_u64(p->stats, "dropped", p->snap.col.dropped);
 	rw_u64(p->stats, "deltas", p->snap.deltas);
 	rw_u64(p->stats, "deltaignored", p->snap.delta_ignored);
 	rw_u64(p->stats, "deltabatches", p->batches);
@@ -519,12 +519,14 @@ int push_run(const struct push_opts *o)
 	mallopt(M_MMAP_THRESHOLD, 1 << 30);
 	mallopt(M_TRIM_THRESHOLD, 1 << 30);
 	p.bucket.rate = o->max_rate;
+	if (!(p.ev = ev_new()))
+		return EXIT_RUNTIME;
 	switch (o->mode) {
 	case MODE_NETLINK:
 		p.t = nl_target_new(&o->nl);
 		break;
 	case MODE_BGP:
-		p.t = bgp_target_new(o->output);
+		p.t = bgp_target_new(o->output, p.ev);
 		break;
 	case MODE_DRY:
 		p.t = dry_target_new(stdout);
@@ -553,12 +555,10 @@ int push_run(const struct push_opts *o)
 		return EXIT_RUNTIME;
 	if (p.installed.n)
 		log_info("found %zu routes of ours installed", p.installed.n);
-	p.ev = ev_new();
-	if (p.t->attach)
-		p.t->attach(p.t, p.ev, &p.installed);
 	struct stat sb;
 	p.input_fifo = strcmp(o->input, "-") != 0 && stat(o->input, &sb) == 0 &&
 		       S_ISFIFO(sb.st_mode);
+	snap_init(&p.snap, o->input);
 	if (open_input(&p) < 0)
 		return EXIT_RUNTIME;
 	ev_timer_init(&p.retry, on_retry, &p);

@@ -9,7 +9,7 @@
 #include <stdio.h>
 
 #include "addr.h"
-#include "ev.h"
+#include "collect.h"
 #include "rec.h"
 
 /* One route as route-push sees it: a prefix, a next hop and the traffic
@@ -46,17 +46,18 @@ struct chg {
 	bool del;
 };
 struct snap {
-	struct rtset cur;       /* being collected */
-	bool open;              /* between begin and end */
+	struct collect col;     /* the routes between the markers */
+	struct rtset cur;       /* the last complete one, for snap_take */
+	bool ready;             /* cur was just completed */
 	bool have_full;         /* a complete state from this writer: changes apply */
 	struct chg *cv;         /* changes waiting for the input to go idle */
 	size_t cn, ccap;
-	uint64_t complete;      /* snapshots finished */
-	uint64_t dropped;       /* unfinished snapshots thrown away */
 	uint64_t ignored;       /* routes outside markers or not usable */
 	uint64_t deltas;        /* change records taken */
 	uint64_t delta_ignored; /* changes before a complete state */
 };
+/* name: the input, for messages. */
+void snap_init(struct snap *s, const char *name);
 /* Feed one record: 1 when cur holds a complete snapshot (take it with
  * snap_take; changes queued before it are void), 2 when a change was
  * queued (merge them with snap_merge), 0 otherwise. */
@@ -146,10 +147,6 @@ struct target {
 	/* Output reopened: the target wants the full state again. */
 	bool (*want_full)(struct target *t);
 	int (*full)(struct target *t, const struct rtset *installed);
-	/* Optional: the event loop (an output written without blocking) and
-	 * the installed set, for a complete state the target sends when its
-	 * output can take one. */
-	void (*attach)(struct target *t, struct ev_loop *l, const struct rtset *installed);
 	/* Optional: the target's own keys of the stats record. */
 	void (*stats)(struct target *t, struct rec_writer *w);
 };
@@ -162,7 +159,10 @@ struct nl_conf {
 };
 struct target *nl_target_new(const struct nl_conf *c);
 int table_parse(const char *s, uint32_t *table);
-struct target *bgp_target_new(const char *path);
+struct ev_loop;
+/* path: a FIFO (reopened for each reader, who gets the complete state),
+ * a file or "-"; written without blocking the loop l. */
+struct target *bgp_target_new(const char *path, struct ev_loop *l);
 struct target *dry_target_new(FILE *out);
 
 /* ---- apply.c: run a plan through a target ---- */

@@ -1,8 +1,8 @@
-/* Collecting complete snapshots: routes between a sync begin and a sync end
- * are the whole wanted state. An unfinished snapshot is dropped, never
- * applied in part. After a complete state, route records outside the
- * markers are changes: queued, then merged into the wanted state when the
- * input goes idle. */
+/* Complete snapshots and the changes after them: routes between a sync
+ * begin and a sync end are the whole wanted state (common/collect.c
+ * collects them; an unfinished one is dropped, never applied in part).
+ * After a complete state, route records outside the markers are changes:
+ * queued, then merged into the wanted state when the input goes idle. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -90,57 +90,62 @@ int snap_merge(struct snap *s, struct rtset *w)
 	return 0;
 }
 
-int snap_feed(struct snap *s, const struct rec *r)
+/* A route of the snapshot: a withdrawal inside one means "not in it",
+ * nothing to add. */
+static int take(void *arg, const struct rec *r, void *item)
 {
-	if (r->type == REC_SYNC) {
-		if (r->u.sync.phase == SYNC_BEGIN) {
-			if (s->open) {
-				s->dropped++;
-				log_warn("snapshot begun again before its end: dropping %zu routes",
-					 s->cur.n);
-			}
-			rtset_clear(&s->cur);
-			s->open = true;
-			return 0;
-		}
-		if (!s->open) {
-			log_warn("sync end without begin: ignored");
-			return 0;
-		}
-		s->open = false;
-		s->complete++;
-		s->have_full = true;
-		s->cn = 0;              /* the complete state supersedes them */
-		rtset_sort(&s->cur);
-		return 1;
-	}
-	if (r->type != REC_ROUTE)
+	struct snap *s = arg;
+	struct rt *x = item;
+
+	if (r->type != REC_ROUTE || r->u.route.op == ROUTE_DEL)
 		return 0;
 	const struct rec_route *rt = &r->u.route;
-	if (!s->open)
-		return queue(s, rt);
-	/* a withdrawal inside a snapshot means "not in it": nothing to add */
-	if (rt->op == ROUTE_DEL)
-		return 0;
 	if (!REC_HAS(rt, ROUTE_PREFIX) || !REC_HAS(rt, ROUTE_NEXTHOP) ||
 	    rt->nexthop.af != rt->prefix.a.af) {
 		s->ignored++;
 		return 0;
 	}
-	struct rt x;
-	memset(&x, 0, sizeof(x));
-	x.p = rt->prefix;       /* the reader rejects host bits set */
-	x.nh = rt->nexthop;
-	norm(&x.p.a);
-	norm(&x.nh);
-	x.value = REC_HAS(rt, ROUTE_VALUE) ? rt->value : 0;
-	if (rtset_push(&s->cur, &x) < 0) {
-		log_err("out of memory collecting a snapshot: dropping it");
-		s->open = false;
-		s->dropped++;
-		rtset_clear(&s->cur);
+	memset(x, 0, sizeof(*x));
+	x->p = rt->prefix;      /* the reader rejects host bits set */
+	x->nh = rt->nexthop;
+	norm(&x->p.a);
+	norm(&x->nh);
+	x->value = REC_HAS(rt, ROUTE_VALUE) ? rt->value : 0;
+	return 1;
+}
+
+/* The collected routes become the snapshot as they are: no copy. */
+static void complete(void *arg, struct collect_set *set)
+{
+	struct snap *s = arg;
+
+	rtset_free(&s->cur);
+	s->cur = (struct rtset){ .v = set->v, .n = set->n, .cap = set->cap };
+	*set = (struct collect_set){ 0 };
+	rtset_sort(&s->cur);
+	s->have_full = true;
+	s->cn = 0;              /* the complete state supersedes them */
+	s->ready = true;
+}
+
+static const struct collect_ops snap_ops = { sizeof(struct rt), take, complete, NULL };
+
+void snap_init(struct snap *s, const char *name)
+{
+	collect_init(&s->col, &snap_ops, s, name);
+}
+
+int snap_feed(struct snap *s, const struct rec *r)
+{
+	if (collect_feed(&s->col, r)) {
+		if (!s->ready)
+			return 0;
+		s->ready = false;
+		return 1;
 	}
-	return 0;
+	if (r->type != REC_ROUTE)
+		return 0;
+	return queue(s, &r->u.route);
 }
 
 void snap_take(struct snap *s, struct rtset *out)
@@ -153,18 +158,14 @@ void snap_take(struct snap *s, struct rtset *out)
 
 void snap_abort(struct snap *s)
 {
-	if (s->open) {
-		s->dropped++;
-		log_warn("input ended inside a snapshot: dropping %zu routes", s->cur.n);
-	}
-	s->open = false;
+	collect_abort(&s->col);
 	s->have_full = false;   /* the next writer starts with a complete state */
 	s->cn = 0;
-	rtset_clear(&s->cur);
 }
 
 void snap_free(struct snap *s)
 {
+	collect_free(&s->col);
 	rtset_free(&s->cur);
 	free(s->cv);
 	s->cv = NULL;

@@ -1,9 +1,7 @@
 /* Glue between the decoder and the record writer; stats and summary. */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "log.h"
 #include "prog.h"
@@ -87,20 +85,12 @@ int sfd_init(struct sfd *s, const struct sfd_opts *o)
 	s->dec.filter = o->agents;
 	s->dec.seq = seq_new(o->max_sources, (uint32_t)o->max_seq_gap);
 	s->dec.max_rate = (uint32_t)o->max_rate;
-	s->w = rw_new(STDOUT_FILENO);
-	if (s->w != NULL && o->output != NULL) {
-		/* UDP opens a FIFO without waiting for its reader (udp.c retries) */
-		int fd = rec_open_output(o->output, o->read == NULL);
-		if (fd == -1 && !(o->read == NULL && errno == ENXIO)) {
-			log_err("cannot open %s: %s", o->output, strerror(errno));
-			rw_free(s->w);
-			s->w = NULL;
-			seq_free(s->dec.seq);
-			return -1;
-		}
-		if (fd != -1 && o->read == NULL)
-			fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);  /* udp.c decides */
-		rw_set_fd(s->w, fd);
+	/* -r: a blocking output, open before the capture is read; UDP opens
+	 * its own once the sockets listen (udp.c) */
+	if (o->read != NULL && sfd_output_open(s, NULL, NULL, NULL) == -1) {
+		out_free(s->out);
+		seq_free(s->dec.seq);
+		return -1;
 	}
 	if (o->stats != NULL)
 		s->statsw = rw_new(-1);
@@ -113,7 +103,7 @@ int sfd_init(struct sfd *s, const struct sfd_opts *o)
 			return -1;
 		}
 	}
-	if (s->dec.seq == NULL || s->w == NULL || (o->stats != NULL && s->statsw == NULL)) {
+	if (s->dec.seq == NULL || (o->stats != NULL && s->statsw == NULL)) {
 		log_err("out of memory");
 		return -1;
 	}
@@ -127,7 +117,8 @@ void sfd_fini(struct sfd *s)
 	/* the filter is ours: the one from the options, or a reloaded one */
 	filter_free((struct agent_filter *)s->dec.filter);
 	seq_free(s->dec.seq);
-	rw_free(s->w);
+	out_free(s->out);       /* before the loop it may watch */
+	ev_free(s->loop);
 	rw_free(s->statsw);
 	rw_free(s->hostb);
 	rw_free(s->asicb);
@@ -150,22 +141,20 @@ void sfd_datagram(struct sfd *s, const uint8_t *p, size_t n, uint64_t ts,
 		s->done = true;
 }
 
+int sfd_output_open(struct sfd *s, struct ev_loop *l, const struct out_ops *ops, void *arg)
+{
+	s->out = out_new(l, s->o->output != NULL ? s->o->output : "-", ops, arg);
+	if (s->out == NULL) {
+		log_err("out of memory");
+		return -1;
+	}
+	s->w = out_w(s->out);
+	return out_start(s->out);
+}
+
 int sfd_drain(struct sfd *s)
 {
-	if (rw_fd(s->w) == -1)
-		return 0;       /* no reader (a FIFO): what is pending is lost */
-	while (rw_pending(s->w) > 0) {
-		if (rw_flush(s->w) == -1) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EPIPE)
-				log_err("output: the reader went away");
-			else
-				log_err("output: %s", strerror(errno));
-			return -1;
-		}
-	}
-	return 0;
+	return s->out != NULL ? out_drain(s->out, -1) : 0;
 }
 
 static void stats_record(struct sfd *s, struct rec_writer *w);

@@ -9,6 +9,7 @@
 
 #include "ev.h"
 #include "log.h"
+#include "out.h"
 #include "rec.h"
 #include "sflow.h"
 
@@ -52,7 +53,9 @@ struct in_stats {
 struct sfd {
 	const struct sfd_opts *o;
 	struct sf_decoder dec;
-	struct rec_writer *w;
+	struct ev_loop *loop;           /* UDP's; NULL with -r */
+	struct out *out;                /* -o or stdout (out.c) */
+	struct rec_writer *w;           /* out's writer */
 	struct rec_writer *statsw;      /* builds the --stats file's record */
 	struct rec_writer *hostb, *asicb;       /* --host-stats: the last of each */
 	struct rec_writer *hostfile;    /* builds the --host-stats file */
@@ -74,7 +77,10 @@ void sfd_datagram(struct sfd *s, const uint8_t *p, size_t n, uint64_t ts,
 /* Write a stats record when the interval has passed (or now, if force). */
 void sfd_stats_tick(struct sfd *s, bool force);
 void sfd_summary(const struct sfd *s);
-/* Blocking output: write out everything pending. -1 on a write error. */
+/* Open -o (or stdout) on loop l, NULL for a blocking output; s->w is its
+ * writer. 0, or -1 when it cannot be opened (logged). */
+int sfd_output_open(struct sfd *s, struct ev_loop *l, const struct out_ops *ops, void *arg);
+/* At exit: write out everything pending. -1 on a write error. */
 int sfd_drain(struct sfd *s);
 
 /* The main loops: 0 clean stop, 1 runtime failure. */

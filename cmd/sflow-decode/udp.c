@@ -3,7 +3,6 @@
  * each message and reported. While the output is full we stop reading: the
  * kernel then drops, and says so. */
 #include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,7 +42,6 @@ struct udp {
 	size_t nsk;
 	bool paused;            /* not reading: the output is full or gone */
 	struct ev_timer stats;
-	struct ev_timer reopen; /* -o FIFO without a reader: try again */
 	struct mmsghdr msgs[BATCH];
 	struct iovec iov[BATCH];
 	struct sockaddr_storage from[BATCH];    /* the senders: --agents checks them */
@@ -95,21 +93,11 @@ static int open_listen(struct udp *u, const char *spec)
 	return 0;
 }
 
-/* POLLOUT on the output whenever bytes are left over, paused or not: a
- * tail the pipe did not take must follow as soon as the reader drains it,
- * not wait for the next datagram or the stats timer. */
-static void watch_output(struct udp *u)
-{
-	if (rw_fd(u->s->w) != -1)
-		ev_fd_events(u->loop, rw_fd(u->s->w), rw_pending(u->s->w) > 0 ? POLLOUT : 0);
-}
-
 static void set_reading(struct udp *u, bool on)
 {
 	for (size_t i = 0; i < u->nsk; i++)
 		ev_fd_events(u->loop, u->sk[i].fd, on ? POLLIN : 0);
 	u->paused = !on;
-	watch_output(u);
 }
 
 static void finish(struct udp *u)
@@ -117,76 +105,42 @@ static void finish(struct udp *u)
 	ev_break(u->loop);
 }
 
-static void on_output(struct ev_loop *loop, int fd, short revents, void *arg);
-
-/* The reader of -o went away: stop reading (the socket buffer keeps what
- * comes meanwhile) and reopen the FIFO until a reader is back. Records not
- * yet written are lost with the old reader. */
-static void output_lost(struct udp *u)
-{
-	int fd = rw_fd(u->s->w);
-
-	log_warn("output %s: the reader went away; waiting for a new one", u->s->o->output);
-	set_reading(u, false);
-	if (fd != -1) {
-		ev_fd_del(u->loop, fd);
-		close(fd);
-	}
-	rw_set_fd(u->s->w, -1);
-	ev_timer_after(u->loop, &u->reopen, 200);
-}
-
-static void on_reopen(struct ev_loop *loop, void *arg)
+/* The output (out.c) decides when we read: not while it has no reader
+ * (the socket buffer keeps what comes meanwhile; records not yet written
+ * are lost with the old reader), not while it is full (the kernel then
+ * drops, and says so). */
+static void on_out_opened(void *arg)
 {
 	struct udp *u = arg;
-	struct sfd *s = u->s;
-	int fd = rec_open_output(s->o->output, true);
 
-	if (fd == -1) {
-		if (errno != ENXIO) {   /* ENXIO: a FIFO with no reader yet */
-			log_err("cannot open %s: %s", s->o->output, strerror(errno));
-			s->status = EXIT_RUNTIME;
-			finish(u);
-			return;
-		}
-		ev_timer_after(loop, &u->reopen, 200);
-		return;
-	}
-	rw_set_fd(s->w, fd);
-	s->in.output_reopen++;
-	log_info("output %s: a reader is there", s->o->output);
-	ev_fd_add(loop, fd, 0, on_output, u);
+	u->s->in.output_reopen++;
 	set_reading(u, true);
 }
 
-/* After producing: write what the output takes; pause when it is full.
- * Called after every batch, so the records of the last datagrams read go
- * out as soon as the socket is empty (the batch loop ends there). */
-static void output_step(struct udp *u)
+static void on_out_lost(void *arg)
 {
-	struct sfd *s = u->s;
-
-	if (rw_fd(s->w) == -1)
-		return;                 /* waiting for a reader */
-	if (rw_pending(s->w) > 0 && rw_flush(s->w) == -1) {
-		if (errno == EPIPE && s->o->output != NULL) {
-			output_lost(u);
-			return;
-		}
-		log_err("output: %s", errno == EPIPE ? "the reader went away" : strerror(errno));
-		s->status = EXIT_RUNTIME;
-		finish(u);
-		return;
-	}
-	if (rw_would_block(s->w) && !u->paused) {
-		s->in.output_wait++;
-		set_reading(u, false);
-	} else if (u->paused && !rw_would_block(s->w)) {
-		set_reading(u, true);
-	} else {
-		watch_output(u);
-	}
+	set_reading(arg, false);
 }
+
+static void on_out_blocked(void *arg, bool blocked)
+{
+	struct udp *u = arg;
+
+	if (blocked)
+		u->s->in.output_wait++;
+	set_reading(u, !blocked);
+}
+
+static void on_out_failed(void *arg, int e)
+{
+	struct udp *u = arg;
+	(void)e;
+
+	u->s->status = EXIT_RUNTIME;
+	finish(u);
+}
+
+static const struct out_ops udp_out = { on_out_opened, on_out_lost, on_out_blocked, on_out_failed };
 
 /* The socket's drop counter is a running total: add what is new. */
 static void drops_seen(struct lsock *l, struct sfd *s, uint32_t v)
@@ -276,31 +230,14 @@ static void on_readable(struct ev_loop *loop, int fd, short revents, void *arg)
 				memset(&from, 0, sizeof(from));
 			sfd_datagram(s, u->bufs[i], u->msgs[i].msg_len, now, &from);
 		}
-		output_step(u);
+		/* after every batch: the records of the last datagrams read go
+		 * out as soon as the socket is empty (the loop ends there) */
+		out_flush(s->out);
 		if (n < BATCH)
 			break;
 	}
 	if (s->done)
 		finish(u);
-}
-
-static void on_output(struct ev_loop *loop, int fd, short revents, void *arg)
-{
-	struct udp *u = arg;
-
-	(void)loop;
-	(void)fd;
-	if ((revents & POLLERR) && u->s->o->output != NULL) {
-		output_lost(u);
-		return;
-	}
-	if (revents & POLLERR) {
-		log_err("output: the reader went away");
-		u->s->status = EXIT_RUNTIME;
-		finish(u);
-		return;
-	}
-	output_step(u);
 }
 
 /* SIGHUP: the agent filter (and the log level) change in place; the
@@ -329,44 +266,40 @@ static void on_stats(struct ev_loop *loop, void *arg)
 
 	drops_poll(u);
 	sfd_stats_tick(u->s, true);
-	output_step(u);
+	out_flush(u->s->out);
 	ev_timer_after(loop, &u->stats, (ar_msec)(u->s->o->stats_interval * 1000));
 }
 
 int udp_run(struct sfd *s)
 {
 	struct udp *u;
-	int status = 0, fl = -1;
+	int status = 0;
 
 	u = calloc(1, sizeof(*u));
 	if (u == NULL || (u->bufs = calloc(BATCH, DGRAM_MAX)) == NULL ||
-	    (u->loop = ev_new()) == NULL) {
+	    (s->loop = ev_new()) == NULL) {
 		log_err("out of memory");
 		status = EXIT_RUNTIME;
 		goto out;
 	}
 	u->s = s;
+	u->loop = s->loop;
 	for (size_t i = 0; i < s->o->nlisten; i++)
 		if (open_listen(u, s->o->listen[i]) == -1) {
 			status = EXIT_RUNTIME;
 			goto out;
 		}
+	/* after the sockets: what is sent once we say we wait is kept */
+	if (sfd_output_open(s, u->loop, &udp_out, u) == -1) {
+		status = EXIT_RUNTIME;
+		goto out;
+	}
 	s->started = true;
-	ev_timer_init(&u->reopen, on_reopen, u);
 	ev_on_reload(u->loop, on_reload, u);
 	for (size_t i = 0; i < u->nsk; i++)
 		ev_fd_add(u->loop, u->sk[i].fd, POLLIN, on_readable, u);
-	if (rw_fd(s->w) == -1) {
-		log_info("output %s: waiting for a reader", s->o->output);
+	if (!out_up(s->out))
 		set_reading(u, false);
-		ev_timer_after(u->loop, &u->reopen, 200);
-	} else {
-		/* the output must not block the sockets: poll it instead */
-		fl = fcntl(rw_fd(s->w), F_GETFL);
-		if (fl != -1)
-			fcntl(rw_fd(s->w), F_SETFL, fl | O_NONBLOCK);
-		ev_fd_add(u->loop, rw_fd(s->w), 0, on_output, u);
-	}
 	if (s->o->stats_interval > 0) {
 		ev_timer_init(&u->stats, on_stats, u);
 		ev_timer_after(u->loop, &u->stats, (ar_msec)(s->o->stats_interval * 1000));
@@ -375,18 +308,10 @@ int udp_run(struct sfd *s)
 	drops_poll(u);
 	if (s->status != 0)
 		status = s->status;
-	/* the final flush may block: that is the reader's choice at exit */
-	if (rw_fd(s->w) != -1) {
-		fl = fcntl(rw_fd(s->w), F_GETFL);
-		if (fl != -1)
-			fcntl(rw_fd(s->w), F_SETFL, fl & ~O_NONBLOCK);
-	}
 out:
 	if (u != NULL) {
 		for (size_t i = 0; i < u->nsk; i++)
 			close(u->sk[i].fd);
-		if (u->loop != NULL)
-			ev_free(u->loop);
 		free(u->bufs);
 		free(u);
 	}

@@ -16,7 +16,10 @@
  * Prints one line of key=value results. */
 #include "../../cmd/prefix-rank/lpm.c"
 #include "../../cmd/prefix-rank/rib.c"
+#include "../../cmd/prefix-rank/rib-path.c"
+#include "../../cmd/prefix-rank/rib-route.c"
 #include "../../cmd/prefix-rank/rate.c"
+#include "../../cmd/prefix-rank/cand.c"
 #include "../../cmd/prefix-rank/select.c"
 
 #include <getopt.h>

@@ -12,7 +12,10 @@
  * Usage: rank-prop [SEED [ROUNDS]]. Prints "N passed, M failed". */
 #include "../../cmd/prefix-rank/lpm.c"
 #include "../../cmd/prefix-rank/rib.c"
+#include "../../cmd/prefix-rank/rib-path.c"
+#include "../../cmd/prefix-rank/rib-route.c"
 #include "../../cmd/prefix-rank/rate.c"
+#include "../../cmd/prefix-rank/cand.c"
 #include "../../cmd/prefix-rank/select.c"
 #include "../../cmd/prefix-rank/fast.c"
 

@@ -1,0 +1,145 @@
+/* The RIB's interned path attributes: a full table shares a few hundred
+ * thousand, so each is kept once, found by hash, counted by reference and
+ * known by a small id (what the route slots and the delta ledger hold). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "rib-int.h"
+
+static uint32_t fnv(uint32_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 16777619u;
+	return h;
+}
+
+static uint32_t path_hash(const struct path *k)
+{
+	uint32_t h = 2166136261u;
+	h = fnv(h, &k->nexthop, sizeof(k->nexthop));
+	h = fnv(h, &k->origin, 1);
+	h = fnv(h, &k->med, 4);
+	h = fnv(h, &k->localpref, 4);
+	return fnv(h, k->v, (size_t)(k->naspath + k->ncomm + k->nlcomm) * 4);
+}
+
+static bool path_eq(const struct path *a, const struct path *b)
+{
+	return a->hash == b->hash && !memcmp(&a->nexthop, &b->nexthop, sizeof(a->nexthop)) &&
+	       a->origin == b->origin && a->med == b->med && a->localpref == b->localpref &&
+	       a->naspath == b->naspath && a->ncomm == b->ncomm && a->nlcomm == b->nlcomm &&
+	       !memcmp(a->v, b->v, (size_t)(a->naspath + a->ncomm + a->nlcomm) * 4);
+}
+
+static int paths_grow(struct rib *r)
+{
+	size_t cap = r->cappaths * 2;
+	struct path **v = calloc(cap, sizeof(*v));
+	if (!v)
+		return -1;
+	for (size_t i = 0; i < r->cappaths; i++) {
+		struct path *p = r->paths[i], *n;
+		for (; p; p = n) {
+			n = p->hnext;
+			p->hnext = v[p->hash & (cap - 1)];
+			v[p->hash & (cap - 1)] = p;
+		}
+	}
+	free(r->paths);
+	r->paths = v;
+	r->cappaths = cap;
+	return 0;
+}
+
+struct path *path_get(struct rib *r, const struct rec_route *rt)
+{
+	uint32_t n = rt->aspath.n + rt->communities.n + rt->lcommunities.n;
+	struct path *k = malloc(sizeof(*k) + (size_t)n * 4), *p;
+
+	if (!k)
+		return NULL;
+	memset(k, 0, sizeof(*k));
+	k->nexthop = rt->nexthop;
+	if (!REC_HAS(rt, ROUTE_NEXTHOP))
+		memset(&k->nexthop, 0, sizeof(k->nexthop));
+	k->origin = REC_HAS(rt, ROUTE_ORIGIN) ? (uint8_t)rt->origin : ORIGIN_INCOMPLETE;
+	k->med = REC_HAS(rt, ROUTE_MED) ? rt->med : 0;
+	k->localpref = REC_HAS(rt, ROUTE_LOCALPREF) ? rt->localpref : 100;
+	k->naspath = rt->aspath.n;
+	k->ncomm = rt->communities.n;
+	k->nlcomm = rt->lcommunities.n;
+	if (rt->aspath.n)
+		memcpy(k->v, rt->aspath.v, rt->aspath.n * 4);
+	if (rt->communities.n)
+		memcpy(k->v + k->naspath, rt->communities.v, rt->communities.n * 4);
+	if (rt->lcommunities.n)
+		memcpy(k->v + k->naspath + k->ncomm, rt->lcommunities.v, rt->lcommunities.n * 4);
+	k->hops = aspath_hops(&rt->aspath);
+	k->hash = path_hash(k);
+	for (p = r->paths[k->hash & (r->cappaths - 1)]; p; p = p->hnext) {
+		if (path_eq(p, k)) {
+			free(k);
+			p->refs++;
+			return p;
+		}
+	}
+	if (r->npaths >= r->cappaths && paths_grow(r) < 0) {
+		free(k);
+		return NULL;
+	}
+	if (r->npathfree) {
+		k->pid = r->pathfree[--r->npathfree];
+	} else {
+		if (r->npathv >= r->cappathv) {
+			uint32_t cap = r->cappathv ? r->cappathv * 2 : 1024;
+			struct path **v = reallocarray(r->pathv, cap, sizeof(*v));
+			uint32_t *f = reallocarray(r->pathfree, cap, sizeof(*f));
+			if (f)
+				r->pathfree = f;
+			if (!v || !f) {
+				if (v)
+					r->pathv = v;
+				free(k);
+				return NULL;
+			}
+			r->pathv = v;
+			r->cappathv = cap;
+		}
+		k->pid = r->npathv++;
+	}
+	r->pathv[k->pid] = k;
+	k->refs = 1;
+	k->hnext = r->paths[k->hash & (r->cappaths - 1)];
+	r->paths[k->hash & (r->cappaths - 1)] = k;
+	r->npaths++;
+	return k;
+}
+
+void path_put(struct rib *r, struct path *p)
+{
+	struct path **pp;
+
+	if (--p->refs)
+		return;
+	for (pp = &r->paths[p->hash & (r->cappaths - 1)]; *pp; pp = &(*pp)->hnext) {
+		if (*pp == p) {
+			*pp = p->hnext;
+			break;
+		}
+	}
+	r->npaths--;
+	r->pathv[p->pid] = NULL;
+	r->pathfree[r->npathfree++] = p->pid;   /* room: one per id ever made */
+	free(p);
+}
+
+size_t rib_paths(const struct rib *r) { return r->npaths; }
+
+void rib_path_hold(struct rib *r, uint32_t pid) { r->pathv[pid]->refs++; }
+void rib_path_release(struct rib *r, uint32_t pid) { path_put(r, r->pathv[pid]); }
+
+bool nh_same(const struct path *a, const struct path *b)
+{
+	return !memcmp(&a->nexthop, &b->nexthop, sizeof(a->nexthop));
+}
