@@ -348,6 +348,19 @@ int rw_typed(struct rec_writer *w, const struct rec *r)
 	return write_typed(w, r->type, (const char *)r + s->union_off);
 }
 
+uint8_t *rw_room(struct rec_writer *w, size_t n)
+{
+	if (reserve(w, n) < 0)
+		return NULL;
+	return (uint8_t *)w->buf.data + w->buf.size;
+}
+
+int rw_commit(struct rec_writer *w, size_t n)
+{
+	w->buf.size += n;
+	return rw_counted(w);
+}
+
 int rw_bytes(struct rec_writer *w, const void *p, size_t len)
 {
 	msgpack_sbuffer_write(&w->buf, p, len);
