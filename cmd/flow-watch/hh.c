@@ -42,6 +42,7 @@ struct hh {
 struct hnode {
 	double count;
 	uint32_t idx;
+	uint32_t hash;                  /* the entry's, low 32 bits: its home slot */
 };
 struct hslot {
 	uint32_t v;                     /* entry index + 1; 0 empty */
@@ -246,7 +247,7 @@ struct hh_entry *hh_add(struct hh *h, const uint8_t *key, size_t klen, uint64_t 
 		e = ent(h, idx);
 		e->count = w;
 		e->err = 0;
-		heap_set(h, h->n - 1, (struct hnode){ w, idx });
+		heap_set(h, h->n - 1, (struct hnode){ w, idx, (uint32_t)hash });
 		sift_up(h, h->n - 1);
 	} else {
 		/* take the smallest counter over */
@@ -257,13 +258,23 @@ struct hh_entry *hh_add(struct hh *h, const uint8_t *key, size_t klen, uint64_t 
 		e->err = e->count;
 		e->count += w;
 		h->heap[0].count = e->count;
+		h->heap[0].hash = (uint32_t)hash;
 		sift_down(h, 0);
+		/* the next new key evicts the new smallest: its entry and home
+		 * slot are fetched now, a record ahead of their use */
+		__builtin_prefetch(ent(h, h->heap[0].idx));
+		__builtin_prefetch(&h->slot[h->heap[0].hash & h->mask]);
 	}
 	e->hash = hash;
 	e->klen = (uint16_t)klen;
 	memcpy(e->key, key, klen);
 	h->slot[s] = (struct hslot){ (uint32_t)(((uint8_t *)e - h->e) / h->stride) + 1, (uint32_t)hash };
 	return e;
+}
+
+void hh_prefetch(const struct hh *h, uint64_t hash)
+{
+	__builtin_prefetch(&h->slot[hash & h->mask]);
 }
 
 double hh_rate(struct hh *h, const struct hh_entry *e, uint64_t ms)
