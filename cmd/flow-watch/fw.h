@@ -95,7 +95,6 @@ struct hh_entry {
 	double count, err;              /* forward-scaled; err: Space-Saving's overestimate */
 	uint64_t hash;
 	struct ar_addr agent;           /* of the last sample */
-	uint32_t heap;                  /* position in the heap */
 	uint16_t klen;
 	uint8_t key[];                  /* the definition's longest key fits */
 };

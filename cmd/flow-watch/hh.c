@@ -28,6 +28,7 @@ struct hh {
 	uint8_t *e;                     /* entries, stride bytes each */
 	size_t stride, n, cap, alloc;   /* alloc: entries room for */
 	struct hnode *heap;             /* 4-ary min-heap on count */
+	uint32_t *pos;                  /* each entry's place in the heap */
 	struct hslot *slot;             /* open addressing on the key's hash */
 	size_t mask;
 	double tau;                     /* seconds */
@@ -38,7 +39,10 @@ struct hh {
 
 /* The heap holds the counts beside the indexes and the slots the hashes
  * beside theirs: the walks down the heap and along a probe stay in those
- * arrays instead of visiting an entry per step. */
+ * arrays instead of visiting an entry per step. The places in the heap are
+ * an array of their own for the same reason: a new key sifts down to the
+ * leaves past every level, and a write per level to a large entry each
+ * would be a cache miss each. */
 struct hnode {
 	double count;
 	uint32_t idx;
@@ -89,8 +93,9 @@ struct hh *hh_new(size_t cap, double tau, size_t keymax)
 	h->alloc = cap < 1024 ? cap : 1024;
 	h->e = malloc(h->stride * h->alloc);
 	h->heap = malloc(cap * sizeof(*h->heap));
+	h->pos = malloc(cap * sizeof(*h->pos));
 	h->slot = calloc(slots, sizeof(*h->slot));
-	if (!h->e || !h->heap || !h->slot) {
+	if (!h->e || !h->heap || !h->pos || !h->slot) {
 		hh_free(h);
 		return NULL;
 	}
@@ -103,6 +108,7 @@ void hh_free(struct hh *h)
 		return;
 	free(h->e);
 	free(h->heap);
+	free(h->pos);
 	free(h->slot);
 	free(h);
 }
@@ -113,14 +119,14 @@ struct hh_entry *hh_at(struct hh *h, size_t i) { return ent(h, i); }
 
 size_t hh_bytes(const struct hh *h)
 {
-	return sizeof(*h) + h->stride * h->alloc + h->cap * sizeof(*h->heap) +
+	return sizeof(*h) + h->stride * h->alloc + h->cap * (sizeof(*h->heap) + sizeof(*h->pos)) +
 	       (h->mask + 1) * sizeof(*h->slot);
 }
 
 static inline void heap_set(struct hh *h, size_t pos, struct hnode n)
 {
 	h->heap[pos] = n;
-	ent(h, n.idx)->heap = (uint32_t)pos;
+	h->pos[n.idx] = (uint32_t)pos;
 }
 
 /* A count grew (or a new entry sits at the end): move it down. */
@@ -230,8 +236,9 @@ struct hh_entry *hh_add(struct hh *h, const uint8_t *key, size_t klen, uint64_t 
 	if (h->slot[s].v) {
 		e = ent(h, h->slot[s].v - 1);
 		e->count += w;
-		h->heap[e->heap].count = e->count;
-		sift_down(h, e->heap);
+		uint32_t at = h->pos[h->slot[s].v - 1];
+		h->heap[at].count = e->count;
+		sift_down(h, at);
 		return e;
 	}
 	if (h->n < h->cap) {
