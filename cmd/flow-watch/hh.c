@@ -28,6 +28,7 @@ struct hh {
 	uint8_t *e;                     /* entries, stride bytes each */
 	size_t stride, n, cap, alloc;   /* alloc: entries room for */
 	struct hnode *heap;             /* 4-ary min-heap on count */
+	struct hnode *heapmem;          /* its allocation (see hh_new) */
 	uint32_t *pos;                  /* each entry's place in the heap */
 	struct hslot *slot;             /* open addressing on the key's hash */
 	size_t mask;
@@ -92,7 +93,10 @@ struct hh *hh_new(size_t cap, double tau, size_t keymax)
 	/* entries are taken as keys come: a definition that sees few keys stays small */
 	h->alloc = cap < 1024 ? cap : 1024;
 	h->e = malloc(h->stride * h->alloc);
-	h->heap = malloc(cap * sizeof(*h->heap));
+	/* aligned so that the four children of a node share one cache line:
+	 * index 1 (the root's first child) starts a line */
+	h->heapmem = aligned_alloc(64, ((cap + 3) * sizeof(*h->heap) + 63) & ~(size_t)63);
+	h->heap = h->heapmem ? h->heapmem + 3 : NULL;
 	h->pos = malloc(cap * sizeof(*h->pos));
 	h->slot = calloc(slots, sizeof(*h->slot));
 	if (!h->e || !h->heap || !h->pos || !h->slot) {
@@ -107,7 +111,7 @@ void hh_free(struct hh *h)
 	if (!h)
 		return;
 	free(h->e);
-	free(h->heap);
+	free(h->heapmem);
 	free(h->pos);
 	free(h->slot);
 	free(h);
@@ -139,10 +143,16 @@ static void sift_down(struct hh *h, size_t pos)
 		if (c >= h->n)
 			break;
 		size_t end = c + 4 < h->n ? c + 4 : h->n;
-		for (size_t k = c + 1; k < end; k++)
-			if (h->heap[k].count < h->heap[m].count)
-				m = k;
-		if (h->heap[m].count >= n.count)
+		/* the first smallest child, without a branch per child: which
+		 * one it is cannot be predicted */
+		double b = h->heap[c].count;
+		for (size_t k = c + 1; k < end; k++) {
+			double x = h->heap[k].count;
+			bool lt = x < b;
+			m = lt ? k : m;
+			b = lt ? x : b;
+		}
+		if (b >= n.count)
 			break;
 		heap_set(h, pos, h->heap[m]);
 		pos = m;
