@@ -227,10 +227,13 @@ static int map_header(struct rd *r, uint32_t *n)
 }
 
 /* Writers put a type's keys in the same order in every record, so the key
- * at each position of the last record of that type is remembered and
- * checked first: one word compare instead of a lookup. A cache only: a miss
- * looks the key up and remembers it (the programs are single-threaded). */
-#define SEEN_KEYS 32
+ * that followed each key in the last record of that type is remembered and
+ * checked first: one word compare instead of a lookup. By the key before,
+ * not by the place in the map: a key present in some records only (tcpflags
+ * in TCP's) then costs one lookup where it comes and goes, instead of
+ * shifting every key after it. A cache only: a miss looks the key up and
+ * remembers it (the programs are single-threaded). */
+#define SEEN_KEYS (1 + 2 * 64)  /* the map's start, then each field and its length key */
 static struct seen_key {
 	uint64_t word;
 	const struct rec_field *f;
@@ -238,8 +241,15 @@ static struct seen_key {
 	bool is_len;
 } seen[REC_NTYPES][SEEN_KEYS];
 
-/* A key's field; left: bytes readable after the key; pos: its place in the
- * map. A short key with eight bytes readable from its start is one word. */
+/* The seen[] row after field f (or its length key). */
+static inline uint32_t after(const struct rec_schema *s, const struct rec_field *f, bool is_len)
+{
+	return 1 + 2 * (uint32_t)(f - s->f) + is_len;
+}
+
+/* A key's field; left: bytes readable after the key; pos: the seen[] row of
+ * the key before (0 at the start or after an unknown key). A short key with
+ * eight bytes readable from its start is one word. */
 static const struct rec_field *find_key(const struct rec_schema *s, enum rec_type t,
 					uint32_t pos, const uint8_t *k, uint32_t kl,
 					size_t left, bool *is_len)
@@ -323,6 +333,7 @@ static int decode(const uint8_t *p, size_t len, struct rec *out, msgpack_zone *z
 
 	char *base = (char *)out + s->union_off;
 	uint64_t present = 0, lenbits = 0;
+	uint32_t prev = 0;
 	memset(base, 0, s->size);
 	for (uint32_t i = 0; i < n; i++) {
 		const uint8_t *k;
@@ -330,9 +341,12 @@ static int decode(const uint8_t *p, size_t len, struct rec *out, msgpack_zone *z
 		bool is_len = false;
 		const struct rec_field *f = NULL;
 		struct rd save = r;
-		if (get_str(&r, &k, &kl) == 0)
-			f = find_key(s, type, i, k, kl, rd_left(&r), &is_len);
-		else {
+		if (get_str(&r, &k, &kl) == 0) {
+			/* "type" is no field: known without a lookup */
+			if (!(kl == 4 && memcmp(k, "type", 4) == 0))
+				f = find_key(s, type, prev, k, kl, rd_left(&r), &is_len);
+			prev = f ? after(s, f, is_len) : 0;
+		} else {
 			if (fast)
 				return -1;
 			r = save;

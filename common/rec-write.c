@@ -21,6 +21,7 @@ struct rec_writer {
 	size_t rec_start;       /* offset of the open record's map header */
 	uint32_t rec_keys;
 	size_t high_water;
+	size_t flush_at;        /* bytes written at once; 0: not asked yet */
 	int err;
 	uint64_t records;
 	uint64_t written;       /* bytes the fd took */
@@ -60,6 +61,7 @@ void rw_set_fd(struct rec_writer *w, int fd)
 	w->buf.size = 0;
 	w->off = 0;
 	w->err = 0;
+	w->flush_at = 0;
 }
 
 int rw_flush(struct rec_writer *w)
@@ -348,6 +350,19 @@ int rw_typed(struct rec_writer *w, const struct rec *r)
 	return write_typed(w, r->type, (const char *)r + s->union_off);
 }
 
+uint8_t *rw_room(struct rec_writer *w, size_t n)
+{
+	if (reserve(w, n) < 0)
+		return NULL;
+	return (uint8_t *)w->buf.data + w->buf.size;
+}
+
+int rw_commit(struct rec_writer *w, size_t n)
+{
+	w->buf.size += n;
+	return rw_counted(w);
+}
+
 int rw_bytes(struct rec_writer *w, const void *p, size_t len)
 {
 	msgpack_sbuffer_write(&w->buf, p, len);
@@ -360,7 +375,18 @@ int rw_raw(struct rec_writer *w, const msgpack_object *obj)
 	return rw_counted(w);
 }
 
-/* One more record in the buffer: count it, flush past 64 KiB. */
+/* How much to write at once: 64 KiB, or half a pipe enlarged past twice
+ * that (F_SETPIPE_SZ): each write wakes the reader, so a large pipe filled
+ * in fewer, larger writes costs both sides fewer wakeups. Asked at the
+ * first flush, when whoever opened the fd has sized its pipe. */
+static size_t flush_size(int fd)
+{
+	int cap = fd >= 0 ? fcntl(fd, F_GETPIPE_SZ) : -1;
+
+	return cap > 0 && (size_t)cap > 2 * RW_FLUSH_AT ? (size_t)cap / 2 : RW_FLUSH_AT;
+}
+
+/* One more record in the buffer: count it, flush past 64 KiB (see flush_size). */
 static int rw_counted(struct rec_writer *w)
 {
 	w->records++;
@@ -368,7 +394,11 @@ static int rw_counted(struct rec_writer *w)
 		errno = w->err;
 		return -1;
 	}
-	if (rw_pending(w) >= RW_FLUSH_AT && rw_flush(w) < 0)
+	if (rw_pending(w) < RW_FLUSH_AT)
+		return 0;
+	if (!w->flush_at)
+		w->flush_at = flush_size(w->fd);
+	if (rw_pending(w) >= w->flush_at && rw_flush(w) < 0)
 		return -1;
 	return 0;
 }

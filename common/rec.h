@@ -400,6 +400,11 @@ int rw_typed(struct rec_writer *w, const struct rec *r);
  * one record already packed (an encoder of a stage's own, rec-json -r). */
 int rw_raw(struct rec_writer *w, const msgpack_object *obj);
 int rw_bytes(struct rec_writer *w, const void *p, size_t len);
+/* The same built in place, saving a copy: rw_room() gives room for n bytes
+ * at the end of the buffer (NULL when out of memory), rw_commit() makes the
+ * first n of them (at most what was asked) one record. */
+uint8_t *rw_room(struct rec_writer *w, size_t n);
+int rw_commit(struct rec_writer *w, size_t n);
 
 /* Generic builder, for stats and tests: rw_begin() writes "type", each
  * rw_KEY() adds one key, rw_end() closes the map. */

@@ -96,7 +96,6 @@ struct hh_entry {
 	double count, err;              /* forward-scaled; err: Space-Saving's overestimate */
 	uint64_t hash;
 	struct ar_addr agent;           /* of the last sample */
-	uint32_t heap;                  /* position in the heap */
 	uint16_t klen;
 	uint8_t key[];                  /* the definition's longest key fits */
 };
@@ -106,6 +105,8 @@ void hh_free(struct hh *h);
 /* Add weight w (per sample, already times the sampling rate) at ms. */
 struct hh_entry *hh_add(struct hh *h, const uint8_t *key, size_t klen, uint64_t hash,
 			double w, uint64_t ms);
+/* Fetch the slot a key of this hash starts its probe at (an hh_add to come). */
+void hh_prefetch(const struct hh *h, uint64_t hash);
 /* The entry's rate at ms (the lower bound: count - err, per second). */
 double hh_rate(struct hh *h, const struct hh_entry *e, uint64_t ms);
 size_t hh_size(const struct hh *h);

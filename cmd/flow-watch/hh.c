@@ -28,6 +28,8 @@ struct hh {
 	uint8_t *e;                     /* entries, stride bytes each */
 	size_t stride, n, cap, alloc;   /* alloc: entries room for */
 	struct hnode *heap;             /* 4-ary min-heap on count */
+	struct hnode *heapmem;          /* its allocation (see hh_new) */
+	uint32_t *pos;                  /* each entry's place in the heap */
 	struct hslot *slot;             /* open addressing on the key's hash */
 	size_t mask;
 	double tau;                     /* seconds */
@@ -38,10 +40,14 @@ struct hh {
 
 /* The heap holds the counts beside the indexes and the slots the hashes
  * beside theirs: the walks down the heap and along a probe stay in those
- * arrays instead of visiting an entry per step. */
+ * arrays instead of visiting an entry per step. The places in the heap are
+ * an array of their own for the same reason: a new key sifts down to the
+ * leaves past every level, and a write per level to a large entry each
+ * would be a cache miss each. */
 struct hnode {
 	double count;
 	uint32_t idx;
+	uint32_t hash;                  /* the entry's, low 32 bits: its home slot */
 };
 struct hslot {
 	uint32_t v;                     /* entry index + 1; 0 empty */
@@ -87,9 +93,13 @@ struct hh *hh_new(size_t cap, double tau, size_t keymax)
 	/* entries are taken as keys come: a definition that sees few keys stays small */
 	h->alloc = cap < 1024 ? cap : 1024;
 	h->e = malloc(h->stride * h->alloc);
-	h->heap = malloc(cap * sizeof(*h->heap));
+	/* aligned so that the four children of a node share one cache line:
+	 * index 1 (the root's first child) starts a line */
+	h->heapmem = aligned_alloc(64, ((cap + 3) * sizeof(*h->heap) + 63) & ~(size_t)63);
+	h->heap = h->heapmem ? h->heapmem + 3 : NULL;
+	h->pos = malloc(cap * sizeof(*h->pos));
 	h->slot = calloc(slots, sizeof(*h->slot));
-	if (!h->e || !h->heap || !h->slot) {
+	if (!h->e || !h->heap || !h->pos || !h->slot) {
 		hh_free(h);
 		return NULL;
 	}
@@ -101,7 +111,8 @@ void hh_free(struct hh *h)
 	if (!h)
 		return;
 	free(h->e);
-	free(h->heap);
+	free(h->heapmem);
+	free(h->pos);
 	free(h->slot);
 	free(h);
 }
@@ -112,14 +123,14 @@ struct hh_entry *hh_at(struct hh *h, size_t i) { return ent(h, i); }
 
 size_t hh_bytes(const struct hh *h)
 {
-	return sizeof(*h) + h->stride * h->alloc + h->cap * sizeof(*h->heap) +
+	return sizeof(*h) + h->stride * h->alloc + h->cap * (sizeof(*h->heap) + sizeof(*h->pos)) +
 	       (h->mask + 1) * sizeof(*h->slot);
 }
 
 static inline void heap_set(struct hh *h, size_t pos, struct hnode n)
 {
 	h->heap[pos] = n;
-	ent(h, n.idx)->heap = (uint32_t)pos;
+	h->pos[n.idx] = (uint32_t)pos;
 }
 
 /* A count grew (or a new entry sits at the end): move it down. */
@@ -132,10 +143,16 @@ static void sift_down(struct hh *h, size_t pos)
 		if (c >= h->n)
 			break;
 		size_t end = c + 4 < h->n ? c + 4 : h->n;
-		for (size_t k = c + 1; k < end; k++)
-			if (h->heap[k].count < h->heap[m].count)
-				m = k;
-		if (h->heap[m].count >= n.count)
+		/* the first smallest child, without a branch per child: which
+		 * one it is cannot be predicted */
+		double b = h->heap[c].count;
+		for (size_t k = c + 1; k < end; k++) {
+			double x = h->heap[k].count;
+			bool lt = x < b;
+			m = lt ? k : m;
+			b = lt ? x : b;
+		}
+		if (b >= n.count)
 			break;
 		heap_set(h, pos, h->heap[m]);
 		pos = m;
@@ -229,8 +246,9 @@ struct hh_entry *hh_add(struct hh *h, const uint8_t *key, size_t klen, uint64_t 
 	if (h->slot[s].v) {
 		e = ent(h, h->slot[s].v - 1);
 		e->count += w;
-		h->heap[e->heap].count = e->count;
-		sift_down(h, e->heap);
+		uint32_t at = h->pos[h->slot[s].v - 1];
+		h->heap[at].count = e->count;
+		sift_down(h, at);
 		return e;
 	}
 	if (h->n < h->cap) {
@@ -246,7 +264,7 @@ struct hh_entry *hh_add(struct hh *h, const uint8_t *key, size_t klen, uint64_t 
 		e = ent(h, idx);
 		e->count = w;
 		e->err = 0;
-		heap_set(h, h->n - 1, (struct hnode){ w, idx });
+		heap_set(h, h->n - 1, (struct hnode){ w, idx, (uint32_t)hash });
 		sift_up(h, h->n - 1);
 	} else {
 		/* take the smallest counter over */
@@ -257,13 +275,23 @@ struct hh_entry *hh_add(struct hh *h, const uint8_t *key, size_t klen, uint64_t 
 		e->err = e->count;
 		e->count += w;
 		h->heap[0].count = e->count;
+		h->heap[0].hash = (uint32_t)hash;
 		sift_down(h, 0);
+		/* the next new key evicts the new smallest: its entry and home
+		 * slot are fetched now, a record ahead of their use */
+		__builtin_prefetch(ent(h, h->heap[0].idx));
+		__builtin_prefetch(&h->slot[h->heap[0].hash & h->mask]);
 	}
 	e->hash = hash;
 	e->klen = (uint16_t)klen;
 	memcpy(e->key, key, klen);
 	h->slot[s] = (struct hslot){ (uint32_t)(((uint8_t *)e - h->e) / h->stride) + 1, (uint32_t)hash };
 	return e;
+}
+
+void hh_prefetch(const struct hh *h, uint64_t hash)
+{
+	__builtin_prefetch(&h->slot[hash & h->mask]);
 }
 
 double hh_rate(struct hh *h, const struct hh_entry *e, uint64_t ms)

@@ -191,21 +191,33 @@ static void event(struct fw *w, struct fw_def *d, struct fw_thr *t, const struct
 	ctl_event(w);
 }
 
+/* Each definition's key first, its slot fetched, then the updates in the
+ * definitions' order: the cache misses of the tables overlap instead of
+ * each waiting out its own. */
 void fw_flow_record(struct fw *w, const struct rec_flow *r)
 {
-	uint8_t key[FW_KEY_MAX];
+	static uint8_t key[FW_DEFS_MAX][FW_KEY_MAX];
+	static int klen[FW_DEFS_MAX];
+	static uint64_t hash[FW_DEFS_MAX];
+	static double wt[FW_DEFS_MAX];
 	double rate = REC_HAS(r, FLOW_RATE) && r->rate ? r->rate : 1;
 
 	w->records++;
 	for (unsigned i = 0; i < w->ndefs; i++) {
 		struct fw_def *d = w->def[i];
-		double wt;
-		int klen;
-		if ((d->nterms && !def_match(d, r)) || def_weight(d, r, &wt) < 0 ||
-		    (klen = def_key(d, r, key)) < 0)
+		klen[i] = -1;
+		if ((d->nterms && !def_match(d, r)) || def_weight(d, r, &wt[i]) < 0 ||
+		    (klen[i] = def_key(d, r, key[i])) < 0)
 			continue;
-		uint64_t h = hh_hash(key, (size_t)klen);
-		struct hh_entry *e = hh_add(d->hh, key, (size_t)klen, h, wt * rate, w->now);
+		hash[i] = hh_hash(key[i], (size_t)klen[i]);
+		hh_prefetch(d->hh, hash[i]);
+	}
+	for (unsigned i = 0; i < w->ndefs; i++) {
+		struct fw_def *d = w->def[i];
+		if (klen[i] < 0)
+			continue;
+		uint64_t h = hash[i];
+		struct hh_entry *e = hh_add(d->hh, key[i], (size_t)klen[i], h, wt[i] * rate, w->now);
 		if (!e)
 			continue;
 		if (REC_HAS(r, FLOW_AGENT))

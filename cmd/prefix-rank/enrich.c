@@ -16,8 +16,12 @@
 /* The encoded rib* keys of a prefix's answer, per prefix id: most flows go
  * to prefixes seen a moment ago, so their keys are copied, not encoded.
  * An entry holds while the prefix, its best path and the RIB's change
- * count are what they were (any route record or removal counts). */
-#define CACHE_SLOTS 16384
+ * count are what they were (any route record or removal counts).
+ * Direct-mapped on the id: as many slots as a table of every /16 has
+ * prefixes, so the destinations of one traffic mix rarely evict each other
+ * (a miss costs a lookup and an encoding, ten hits' worth). calloc'ed: only
+ * the slots of prefixes with traffic take memory. */
+#define CACHE_SLOTS 65536
 #define CACHE_BYTES 232
 struct cached {
 	uint64_t gen;
@@ -30,7 +34,8 @@ struct cached {
 /* Records wait in a short queue: their prefixes and cache entries are
  * looked up and fetched ahead for the whole queue, then the records are
  * written in order (random addresses make every one a cache miss else). */
-#define PEND_MAX 16
+#define PEND_MAX 32
+_Static_assert(2 * PEND_MAX <= LPM_MANY, "a queue's addresses are one batch of lookups");
 #define PEND_BYTES 4096
 struct pend {
 	uint32_t off, len;
@@ -44,7 +49,6 @@ struct enrich {
 	struct pend pend[PEND_MAX];
 	unsigned npend;
 	size_t pbytes;
-	uint64_t pgen;                  /* the RIB's change count when queued */
 	uint8_t pbuf[PEND_MAX * PEND_BYTES];
 	struct out *out;
 	struct rec_writer *w;           /* out's writer */
@@ -184,12 +188,13 @@ static const uint8_t *keys_for(struct pr *pr, struct enrich *e, int dir, uint32_
 }
 
 /* The record's own bytes with the rib* keys appended (its map header
- * grown): the usual case, a copy instead of encoding every field again.
- * -1 when it does not apply (no bytes, too large, odd header). */
+ * grown), built in the writer's buffer: the usual case, one copy instead
+ * of encoding every field again. -1 when it does not apply (no bytes, too
+ * large, odd header). */
 static int append_rib(struct pr *pr, struct enrich *e, const uint8_t *raw, size_t len,
 		      const struct pend *q)
 {
-	uint8_t out[8192], dbuf[2048], sbuf[2048];
+	uint8_t dbuf[2048], sbuf[2048], *out;
 	const uint8_t *d = NULL, *s = NULL;
 	size_t hl, o = 0, dl = 0, sl = 0;
 	uint32_t n, dn = 0, sn = 0;
@@ -208,10 +213,12 @@ static int append_rib(struct pr *pr, struct enrich *e, const uint8_t *raw, size_
 		return -1;
 	if (q->has[1])
 		s = keys_for(pr, e, 1, q->id[1], &q->a[1], &sl, &sn, sbuf, sizeof(sbuf));
-	if (sn == (uint32_t)-1 || len + dl + sl + 3 > sizeof(out))
+	if (sn == (uint32_t)-1)
 		return -1;
 	if (!dn && !sn)
 		return rw_bytes(e->w, raw, len) < 0 ? -2 : 0;
+	if (!(out = rw_room(e->w, 3 + len - hl + dl + sl)))
+		return -1;
 	n += dn + sn;
 	if (n <= 15) {
 		out[o++] = (uint8_t)(0x80 | n);
@@ -230,22 +237,61 @@ static int append_rib(struct pr *pr, struct enrich *e, const uint8_t *raw, size_
 		memcpy(out + o, s, sl);
 		o += sl;
 	}
-	return rw_bytes(e->w, out, o) < 0 ? -2 : 0;
+	return rw_commit(e->w, o) < 0 ? -2 : 0;
 }
 
-static uint64_t rib_gen(const struct rib *r)
+/* The prefix ids of the queue's addresses, looked up together (the cache
+ * misses of one overlap those of the others, see lpm_lookup4_many), then
+ * their prefixes and cache entries fetched ahead of the writing. Looked up
+ * when written, so the answer is the RIB's at that moment, whatever
+ * changed while the record waited. */
+static void lookup_all(struct pr *pr, struct enrich *e)
 {
-	return r->route_adds + r->route_dels + r->removed;
-}
+	const struct rib *r = &pr->rib;
+	uint32_t k4[2 * PEND_MAX], id4[2 * PEND_MAX], id6[2 * PEND_MAX], *at4[2 * PEND_MAX],
+		 *at6[2 * PEND_MAX];
+	const uint8_t *k6[2 * PEND_MAX];
+	unsigned n4 = 0, n6 = 0;
 
-static uint32_t lookup_id(const struct rib *r, const struct ar_addr *a)
-{
-	if (a->af == AR_AF4)
-		return lpm_lookup4(&r->af[0].lpm, (uint32_t)a->b[0] << 24 | (uint32_t)a->b[1] << 16 |
-				   (uint32_t)a->b[2] << 8 | a->b[3]);
-	if (a->af == AR_AF6)
-		return lpm_lookup(&r->af[1].lpm, a->b);
-	return 0;
+	for (unsigned i = 0; i < e->npend; i++)
+		for (int d = 0; d < 2; d++) {
+			struct pend *q = &e->pend[i];
+			const struct ar_addr *a = &q->a[d];
+			q->id[d] = 0;
+			if (!q->has[d])
+				continue;
+			if (a->af == AR_AF4) {
+				k4[n4] = (uint32_t)a->b[0] << 24 | (uint32_t)a->b[1] << 16 |
+					 (uint32_t)a->b[2] << 8 | a->b[3];
+				at4[n4++] = &q->id[d];
+			} else if (a->af == AR_AF6) {
+				k6[n6] = a->b;
+				at6[n6++] = &q->id[d];
+			}
+		}
+	if (n4)
+		lpm_lookup4_many(&r->af[0].lpm, k4, id4, n4);
+	if (n6)
+		lpm_lookup_many(&r->af[1].lpm, k6, id6, n6);
+	for (unsigned i = 0; i < n4; i++)
+		*at4[i] = id4[i];
+	for (unsigned i = 0; i < n6; i++)
+		*at6[i] = id6[i];
+	for (unsigned i = 0; i < e->npend; i++)
+		for (int d = 0; d < 2; d++) {
+			uint32_t id = e->pend[i].id[d];
+			if (!id)
+				continue;
+			const uint8_t *c = (const uint8_t *)&e->cache[d][id % CACHE_SLOTS];
+			__builtin_prefetch(rib_byid(r, id));
+			/* the header and the first keys; a destination's run on */
+			__builtin_prefetch(c);
+			__builtin_prefetch(c + 64);
+			if (!d) {
+				__builtin_prefetch(c + 128);
+				__builtin_prefetch(c + 192);
+			}
+		}
 }
 
 static void slow(struct pr *pr, struct enrich *e, const struct rec_flow *in)
@@ -268,13 +314,9 @@ static void slow(struct pr *pr, struct enrich *e, const struct rec_flow *in)
 /* Write the queued records, in order. */
 static void process(struct pr *pr, struct enrich *e)
 {
-	bool stale = e->pgen != rib_gen(&pr->rib);
-
+	lookup_all(pr, e);
 	for (unsigned i = 0; i < e->npend; i++) {
 		struct pend *q = &e->pend[i];
-		if (stale)              /* the RIB changed since: look again */
-			for (int d = 0; d < 2; d++)
-				q->id[d] = q->has[d] ? lookup_id(&pr->rib, &q->a[d]) : 0;
 		int rc = append_rib(pr, e, e->pbuf + q->off, q->len, q);
 		if (rc == -1) {
 			/* cannot be spliced after all: decode it again and encode it whole */
@@ -315,8 +357,6 @@ void enrich_flow(struct pr *pr, struct rec_reader *rr, const struct rec_flow *in
 		slow(pr, e, in);
 		return;
 	}
-	if (!e->npend)
-		e->pgen = rib_gen(&pr->rib);
 	struct pend *q = &e->pend[e->npend++];
 	q->off = (uint32_t)e->pbytes;
 	q->len = (uint32_t)len;
@@ -326,13 +366,6 @@ void enrich_flow(struct pr *pr, struct rec_reader *rr, const struct rec_flow *in
 	q->has[1] = REC_HAS(in, FLOW_SRC);
 	q->a[0] = in->dst;
 	q->a[1] = in->src;
-	for (int d = 0; d < 2; d++) {
-		q->id[d] = q->has[d] ? lookup_id(&pr->rib, &q->a[d]) : 0;
-		if (q->id[d]) {
-			__builtin_prefetch(rib_byid(&pr->rib, q->id[d]));
-			__builtin_prefetch(&e->cache[d][q->id[d] % CACHE_SLOTS]);
-		}
-	}
 	if (e->npend == PEND_MAX)
 		process(pr, e);
 }
