@@ -234,9 +234,6 @@ sync end"
 	grep -q "route refresh sent (enhanced)" "$T/learn.err"
 }
 
-# CPU seconds (user + system) a process has used, in clock ticks
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-
 @test "a quiet table: the reader's exit is noticed without an UPDATE, the next reader gets it all" {
 	lab_setup
 	gen_upstream 100 10

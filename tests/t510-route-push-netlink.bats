@@ -11,15 +11,8 @@ GEN="$TESTS_DIR/tools/push-gen-snapshots"
 CHECK="$TESTS_DIR/tools/push-trace-check"
 
 setup() {
-	need_root
 	need_cmd jq
-	netns_init
-	netns_add push >/dev/null
-	NS=$(netns_name push)
-	netns_add peer >/dev/null
-	PEER=$(netns_name peer)
-	netns_link "$NS" v0 198.18.1.254/24 "$PEER" v1 198.18.1.1/24 \
-		2001:db8:1::fe/64 2001:db8:1::1/64
+	push_lab
 	ROOT_ROUTES=$(ip route show)
 }
 

@@ -6,15 +6,7 @@
 load lib/common
 load tools/push-lib
 
-teardown() {
-	# (-KILL after a moment: a route-push stuck in a blocked write or open
-	# is the bug this suite looks for, and must not hang the run)
-	[ -n "${RD:-}" ] && kill -CONT "$RD" 2>/dev/null
-	[ -n "${PID:-}" ] && { kill "$PID"; sleep 0.2; kill -KILL "$PID"; } 2>/dev/null || true
-	[ -n "${PID:-}" ] && wait "$PID" 2>/dev/null || true
-	[ -n "${RD:-}" ] && { kill "$RD"; wait "$RD"; } 2>/dev/null || true
-	exec 7>&- 2>/dev/null || true
-}
+teardown() { stall_teardown; }
 
 N=3000          # routes a snapshot: one state is several pipe buffers
 
@@ -41,8 +33,6 @@ feed() { timeout 2 cat "$T/s$1.rec" >&7 || fail "the writer of route-push's inpu
 stat_of() { rec-json -t stats < "$T/st.rec" 2>/dev/null | tail -1 | jq -r ".$1"; }
 stat_is() { [ "$(stat_of "$1")" = "$2" ]; }
 nstats() { rec-json -t stats < "$T/st.rec" 2>/dev/null | wc -l; }
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 # The reader holds snapshot K: all N routes, all via 198.19.K.1 (holds K
 # [FILE], default what the first reader read).
 holds() { [ "$(reader_state "${2:-$T/out.rec}" | awk '{print $2}' | sort | uniq -c | awk '{print $1, $2}')" = "$N 198.19.$1.1" ]; }

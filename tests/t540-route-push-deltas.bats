@@ -232,16 +232,8 @@ for l in sys.stdin:
 }
 
 @test "t547 the kernel table in a namespace follows changes while the writer stays open" {
-	need_root
 	need_cmd jq
-	netns_init
-	netns_add push >/dev/null
-	local NS PEER
-	NS=$(netns_name push)
-	netns_add peer >/dev/null
-	PEER=$(netns_name peer)
-	netns_link "$NS" v0 198.18.1.254/24 "$PEER" v1 198.18.1.1/24 \
-		2001:db8:1::fe/64 2001:db8:1::1/64
+	push_lab
 	mkfifo "$T/in.fifo"
 	netns_bg "$NS" "$T/log" route-push --table 100 --proto 196 -i "$T/in.fifo" --trace "$T/tr"
 	exec 7> "$T/in.fifo"
@@ -314,15 +306,8 @@ for l in sys.stdin:
 }
 
 @test "t550 a change after a held first state keeps the routes found installed" {
-	need_root
 	need_cmd jq
-	netns_init
-	netns_add push >/dev/null
-	local NS PEER
-	NS=$(netns_name push)
-	netns_add peer >/dev/null
-	PEER=$(netns_name peer)
-	netns_link "$NS" v0 198.18.1.254/24 "$PEER" v1 198.18.1.1/24
+	push_lab v4
 	local i
 	for i in 2 3 4 5; do
 		ip -n "$NS" route add 198.18.$i.0/24 via 198.18.1.1 table 100 proto 196

@@ -7,15 +7,7 @@
 load lib/common
 load tools/watch-lib
 
-teardown() {
-	# (-KILL after a moment: a flow-watch stuck in a blocked write is the
-	# bug this suite looks for, and must not hang the run)
-	[ -n "${RD:-}" ] && kill -CONT "$RD" 2>/dev/null
-	[ -n "${PID:-}" ] && { kill "$PID"; sleep 0.2; kill -KILL "$PID"; } 2>/dev/null || true
-	[ -n "${PID:-}" ] && wait "$PID" 2>/dev/null || true
-	[ -n "${RD:-}" ] && { kill "$RD"; wait "$RD"; } 2>/dev/null || true
-	exec 7>&- 2>/dev/null || true
-}
+teardown() { stall_teardown; }
 
 # flows FROM COUNT: one sample from each of COUNT sources 198.18.x.y
 # (numbered from FROM); at sampling rate 1000 each is a key over the
@@ -38,7 +30,6 @@ sock() { q stats | jq -r ".$1"; }
 sock_is() { [ "$(sock "$1")" = "$2" ]; }
 file_stat() { rec-json < "$T/st.rec" 2>/dev/null | jq -r ".$1"; }
 reading() { ls -l "/proc/$1/fd" 2>/dev/null | grep -q ev.fifo; }
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 ms_since() { awk -v a="$EPOCHREALTIME" -v b="$1" 'BEGIN {printf "%d", (a - b) * 1000}'; }
 
 @test "t615 a stopped reader of the events: input, queries and timers go on; events dropped and counted" {

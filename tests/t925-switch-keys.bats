@@ -4,6 +4,7 @@
 # yes/no, true/false, on/off, 1/0, in any case).
 load lib/common
 load lib/netns
+load tools/push-lib
 
 YES=(yes Yes true TRUE on 1)
 NO=(no NO false off Off 0)
@@ -16,11 +17,7 @@ snapshot() {
 }
 
 @test "t925 push.netlink = yes with push.bgp = no programs the kernel (namespace), prints nothing" {
-	need_root
-	netns_init
-	netns_add push >/dev/null; NS=$(netns_name push)
-	netns_add peer >/dev/null; PEER=$(netns_name peer)
-	netns_link "$NS" v0 198.18.1.254/24 "$PEER" v1 198.18.1.1/24 2001:db8:1::fe/64 2001:db8:1::1/64
+	push_lab
 	snapshot
 	local v
 	for v in "${NO[@]}"; do
@@ -87,11 +84,7 @@ snapshot() {
 }
 
 @test "t928 push.flush-on-exit = yes removes our routes on SIGTERM, = no keeps them (namespace)" {
-	need_root
-	netns_init
-	netns_add push >/dev/null; NS=$(netns_name push)
-	netns_add peer >/dev/null; PEER=$(netns_name peer)
-	netns_link "$NS" v0 198.18.1.254/24 "$PEER" v1 198.18.1.1/24 2001:db8:1::fe/64 2001:db8:1::1/64
+	push_lab
 	snapshot
 	local v want
 	for v in yes off; do

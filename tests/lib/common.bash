@@ -56,6 +56,22 @@ plain_build_only() {
 	case ${AR_BUILD:-} in *-asan) skip "plain build only: $1" ;; esac
 }
 
+# A process's CPU time in clock ticks (user + system), and its RSS in kB.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+
+# stall_teardown: for the suites that stop a stage's reader. $RD is the
+# stopped reader, $PID the stage, fd 7 the stage's input; -KILL after a
+# moment: a stage stuck in a blocked write or open is the bug those suites
+# look for, and must not hang the run.
+stall_teardown() {
+	[ -n "${RD:-}" ] && kill -CONT "$RD" 2>/dev/null
+	[ -n "${PID:-}" ] && { kill "$PID"; sleep 0.2; kill -KILL "$PID"; } 2>/dev/null || true
+	[ -n "${PID:-}" ] && wait "$PID" 2>/dev/null || true
+	[ -n "${RD:-}" ] && { kill "$RD"; wait "$RD"; } 2>/dev/null || true
+	exec 7>&- 2>/dev/null || true
+}
+
 # gate_seeds SEED...: the seeds a randomized test runs: every one under make
 # check-full (and by hand), the first two in the gate.
 gate_seeds() {

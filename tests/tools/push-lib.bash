@@ -32,3 +32,21 @@ reader_state() {
 		}
 		END { for (p in have) print p, have[p] }' | sort
 }
+
+# push_lab [v4]: route-push's lab, two namespaces NS (ours) and PEER joined by
+# v0 198.18.1.254 / v1 198.18.1.1, and 2001:db8:1::fe / ::1 unless v4; the
+# caller's teardown runs netns_cleanup (load lib/netns).
+push_lab() {
+	need_root
+	netns_init
+	netns_add push >/dev/null
+	NS=$(netns_name push)
+	netns_add peer >/dev/null
+	PEER=$(netns_name peer)
+	if [ "${1:-}" = v4 ]; then
+		netns_link "$NS" v0 198.18.1.254/24 "$PEER" v1 198.18.1.1/24
+	else
+		netns_link "$NS" v0 198.18.1.254/24 "$PEER" v1 198.18.1.1/24 \
+			2001:db8:1::fe/64 2001:db8:1::1/64
+	fi
+}
