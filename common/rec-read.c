@@ -315,6 +315,17 @@ int rr_next(struct rec_reader *r, struct rec *out)
 	return 0;
 }
 
+int rr_reopen(struct rec_reader *r, const char *path)
+{
+	int fd = rec_open_input(path, true), err = errno;
+
+	if (r->fd > 0)
+		close(r->fd);
+	rr_set_fd(r, fd < 0 ? -1 : fd);
+	errno = err;
+	return fd;
+}
+
 int rec_open_input(const char *path, bool nonblock)
 {
 	if (strcmp(path, "-") == 0) {

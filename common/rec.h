@@ -337,6 +337,12 @@ int rr_fd(const struct rec_reader *r);
 /* Replace the fd (a reopened FIFO); buffered partial data is dropped
  * (counted as truncated if any): drain with rr_eof() first to keep it. */
 void rr_set_fd(struct rec_reader *r, int fd);
+/* A FIFO input whose writer went away, waiting for the next one: PATH is
+ * opened again (non-blocking) before the old fd is closed, so a writer
+ * never finds it without a reader, and the reader reads the new fd (Linux
+ * reports no hang-up on it until a writer has come and gone). The new fd,
+ * or -1 with errno (the reader is then left without one). */
+int rr_reopen(struct rec_reader *r, const char *path);
 /* One read(): >0 bytes read, 0 end of input, -1 error (errno; EAGAIN when a
  * non-blocking fd has nothing). */
 ssize_t rr_fill(struct rec_reader *r);

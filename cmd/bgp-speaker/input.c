@@ -52,8 +52,6 @@ int input_open(struct speaker *s)
 
 static void input_eof(struct speaker *s)
 {
-	int fd;
-
 	collect_abort(&s->col);
 	ev_fd_del(s->loop, s->in_fd);
 	if (!s->in_fifo) {
@@ -61,17 +59,12 @@ static void input_eof(struct speaker *s)
 			 ribout_count(s->ro));
 		return;
 	}
-	close(s->in_fd);
-	s->in_fd = -1;
-	fd = rec_open_input(s->cfg.input, true);
-	if (fd < 0) {
+	s->in_fd = rr_reopen(s->in, s->cfg.input);
+	if (s->in_fd < 0) {
 		log_err("input %s: cannot open it again: %s", s->cfg.input, strerror(errno));
-		rr_set_fd(s->in, -1);
 		return;
 	}
-	s->in_fd = fd;
-	rr_set_fd(s->in, fd);
-	ev_fd_add(s->loop, fd, POLLIN, on_input, s);
+	ev_fd_add(s->loop, s->in_fd, POLLIN, on_input, s);
 	log_info("input %s: the writer went away; %zu routes kept (stale) until the next "
 		 "writer's complete state", s->cfg.input, ribout_count(s->ro));
 }

@@ -77,16 +77,13 @@ static void input_end(struct fw *w, struct input *in)
 	drain(w, in);
 	ev_fd_del(w->ev, in->fd);
 	if (in->fifo && strcmp(in->path, "-") != 0) {
-		int fd = rec_open_input(in->path, true);
-		close(in->fd);
-		in->fd = fd;
-		if (fd < 0) {
+		in->fd = rr_reopen(in->rr, in->path);
+		if (in->fd < 0) {
 			log_err("cannot reopen %s: %s", in->path, strerror(errno));
 			in->done = true;
 			return;
 		}
-		rr_set_fd(in->rr, fd);
-		ev_fd_add(w->ev, fd, POLLIN, on_input, in);
+		ev_fd_add(w->ev, in->fd, POLLIN, on_input, in);
 		return;
 	}
 	in->done = true;

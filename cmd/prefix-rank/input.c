@@ -166,19 +166,14 @@ static void input_end(struct pr *pr, struct input *in)
 	if (in->fifo)
 		input_lost(pr, in);
 	if (in->fifo && strcmp(in->path, "-") != 0) {
-		/* Wait for the next writer on a fresh descriptor (Linux reports
-		 * no hang-up on it until a writer has come and gone). */
-		int fd = rec_open_input(in->path, true);
-		close(in->fd);
-		if (fd < 0) {
+		/* wait for the next writer */
+		in->fd = rr_reopen(in->rr, in->path);
+		if (in->fd < 0) {
 			log_err("cannot reopen %s: %s", in->path, strerror(errno));
 			in->done = true;
-			in->fd = -1;
 			return;
 		}
-		in->fd = fd;
-		rr_set_fd(in->rr, fd);
-		ev_fd_add(pr->ev, fd, POLLIN, on_input, in);
+		ev_fd_add(pr->ev, in->fd, POLLIN, on_input, in);
 		return;
 	}
 	if (in->fd > 0)
