@@ -86,14 +86,17 @@ start() {
 	# the reader sleeps while 4000 datagrams (~32000 records) arrive: the
 	# writer's buffer fills, sflow-decode stops reading, the small socket
 	# buffer overflows
+	# The reader opens the FIFO at once and reads nothing until told: the
+	# stall lasts exactly as long as the sending, however slow the machine.
 	mkfifo "$T/fifo"
-	( sleep 4; cat "$T/fifo" > /dev/null ) &
+	( exec 3< "$T/fifo"; while [ ! -e "$T/go" ]; do sleep 0.1; done; cat <&3 > /dev/null ) &
 	netns_track_pid $!
 	netns_bg "$NS" "$T/bg.log" bash -c "exec sflow-decode -l 127.0.0.1 --rcvbuf 65536 -s 0 2> '$T/err' > '$T/fifo'"
 	PID=$NETNS_LAST_PID
-	wait_for 5 grep -q "listening on" "$T/err"
+	wait_for 15 grep -qs "listening on" "$T/err"
 	send -u 127.0.0.1:6343 -n 40000 bench
-	sleep 5
+	touch "$T/go"
+	sleep 3
 	kill -TERM "$PID"
 	wait_for 10 grep -q "kernel drops" "$T/err"
 	drops=$(sed -n 's/.*udp: \([0-9]*\) kernel drops.*/\1/p' "$T/err")
