@@ -175,3 +175,62 @@ add 198.18.3.0/24 198.19.0.3"
 	prefix-rank -c "$T/full.conf" --replay --no-fast-path -r "$T/r.rec" -f "$T/f.rec" -o "$T/full.rec"
 	[ "$(rec-json -t sync < "$T/full.rec" | grep -c begin)" = 3 ]
 }
+
+# route CHANGE lines: "add PREFIX NEXTHOP" or "del PREFIX", as route records
+route_recs() {
+	local op p nh
+	while read -r op p nh; do
+		if [ "$op" = add ]; then
+			printf '{"type":"route","op":"add","prefix":"%s","nexthop":"%s","aspath":[65001],"peer":"198.19.0.1","origin":"igp"}\n' "$p" "$nh"
+		else
+			printf '{"type":"route","op":"del","prefix":"%s","peer":"198.19.0.1"}\n' "$p"
+		fi
+	done | rec-json -r
+}
+
+@test "t457 a RIB change that would hide a route is repaired at once, between ticks" {
+	# /16 via .1 carries the traffic; the /24 under it via .2 is its
+	# closure; the /25 under that goes the /24's way. Capacity 3.
+	rank_routes "$T/r.jsonl" 198.18.0.0/16=198.19.0.1 198.18.4.0/24=198.19.0.2 198.18.4.0/25=198.19.0.2
+	to_rec "$T/r.jsonl" "$T/r.rec"
+	mkfifo "$T/r.fifo" "$T/f.fifo"
+	prefix-rank -r "$T/r.fifo" -f "$T/f.fifo" -t 6 -m 3 --min-samples 0 -o "$T/out.rec" 2> "$T/err" &
+	PID=$!
+	exec 7> "$T/r.fifo" 8> "$T/f.fifo"
+	cat "$T/r.rec" >&7
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		rec-json -r <<< '{"type":"flow","dst":"198.18.1.1","len":1000,"rate":10}' >&8
+	done
+	wait_for 10 bash -c "rec-json -t stats < '$T/out.rec' | grep -q ."
+	rank_last_fib "$T/out.rec" | sort > "$T/fib1"
+	run cat "$T/fib1"
+	assert_output "198.18.0.0/16 198.19.0.1 -
+198.18.4.0/24 198.19.0.2 198.18.0.0/16"
+	# 1. a more-specific via another next hop under the /16, with room: taken
+	echo "add 198.18.9.0/24 198.19.0.3" | route_recs >&7
+	wait_for 3 bash -c "rec-json -t route < '$T/out.rec' | grep -q 198.18.9.0/24"
+	# 2. the selected /24 withdrawn: its /25 would fall to the /16's next hop
+	echo "del 198.18.4.0/24" | route_recs >&7
+	wait_for 3 bash -c "rec-json -t route < '$T/out.rec' | grep -q 198.18.4.0/25"
+	# 3. one more via another next hop, no room: the /16 goes, the default
+	#    route takes what it carried
+	echo "add 198.18.20.0/24 198.19.0.4" | route_recs >&7
+	wait_for 3 bash -c "rec-json -t route < '$T/out.rec' | grep '\"del\"' | grep -q 198.18.0.0/16"
+	# 4. a selected prefix's new next hop is a replacement at once
+	echo "add 198.18.9.0/24 198.19.0.5" | route_recs >&7
+	wait_for 3 bash -c "rec-json -t route < '$T/out.rec' | grep -q 198.19.0.5"
+	wait_for 10 bash -c "[ \$(rec-json -t stats < '$T/out.rec' | wc -l) -ge 2 ]"
+	records "$T/out.rec" > "$T/recs"
+	cat "$T/recs"
+	# all of it between tick 1 and tick 2, in this order (tick 2's own
+	# changes come last: nothing of the /16's tree has traffic any more)
+	run bash -c "awk '/^stats 1\$/ {s=1; next} /^stats 2\$/ {exit} s' '$T/recs' | head -5"
+	assert_output "add 198.18.9.0/24 198.19.0.3
+del 198.18.4.0/24
+add 198.18.4.0/25 198.19.0.2
+del 198.18.0.0/16
+add 198.18.9.0/24 198.19.0.5"
+	run bash -c "rec-json -t stats < '$T/out.rec' | sed -n 2p | jq -c '[.repairadds, .repairdels]'"
+	assert_output "[2,1]"
+	exec 7>&- 8>&-
+}

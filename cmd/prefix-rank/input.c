@@ -29,10 +29,16 @@ static void peers_of_input(struct pr *pr, struct input *in, const struct rec_syn
 }
 
 static void do_begin(struct pr *pr, int pi) { rib_sync_begin(&pr->rib, pi); }
-static void do_end(struct pr *pr, int pi) { rib_sync_end(&pr->rib, pi); }
+/* A sweep can change best routes without a record naming them. */
+static void do_end(struct pr *pr, int pi)
+{
+	rib_sync_end(&pr->rib, pi);
+	pr_fix_all(pr);
+}
 static void do_down(struct pr *pr, int pi)
 {
 	rib_peer_down(&pr->rib, pi, pr->now, (uint64_t)(pr->o->grace * 1000));
+	pr_fix_all(pr);
 }
 
 static void replay_clock(struct pr *pr, uint64_t ms)
@@ -102,6 +108,8 @@ void pr_record(struct pr *pr, struct input *in, const struct rec *rec)
 		int pi = rib_peer(&pr->rib, in->idx, REC_HAS(rt, ROUTE_PEER) ? &rt->peer : NULL);
 		if (pi < 0 || rib_update(&pr->rib, pi, rt) < 0)
 			in->ignored++;
+		else
+			pr_route_changed(pr, &rt->prefix);
 		return;
 	}
 	case REC_SYNC:

@@ -94,6 +94,12 @@ struct pr {
 	uint64_t last_full;             /* ms */
 	uint64_t fulls, deltas_out;
 	uint64_t fast_added, fast_removed;      /* between the last tick and this one */
+	/* Prefixes a RIB change touched since the last look for hiding
+	 * (repair.c); fix_all: look under every selected prefix. */
+	uint32_t *fixq;
+	size_t nfix, capfix;
+	bool fix_all;
+	uint64_t repair_adds, repair_dels;
 };
 
 #define EXIT_RUNTIME_RANK 1
@@ -115,6 +121,10 @@ bool pr_full_now(struct pr *pr);
 void pfx_route(const struct rib *r, const struct pfx *p, struct rec_route *rt);
 void pr_tick(struct pr *pr);
 void pr_fast(struct pr *pr);
+/* A route record changed prefix p (after rib_update): look at it for
+ * hiding before the next tick. pr_fix_all: after a sweep of a peer's routes. */
+void pr_route_changed(struct pr *pr, const struct ar_prefix *p);
+void pr_fix_all(struct pr *pr);
 /* Inputs (input.c). */
 void pr_record(struct pr *pr, struct input *in, const struct rec *rec);
 int pr_input_open(struct pr *pr, struct input *in);

@@ -409,5 +409,13 @@ void fast_prepare(struct rib *r, int af, const struct sel_params *sp,
 size_t fast_run(struct rib *r, int af, const struct sel_params *sp, struct sel_result *sel,
 		struct fast *fs, uint64_t now, fast_emit_fn *emit, void *ctx);
 void fast_free(struct fast *fs);
+/* After a RIB change at q (a new prefix, or a new best route; for a
+ * selected prefix that left the RIB, q is the selected prefix that covered
+ * it): if the FIB now forwards part of q's tree by a selected prefix with
+ * another next hop, take what it hides (room allowing) or remove that
+ * prefix and the selected ones above it (repair.c). Returns the
+ * selection changes made. */
+size_t fast_repair(struct rib *r, struct pfx *q, const struct sel_params *sp,
+		   struct sel_result *sel, fast_emit_fn *emit, void *ctx);
 
 #endif

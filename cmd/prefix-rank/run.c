@@ -2,6 +2,7 @@
  * stream (a complete state, then changes), the output, and the run (live on
  * the loop, or a replay; the inputs are input.c's). */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -9,6 +10,106 @@
 #include "log.h"
 #include "pr.h"
 #include "sig.h"
+
+/* ---- Hiding after RIB changes, repaired between ticks (repair.c) ---- */
+
+/* Looked at when the input goes idle, or sooner when this many wait. */
+#define FIX_BATCH 4096
+
+static void pr_repair(struct pr *pr);
+
+static void fix_note(struct pr *pr, uint32_t id)
+{
+	if (pr->fix_all)
+		return;
+	if (pr->nfix == pr->capfix) {
+		size_t cap = pr->capfix ? pr->capfix * 2 : 256;
+		uint32_t *v = reallocarray(pr->fixq, cap, sizeof(*v));
+		if (!v) {
+			pr->fix_all = true;     /* no list: look everywhere */
+			return;
+		}
+		pr->fixq = v;
+		pr->capfix = cap;
+	}
+	pr->fixq[pr->nfix++] = id;
+}
+
+void pr_route_changed(struct pr *pr, const struct ar_prefix *p)
+{
+	struct pfx *q;
+
+	/* Before the first tick nothing is selected, nothing can hide. */
+	if (!pr->ticks || pr->prev[af_idx(p->a.af)].n == 0 || pr->fix_all)
+		return;
+	if ((q = rib_find(&pr->rib, p)))
+		fix_note(pr, q->id);
+	if (pr->nfix >= FIX_BATCH)
+		pr_repair(pr);
+}
+
+void pr_fix_all(struct pr *pr)
+{
+	if (pr->ticks)
+		pr->fix_all = true;
+}
+
+static void repair_emit(void *ctx, struct pfx *p, bool add)
+{
+	struct pr *pr = ctx;
+
+	if (add) {
+		pr->pushed_added++;
+		pr->fast_added++;
+		pr->repair_adds++;
+	} else {
+		pr->pushed_removed++;
+		pr->fast_removed++;
+		pr->repair_dels++;
+	}
+	delta_put(pr, p, add);
+}
+
+static void repair_one(struct pr *pr, struct pfx *q)
+{
+	int i = af_idx(q->af);
+
+	if (q->flags & PFX_FREE)
+		return;
+	fast_repair(&pr->rib, q, &pr->sp[i], &pr->prev[i], repair_emit, pr);
+	/* A selected prefix whose route changed is replaced, after what it
+	 * must not hide went in (and not at all if the repair removed it). */
+	if (q->flags & PFX_SEL)
+		delta_put(pr, q, true);
+}
+
+static void pr_repair(struct pr *pr)
+{
+	if (pr->fix_all) {
+		for (int i = 0; i < 2; i++) {
+			size_t n = pr->prev[i].n;
+			uint32_t *ids = reallocarray(NULL, n ? n : 1, sizeof(*ids));
+			if (!ids) {
+				log_err("repair: out of memory: the next tick repairs");
+				break;
+			}
+			for (size_t k = 0; k < n; k++)
+				ids[k] = pr->prev[i].v[k]->id;
+			for (size_t k = 0; k < n; k++) {
+				struct pfx *q = rib_byid(&pr->rib, ids[k]);
+				if (q->flags & PFX_SEL)
+					repair_one(pr, q);
+			}
+			free(ids);
+		}
+	} else {
+		/* (An entry may add more: repairs only remove or take, never queue.) */
+		for (size_t k = 0; k < pr->nfix; k++)
+			repair_one(pr, rib_byid(&pr->rib, pr->fixq[k]));
+	}
+	pr->nfix = 0;
+	pr->fix_all = false;
+}
 
 static void on_delete(void *ctx, struct pfx *p)
 {
@@ -23,6 +124,12 @@ static void on_delete(void *ctx, struct pfx *p)
 	 * sweep must not scan the lists for every prefix). */
 	if (!(p->flags & (PFX_PREV | PFX_SEL)))
 		return;
+	/* Its more-specifics fall to the selected prefix above it: look there. */
+	if (p->flags & PFX_SEL) {
+		struct pfx *c = sel_parent(&pr->rib, p, PFX_SEL);
+		if (c)
+			fix_note(pr, c->id);
+	}
 	delta_gone(pr, p);
 	for (int i = 0; i < 2; i++) {
 		sel_result_drop(&pr->prev[i], p);
@@ -88,6 +195,11 @@ void pr_fast(struct pr *pr)
 	 * replay calls this after each flow record and lets batches fill.) */
 	if (!pr->o->replay)
 		rate_flush(&pr->rib);
+	if (pr->nfix || pr->fix_all) {
+		uint64_t d0 = pr->deltas_out;
+		pr_repair(pr);
+		n += pr->deltas_out != d0;
+	}
 	for (int i = 0; i < 2; i++)
 		n += fast_run(&pr->rib, i ? AR_AF6 : AR_AF4, &pr->sp[i], &pr->prev[i], &pr->fast[i],
 			      pr->now, fast_emit, pr);
@@ -171,6 +283,8 @@ void pr_tick(struct pr *pr)
 	pr->prev[0].dels += pr->gone - pr->gone_seen;
 	pr->gone_seen = pr->gone;
 	pr->ticks++;
+	pr->nfix = 0;                   /* the tick's closure has seen them all */
+	pr->fix_all = false;
 	bool out = tick_output(pr);
 	stats_write(pr, out);
 	pr->fast_added = pr->fast_removed = 0;
@@ -217,6 +331,7 @@ static void pr_free(struct pr *pr)
 	delta_free(pr);
 	fast_free(&pr->fast[0]);
 	fast_free(&pr->fast[1]);
+	free(pr->fixq);
 	for (int i = 0; i < 2; i++) {
 		sel_result_free(&pr->prev[i]);
 		sel_result_free(&pr->cur[i]);

@@ -147,6 +147,8 @@ static void stats_record(struct pr *pr, struct rec_writer *w)
 	rw_f64(w, "tickms", pr->tick_ms_last);
 	rw_u64(w, "fastadds", pr->fast[0].adds + pr->fast[1].adds);
 	rw_u64(w, "fastdels", pr->fast[0].dels + pr->fast[1].dels);
+	rw_u64(w, "repairadds", pr->repair_adds);
+	rw_u64(w, "repairdels", pr->repair_dels);
 	rw_u64(w, "fulls", pr->fulls);
 	rw_u64(w, "deltas", pr->deltas_out);
 	enrich_stats(pr, w);

@@ -8,7 +8,10 @@
  *   - with pruning, no selected prefix repeats its selected parent's next hop;
  *   - a promotion between ticks (fast.c) keeps the capacity and hides
  *     nothing, and the next tick, on the same traffic, keeps it (all but a
- *     few: when full, the tick re-decides closures globally; at most 5%).
+ *     few: when full, the tick re-decides closures globally; at most 5%);
+ *   - a RIB change between ticks (a new more-specific, a new next hop, a
+ *     withdrawal, of selected prefixes too), repaired at once (repair.c),
+ *     leaves the capacity kept and nothing hidden.
  * Usage: rank-prop [SEED [ROUNDS]]. Prints "N passed, M failed". */
 #include "../../cmd/prefix-rank/lpm.c"
 #include "../../cmd/prefix-rank/rib.c"
@@ -18,6 +21,7 @@
 #include "../../cmd/prefix-rank/cand.c"
 #include "../../cmd/prefix-rank/select.c"
 #include "../../cmd/prefix-rank/fast.c"
+#include "../../cmd/prefix-rank/repair.c"
 
 #include <stdio.h>
 
@@ -284,6 +288,77 @@ static void fast_round(struct rib *r, int af, const struct sel_params *sp, struc
 	fast_free(&fs);
 }
 
+static size_t repair_takes, repair_drops;
+static void repair_note(void *ctx, struct pfx *p, bool add)
+{
+	(void)ctx;
+	(void)p;
+	if (add)
+		repair_takes++;
+	else
+		repair_drops++;
+}
+
+/* RIB changes between ticks, each repaired at once and checked like a
+ * tick's choice (without pruning: a repair never prunes). */
+static void repair_round(struct rib *r, int af, const struct sel_params *sp,
+			 struct sel_result *prev, int peer)
+{
+	const struct sel_params chk = { .max = sp->max, .bit = PFX_SEL };
+
+	for (int c = 0; c < 16 && nm; c++) {
+		struct rec_route rt;
+		struct ar_prefix p;
+		struct pfx *q, *cov = NULL;
+		int k = (int)(rnd() % (unsigned)nm);
+		unsigned what = rnd() % 3;
+
+		/* Half the time, the change is at a selected prefix. */
+		if (what && prev->n && rnd() % 2) {
+			struct ar_prefix sp_;
+			pfx_prefix(r, prev->v[rnd() % prev->n], &sp_);
+			if ((k = find_m(&sp_)) < 0)
+				continue;
+		}
+		if (what == 0) {
+			rand_prefix(af, &p);
+			if ((k = find_m(&p)) < 0) {
+				if (nm >= MAXM)
+					continue;
+				k = nm++;
+				m[k].p = p;
+			}
+			m[k].nh = (int)(rnd() % 3);
+			m[k].live = true;
+			route(&rt, af, &m[k].p, m[k].nh, ROUTE_ADD, 100);
+			rib_update(r, peer, &rt);
+			q = rib_find(r, &m[k].p);
+		} else if (what == 1) {
+			if (!m[k].live)
+				continue;
+			m[k].nh = (m[k].nh + 1 + (int)(rnd() % 2)) % 3;
+			route(&rt, af, &m[k].p, m[k].nh, ROUTE_ADD, 100);
+			rib_update(r, peer, &rt);
+			q = rib_find(r, &m[k].p);
+		} else {
+			if (!m[k].live)
+				continue;
+			q = rib_find(r, &m[k].p);
+			if (q && (q->flags & PFX_SEL)) {
+				cov = sel_parent(r, q, PFX_SEL);
+				sel_result_drop(prev, q);
+			}
+			route(&rt, af, &m[k].p, 0, ROUTE_DEL, 0);
+			for (int pi = 0; pi < 2; pi++)
+				rib_update(r, pi, &rt);
+			m[k].live = false;
+			q = cov;
+		}
+		fast_repair(r, q, sp, prev, repair_note, NULL);
+		check_select(r, af, &chk, prev);
+	}
+}
+
 static void round_one(int af)
 {
 	struct rib r;
@@ -379,6 +454,7 @@ static void round_one(int af)
 		sel_result_free(&qr);
 		CHECK(cur.n == 0 || true, "noop");
 		fast_round(&r, af, &sp, &prev, &now);
+		repair_round(&r, af, &sp, &prev, peers[0]);
 		/* Drop some routes between ticks (selected ones too). */
 		for (int d = 0; d < 5 && nm; d++) {
 			int k = (int)(rnd() % (unsigned)nm);
@@ -441,6 +517,10 @@ int main(int argc, char **argv)
 	      "the next tick dropped %zu of %zu promotions made between ticks", fast_dropped, fast_total);
 	fprintf(stderr, "rank-prop: %zu promotions between ticks, %zu dropped by the next tick\n",
 		fast_total, fast_dropped);
+	CHECK(repair_takes > 0 && repair_drops > 0, "repairs: %zu taken, %zu removed", repair_takes,
+	      repair_drops);
+	fprintf(stderr, "rank-prop: repairs after RIB changes: %zu taken, %zu removed\n",
+		repair_takes, repair_drops);
 	printf("%u passed, %u failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
