@@ -234,3 +234,39 @@ add 198.18.9.0/24 198.19.0.5"
 	assert_output "[2,1]"
 	exec 7>&- 8>&-
 }
+
+# feed N FLOWS(yes|no): every 0.2 s a stats record (sflow-decode's
+# heartbeat) and, with yes, a flow sample toward 198.18.1.1
+feed() {
+	local i f='{"type":"flow","dst":"198.18.1.1","len":1000,"rate":10}
+' s='{"type":"stats","stage":"sflow-decode"}'
+	for ((i = 0; i < $1; i++)); do
+		if [ "$2" = yes ]; then printf '%s%s\n' "$f" "$s"; else printf '%s\n' "$s"; fi | rec-json -r
+		sleep 0.2
+	done
+}
+
+@test "t458 no record at all from the flow input holds the rates; stats records without flows let them decay" {
+	rank_routes "$T/r.jsonl" 198.18.1.0/24=198.19.0.1
+	to_rec "$T/r.jsonl" "$T/r.rec"
+	mkfifo "$T/r.fifo" "$T/f.fifo"
+	prefix-rank -r "$T/r.fifo" -f "$T/f.fifo" -t 0.2 -T 1 --min-value 5000 --min-samples 0 \
+		-o "$T/out.rec" --stats "$T/st" 2> "$T/err" &
+	PID=$!
+	exec 7> "$T/r.fifo" 8> "$T/f.fifo"
+	cat "$T/r.rec" >&7
+	feed 10 yes >&8
+	wait_for 5 bash -c "rec-json -t route < '$T/out.rec' | grep -q 198.18.1.0/24"
+	# the decoder stops: 3 s (3 time constants) without a record
+	sleep 3
+	feed 5 yes >&8
+	run bash -c "rec-json -t route < '$T/out.rec' | grep -c '\"del\"'"
+	assert_output 0
+	grep -q "the measurement is lost, rates are held" "$T/err"
+	held=$(rec-json -q < "$T/st" | jq .heldms)
+	[ "$held" -ge 2000 ] || fail "held ${held} ms of a 3 s silence"
+	# the decoder runs and hears no traffic: the rates decay, the route goes
+	feed 15 no >&8
+	wait_for 5 bash -c "rec-json -t route < '$T/out.rec' | grep '\"del\"' | grep -q 198.18.1.0/24"
+	exec 7>&- 8>&-
+}

@@ -79,6 +79,7 @@ void pr_record(struct pr *pr, struct input *in, const struct rec *rec)
 	in->records++;
 	if (in->kind == IN_FLOWS) {
 		const struct rec_flow *f = &rec->u.flow;
+		hold_heard(pr, rec);
 		if (rec->type == REC_ASIC && capacity_asic(pr, &rec->u.asic))
 			return;
 		if (pr->enrich && rec->type == REC_FLOW)

@@ -100,6 +100,11 @@ struct pr {
 	size_t nfix, capfix;
 	bool fix_all;
 	uint64_t repair_adds, repair_dels;
+	/* The measurement, not the traffic, lost (live): the flow inputs
+	 * carry sflow-decode's stats records every hb_ms; when no record at
+	 * all arrives for two of those, the rates are held (hold.c). */
+	uint64_t flow_last, hb_last, hb_ms, held_to, held_ms;
+	bool holding;
 };
 
 #define EXIT_RUNTIME_RANK 1
@@ -125,6 +130,9 @@ void pr_fast(struct pr *pr);
  * hiding before the next tick. pr_fix_all: after a sweep of a peer's routes. */
 void pr_route_changed(struct pr *pr, const struct ar_prefix *p);
 void pr_fix_all(struct pr *pr);
+/* hold.c: a record on a flow input; before a tick's decay. */
+void hold_heard(struct pr *pr, const struct rec *rec);
+void hold_check(struct pr *pr);
 /* Inputs (input.c). */
 void pr_record(struct pr *pr, struct input *in, const struct rec *rec);
 int pr_input_open(struct pr *pr, struct input *in);

@@ -250,6 +250,7 @@ void pr_tick(struct pr *pr)
 	struct timespec a, b;
 
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &a);
+	hold_check(pr);
 	rate_tick(&pr->rib, pr->now);
 	rib_expire(&pr->rib, pr->now);
 	for (int i = 0; i < 2; i++) {

@@ -149,6 +149,7 @@ static void stats_record(struct pr *pr, struct rec_writer *w)
 	rw_u64(w, "fastdels", pr->fast[0].dels + pr->fast[1].dels);
 	rw_u64(w, "repairadds", pr->repair_adds);
 	rw_u64(w, "repairdels", pr->repair_dels);
+	rw_u64(w, "heldms", pr->held_ms);
 	rw_u64(w, "fulls", pr->fulls);
 	rw_u64(w, "deltas", pr->deltas_out);
 	enrich_stats(pr, w);

@@ -215,6 +215,7 @@ lab_conf() {
 	rundir = $LAB_DIR/run
 	log-level = info
 	sflow.listen = 127.0.0.1:6343
+	sflow.stats-interval = 1
 	bgp.local-as = 65000
 	bgp.peer-as = 65000
 	bgp.router-id = 198.18.0.254
