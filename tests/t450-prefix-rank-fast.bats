@@ -270,3 +270,22 @@ feed() {
 	wait_for 5 bash -c "rec-json -t route < '$T/out.rec' | grep '\"del\"' | grep -q 198.18.1.0/24"
 	exec 7>&- 8>&-
 }
+
+@test "t459 at capacity a prefix the tick already ranked waits for the next tick; a new destination does not" {
+	rank_routes "$T/r.jsonl" 198.18.1.0/24=198.19.0.1 198.18.2.0/24=198.19.0.2 198.18.3.0/24=198.19.0.3
+	to_rec "$T/r.jsonl" "$T/r.rec"
+	: > "$T/f.jsonl"
+	flows_at "$T/f.jsonl" 198.18.1.1 0 3000 10       # 1 MB/s
+	flows_at "$T/f.jsonl" 198.18.2.1 0 3000 100      # 100 kB/s: the weakest incumbent
+	flows_at "$T/f.jsonl" 198.18.3.1 0 3000 1000     # 10 kB/s: ranked at tick 1, below the cut
+	flows_at "$T/f.jsonl" 198.18.3.1 1200 1400 1     # then the burst that t452's newcomer has
+	sorted_flows "$T/f.jsonl" "$T/f.rec"
+	prefix-rank --replay -m 2 --min-samples 0 -r "$T/r.rec" -f "$T/f.rec" -o "$T/out.rec"
+	records "$T/out.rec" > "$T/recs"
+	cat "$T/recs"
+	[ "$(rank_stat "$T/out.rec" fastadds)" = 0 ]
+	# tick 2 makes the swap, by its own rules
+	run awk '/^stats 1$/ {s=1; next} /^stats 2$/ {exit} s' "$T/recs"
+	assert_output "del 198.18.2.0/24
+add 198.18.3.0/24 198.19.0.3"
+}

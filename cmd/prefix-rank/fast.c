@@ -15,7 +15,9 @@
  *     default route, never to a cover with another next hop; a prefix that
  *     a selected cover already forwards the same way is not taken;
  *   - evidence: when full (or with more candidates than room), the
- *     newcomer needs the tick's --min-samples worth of packets.
+ *     newcomer needs the tick's --min-samples worth of packets;
+ *   - when full, only a prefix that was not among the tick's candidates
+ *     (a destination new since the tick) displaces anyone.
  * The tick still re-ranks everything and demotes; the fast path only adds,
  * and makes room only by the margin the tick itself would demand. */
 #include <float.h>
@@ -104,6 +106,12 @@ void fast_prepare(struct rib *r, int af, const struct sel_params *sp,
 		}
 	}
 	qsort(fs->ev, fs->nev, sizeof(*fs->ev), rate_asc);
+	/* This tick's candidates are marked: at capacity they wait for the
+	 * next tick (see try_one). 0 is never a generation: new prefixes. */
+	if (++fs->gen == 0)
+		fs->gen = 1;
+	for (size_t i = 0; i < ra->ncand; i++)
+		rib_byid(r, ra->cand[i])->tickgen = fs->gen;
 	if (sel->n < sp->max) {
 		/* Any traffic at all, and --min-value. */
 		double m = r->scale > 0 ? sp->min_value / r->scale : 0;
@@ -144,6 +152,13 @@ static size_t try_one(struct rib *r, const struct sel_params *sp, struct sel_res
 	    p->rate[sp->dir + 1] * now_scale < sp->min_new_pps)
 		return 0;
 	if (need > FAST_MAX_EVICT)
+		return 0;
+	/* At capacity only a destination new since the tick jumps the queue.
+	 * One the tick ranked already sits near its cut and waits for the
+	 * next: looked at after every sample, its rate's ups and downs would
+	 * cross the bar far more often than once a tick does, each crossing a
+	 * swap the tick may undo (churn for no traffic). */
+	if (need && p->tickgen == fs->gen)
 		return 0;
 	for (size_t k = fs->pos; nout < need && k < fs->nev; k++) {
 		struct pfx *w = fs->ev[k];

@@ -176,6 +176,7 @@ struct pfx {
 	uint32_t k;                     /* key: IPv4 address (host order), IPv6 index */
 	uint32_t more;                  /* other peers' routes (rib.rr), 0 = none */
 	uint8_t plen, af, flags;
+	uint8_t tickgen;                /* fast.c: fast.gen of the last tick it was a candidate at */
 };
 
 struct peer {
@@ -401,6 +402,7 @@ struct fast {
 	struct pfx **ev;                /* incumbents that may make room, weakest first */
 	size_t nev, capev, pos;
 	uint64_t adds, dels;            /* promotions (with closures) and evictions */
+	uint8_t gen;                    /* the tick's, for pfx.tickgen */
 };
 typedef void fast_emit_fn(void *ctx, struct pfx *p, bool add);
 void fast_prepare(struct rib *r, int af, const struct sel_params *sp,
