@@ -94,9 +94,9 @@ int def_weight(const struct fw_def *d, const struct rec_flow *r, double *w);
 /* ---- Heavy hitters (hh.c): Space-Saving over forward-decayed weights ---- */
 struct hh_entry {
 	double count, err;              /* forward-scaled; err: Space-Saving's overestimate */
-	uint64_t hash;
-	struct ar_addr agent;           /* of the last sample */
+	uint32_t hash;                  /* the key's, low 32 bits (its home slot) */
 	uint16_t klen;
+	struct ar_addr agent;           /* of the last sample */
 	uint8_t key[];                  /* the definition's longest key fits */
 };
 
@@ -107,6 +107,8 @@ struct hh_entry *hh_add(struct hh *h, const uint8_t *key, size_t klen, uint64_t 
 			double w, uint64_t ms);
 /* Fetch the slot a key of this hash starts its probe at (an hh_add to come). */
 void hh_prefetch(const struct hh *h, uint64_t hash);
+/* Then, with the slot there, fetch the entry it likely holds. */
+void hh_prefetch_entry(const struct hh *h, uint64_t hash);
 /* The entry's rate at ms (the lower bound: count - err, per second). */
 double hh_rate(struct hh *h, const struct hh_entry *e, uint64_t ms);
 size_t hh_size(const struct hh *h);
@@ -181,6 +183,7 @@ struct fw {
 	struct ev_timer tick;
 	struct out *out;                /* events (common/out.c), NULL for none */
 	struct rec_writer *stats;
+	uint64_t want;                  /* the flow fields the definitions read */
 	uint64_t records, ignored, events;
 	uint64_t events_dropped;        /* not written: no reader, or one FW_OUT_BACKLOG behind */
 	struct log_rl rl_drop;
@@ -198,7 +201,10 @@ int fw_setthr(struct fw *w, const char *name, const char *metric, const char *va
 int fw_delthr(struct fw *w, const char *name);
 struct fw_thr *fw_thr_find(struct fw *w, const char *name);
 bool fw_name_ok(const char *name);
+/* A flow record through every definition; its counts (and events) may
+ * wait for the next records: fw_flush() counts every record given. */
 void fw_flow_record(struct fw *w, const struct rec_flow *r);
+void fw_flush(struct fw *w);
 void fw_free(struct fw *w);
 /* The defaults (Active Route Manager's traffic view). */
 int fw_defaults(struct fw *w);
@@ -206,6 +212,8 @@ int fw_defaults(struct fw *w);
 struct conf;
 int fw_config(struct fw *w, const struct conf *c);
 int fw_run(struct fw *w);
+/* The inputs decode the fields of w->want alone (after a change of them). */
+void fw_inputs_want(struct fw *w);
 /* Milliseconds the output has not taken all written to it (or has had no
  * reader), 0 when it is caught up. */
 uint64_t fw_stalled_ms(const struct fw *w);
