@@ -26,6 +26,13 @@ struct input {
 static struct input inputs[FW_INPUTS_MAX];
 static int ninputs;
 
+void fw_inputs_want(struct fw *w)
+{
+	for (int i = 0; i < ninputs; i++)
+		if (rr_want(inputs[i].rr, REC_FLOW, w->want) < 0)
+			log_err("out of memory: %s: every field decoded", inputs[i].path);
+}
+
 static void record(struct fw *w, const struct rec *rec)
 {
 	if (rec->type != REC_FLOW) {
@@ -50,6 +57,7 @@ static void drain(struct fw *w, struct input *in)
 
 	while (rr_next(in->rr, &rec) == 1)
 		record(w, &rec);
+	fw_flush(w);
 }
 
 /* The event output is common/out.c's (live: never blocking the loop; a
@@ -227,6 +235,7 @@ int fw_run(struct fw *w)
 		}
 		ninputs++;
 	}
+	fw_inputs_want(w);
 	/* live, the events never wait for their reader; a replay does */
 	if (!w->o->replay && !(w->ev = ev_new())) {
 		rc = EXIT_FAILURE;

@@ -45,9 +45,43 @@ struct fw_thr *fw_thr_find(struct fw *w, const char *name)
 	return NULL;
 }
 
-/* Which thresholds watch which definition: after any change of either. */
+static uint64_t bit(int8_t f)
+{
+	return f >= 0 ? (uint64_t)1 << f : 0;
+}
+
+static uint64_t field_bits(const struct fw_field *f)
+{
+	return bit(f->pri) | bit(f->alt) | bit(f->lpri) | bit(f->lalt);
+}
+
+/* The fields any definition reads, and those every record gives an event
+ * (the sampling rate, agent, data source, time): the inputs decode no
+ * others. */
+static uint64_t wanted(const struct fw *w)
+{
+	uint64_t m = bit(FLOW_RATE) | bit(FLOW_AGENT) | bit(FLOW_DS) | bit(FLOW_TS);
+
+	for (unsigned i = 0; i < w->ndefs; i++) {
+		const struct fw_def *d = w->def[i];
+		for (unsigned k = 0; k < d->nkeys; k++)
+			m |= field_bits(&d->key[k]);
+		for (unsigned k = 0; k < d->nterms; k++)
+			m |= field_bits(&d->term[k].f);
+		if (d->value == V_BYTES)
+			m |= bit(FLOW_LEN);
+		else if (d->value == V_FIELD)
+			m |= field_bits(&d->vfield);
+	}
+	return m;
+}
+
+/* Which thresholds watch which definition, and which fields the inputs
+ * decode: after any change of either. */
 static void relink(struct fw *w)
 {
+	w->want = wanted(w);
+	fw_inputs_want(w);
 	for (unsigned i = 0; i < w->ndefs; i++) {
 		struct fw_def *d = w->def[i];
 		d->nthr = 0;
@@ -62,6 +96,8 @@ static void relink(struct fw *w)
 int fw_setflow(struct fw *w, const char *name, const struct fw_spec *s, char *err, size_t errlen)
 {
 	struct fw_def *d = fw_flow(w, name), *n;
+
+	fw_flush(w);     /* the records waiting are counted as they came */
 
 	if (!name_check(name, err, errlen))
 		return -1;
@@ -102,6 +138,7 @@ int fw_setflow(struct fw *w, const char *name, const struct fw_spec *s, char *er
 
 int fw_delflow(struct fw *w, const char *name)
 {
+	fw_flush(w);
 	for (unsigned i = 0; i < w->ndefs; i++)
 		if (!strcmp(w->def[i]->name, name)) {
 			hh_free(w->def[i]->hh);
@@ -117,6 +154,8 @@ int fw_setthr(struct fw *w, const char *name, const char *metric, const char *va
 	      const char *byflow, const char *timeout, char *err, size_t errlen)
 {
 	struct fw_thr *t = fw_thr_find(w, name), tmp = { 0 };
+
+	fw_flush(w);
 
 	if (!name_check(name, err, errlen))
 		return -1;
@@ -141,6 +180,7 @@ int fw_setthr(struct fw *w, const char *name, const char *metric, const char *va
 
 int fw_delthr(struct fw *w, const char *name)
 {
+	fw_flush(w);
 	for (unsigned i = 0; i < w->nthrs; i++)
 		if (!strcmp(w->thr[i]->name, name)) {
 			thr_free(w->thr[i]);
@@ -149,87 +189,6 @@ int fw_delthr(struct fw *w, const char *name)
 			return 0;
 		}
 	return -1;
-}
-
-static void event(struct fw *w, struct fw_def *d, struct fw_thr *t, const struct hh_entry *e,
-		  double v, const struct rec_flow *r)
-{
-	struct fw_event *ev = &w->ring[w->ring_n % w->ring_cap];
-
-	ev->id = ++w->ring_n;
-	snprintf(ev->thr, sizeof(ev->thr), "%s", t->name);
-	snprintf(ev->metric, sizeof(ev->metric), "%s", d->name);
-	def_key_fmt(d, e->key, e->klen, ev->key, sizeof(ev->key));
-	ev->value = v;
-	ev->threshold = t->value;
-	ev->agent = REC_HAS(r, FLOW_AGENT) ? r->agent : (struct ar_addr){ 0 };
-	if (REC_HAS(r, FLOW_DS))
-		snprintf(ev->ds, sizeof(ev->ds), "%u", r->ds & 0xffffff);
-	else
-		ev->ds[0] = '\0';
-	ev->ts_us = w->o->replay && REC_HAS(r, FLOW_TS) ? r->ts : w->wall_us;
-	w->events++;
-	if (w->out && !out_takes(w->out)) {
-		/* a reader that is behind (or none) misses it; queries do not:
-		 * the ring keeps it */
-		w->events_dropped++;
-		log_rl(&w->rl_drop, LOG_WARN, "output: %s: events dropped "
-		       "(%llu so far; the events request still has them)",
-		       out_failed(w->out) ? "failed" : out_up(w->out) ? "the reader is behind" : "no reader",
-		       (unsigned long long)w->events_dropped);
-	} else if (w->out) {
-		struct rec_event re = {
-			.eventid = ev->id, .thresholdid = ev->thr, .metric = ev->metric,
-			.flowkey = ev->key, .value = v, .threshold = t->value,
-			.agent = ev->agent, .ts = ev->ts_us,
-		};
-		re.has = ((uint64_t)1 << EV_NFIELDS) - 1;
-		if (ev->agent.af == AR_AF_NONE)
-			re.has &= ~((uint64_t)1 << EV_AGENT);
-		rw_event(out_w(w->out), &re);
-	}
-	ctl_event(w);
-}
-
-/* Each definition's key first, its slot fetched, then the updates in the
- * definitions' order: the cache misses of the tables overlap instead of
- * each waiting out its own. */
-void fw_flow_record(struct fw *w, const struct rec_flow *r)
-{
-	static uint8_t key[FW_DEFS_MAX][FW_KEY_MAX];
-	static int klen[FW_DEFS_MAX];
-	static uint64_t hash[FW_DEFS_MAX];
-	static double wt[FW_DEFS_MAX];
-	double rate = REC_HAS(r, FLOW_RATE) && r->rate ? r->rate : 1;
-
-	w->records++;
-	for (unsigned i = 0; i < w->ndefs; i++) {
-		struct fw_def *d = w->def[i];
-		klen[i] = -1;
-		if ((d->nterms && !def_match(d, r)) || def_weight(d, r, &wt[i]) < 0 ||
-		    (klen[i] = def_key(d, r, key[i])) < 0)
-			continue;
-		hash[i] = hh_hash(key[i], (size_t)klen[i]);
-		hh_prefetch(d->hh, hash[i]);
-	}
-	for (unsigned i = 0; i < w->ndefs; i++) {
-		struct fw_def *d = w->def[i];
-		if (klen[i] < 0)
-			continue;
-		uint64_t h = hash[i];
-		struct hh_entry *e = hh_add(d->hh, key[i], (size_t)klen[i], h, wt[i] * rate, w->now);
-		if (!e)
-			continue;
-		if (REC_HAS(r, FLOW_AGENT))
-			e->agent = r->agent;
-		d->matched++;
-		for (unsigned k = 0; k < d->nthr; k++) {
-			struct fw_thr *t = d->thr[k];
-			double v = hh_rate(d->hh, e, w->now);
-			if (v > t->value && thr_over(t, h, w->now))
-				event(w, d, t, e, v, r);
-		}
-	}
 }
 
 void fw_free(struct fw *w)
