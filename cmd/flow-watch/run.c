@@ -181,6 +181,12 @@ static void on_housekeeping(struct ev_loop *l, void *arg)
 	ev_timer_after(l, &w->tick, HOUSEKEEPING_MS);
 }
 
+static void on_reload(struct ev_loop *l, void *arg)
+{
+	(void)l;
+	fw_reload(arg);
+}
+
 static int replay(struct fw *w)
 {
 	for (int i = 0; i < ninputs; i++) {
@@ -275,6 +281,7 @@ int fw_run(struct fw *w)
 	}
 	for (int i = 0; i < ninputs && !ninputs_done; i++)
 		ev_fd_add(w->ev, inputs[i].fd, POLLIN, on_input, &inputs[i]);
+	ev_on_reload(w->ev, on_reload, w);
 	ev_timer_init(&w->tick, on_housekeeping, w);
 	ev_timer_after(w->ev, &w->tick, HOUSEKEEPING_MS);
 	log_info("watching %u flow definitions, %u thresholds", w->ndefs, w->nthrs);

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conf.h"
 #include "fw.h"
 
 bool fw_name_ok(const char *name)
@@ -20,7 +19,7 @@ bool fw_name_ok(const char *name)
 	return true;
 }
 
-static bool name_check(const char *name, char *err, size_t errlen)
+bool fw_name_check(const char *name, char *err, size_t errlen)
 {
 	if (fw_name_ok(name))
 		return true;
@@ -99,7 +98,7 @@ int fw_setflow(struct fw *w, const char *name, const struct fw_spec *s, char *er
 
 	fw_flush(w);     /* the records waiting are counted as they came */
 
-	if (!name_check(name, err, errlen))
+	if (!fw_name_check(name, err, errlen))
 		return -1;
 	if (!d && w->ndefs == FW_DEFS_MAX) {
 		snprintf(err, errlen, "at most %d flow definitions", FW_DEFS_MAX);
@@ -115,9 +114,13 @@ int fw_setflow(struct fw *w, const char *name, const struct fw_spec *s, char *er
 	}
 	if (d && !memcmp(&d->spec, &n->spec, sizeof(n->spec))) {
 		free(n);
+		d->origin = w->origin;
+		d->gen = w->gen;
 		return 0;
 	}
 	snprintf(n->name, sizeof(n->name), "%s", name);
+	n->origin = w->origin;
+	n->gen = w->gen;
 	if (!(n->hh = hh_new(s->max_keys, s->t, n->keymax))) {
 		free(n);
 		snprintf(err, errlen, "out of memory for %lu keys", s->max_keys);
@@ -157,7 +160,7 @@ int fw_setthr(struct fw *w, const char *name, const char *metric, const char *va
 
 	fw_flush(w);
 
-	if (!name_check(name, err, errlen))
+	if (!fw_name_check(name, err, errlen))
 		return -1;
 	if (!t && w->nthrs == FW_THRS_MAX) {
 		snprintf(err, errlen, "at most %d thresholds", FW_THRS_MAX);
@@ -165,6 +168,13 @@ int fw_setthr(struct fw *w, const char *name, const char *metric, const char *va
 	}
 	if (thr_set(&tmp, metric, value, byflow, timeout, err, errlen) < 0)
 		return -1;
+	if (t && !strcmp(t->metric, tmp.metric) && t->value == tmp.value && t->byflow == tmp.byflow &&
+	    t->timeout == tmp.timeout) {
+		/* the same again: the keys it fired for are kept */
+		t->origin = w->origin;
+		t->gen = w->gen;
+		return 0;
+	}
 	if (!t) {
 		if (!(t = calloc(1, sizeof(*t)))) {
 			snprintf(err, errlen, "out of memory");
@@ -174,6 +184,8 @@ int fw_setthr(struct fw *w, const char *name, const char *metric, const char *va
 		w->thr[w->nthrs++] = t;
 	}
 	thr_set(t, metric, value, byflow, timeout, err, errlen);
+	t->origin = w->origin;
+	t->gen = w->gen;
 	relink(w);
 	return 0;
 }
@@ -199,144 +211,4 @@ void fw_free(struct fw *w)
 		fw_delthr(w, w->thr[0]->name);
 	free(w->ring);
 	w->ring = NULL;
-}
-
-/* Active Route Manager's traffic view: where the bytes go and come from. */
-int fw_defaults(struct fw *w)
-{
-	static const struct { const char *name, *keys; } dflt[] = {
-		{ "arm-aspath", "bgpdestinationaspath" },
-		{ "arm-dstas", "bgpdestinationas" },
-		{ "arm-peeras", "bgpdestinationpeeras" },
-		{ "arm-srcas", "bgpsourceas" },
-	};
-	char err[256];
-
-	for (size_t i = 0; i < sizeof(dflt) / sizeof(dflt[0]); i++) {
-		struct fw_spec s = { .t = 10, .max_keys = w->o->max_keys };
-		snprintf(s.keys, sizeof(s.keys), "%s", dflt[i].keys);
-		snprintf(s.value, sizeof(s.value), "bytes");
-		if (fw_setflow(w, dflt[i].name, &s, err, sizeof(err)) < 0) {
-			log_err("%s: %s", dflt[i].name, err);
-			return -1;
-		}
-	}
-	return 0;
-}
-
-/* ---- The config: watch.flow.NAME.FIELD, watch.threshold.NAME.FIELD ---- */
-
-struct pending {
-	char name[FW_NAME_MAX];
-	bool thr;
-	const struct conf_entry *f[6];  /* flows: keys value filter t maxkeys; thresholds:
-					 * metric value byflow timeout */
-	unsigned line;                  /* first line of it */
-};
-
-static const char *const flow_fields[] = { "keys", "value", "filter", "t", "maxkeys", NULL };
-static const char *const thr_fields[] = { "metric", "value", "byflow", "timeout", NULL };
-
-static int field_index(const char *const *names, const char *f)
-{
-	for (int i = 0; names[i]; i++)
-		if (!strcasecmp(names[i], f))
-			return i;
-	return -1;
-}
-
-/* The line an error is about: the field its message starts with. */
-static unsigned err_line(const struct pending *p, const char *err)
-{
-	const char *const *names = p->thr ? thr_fields : flow_fields;
-	for (int i = 0; names[i]; i++) {
-		size_t l = strlen(names[i]);
-		if (p->f[i] && !strncasecmp(err, names[i], l) && err[l] == ':')
-			return p->f[i]->line;
-	}
-	if (!strncmp(err, "maxKeys:", 8) && p->f[4])
-		return p->f[4]->line;
-	return p->line;
-}
-
-static int apply(struct fw *w, const struct conf *c, struct pending *p)
-{
-	char err[FW_TEXT_MAX];
-	const char *v[6] = { 0 };
-
-	for (int i = 0; i < 6; i++)
-		v[i] = p->f[i] ? p->f[i]->value : NULL;
-	if (p->thr) {
-		if (fw_setthr(w, p->name, v[0], v[1], v[2], v[3], err, sizeof(err)) == 0)
-			return 0;
-	} else {
-		struct fw_spec s = { .t = 2, .max_keys = w->o->max_keys };
-		double t;
-		char *end;
-		snprintf(s.keys, sizeof(s.keys), "%s", v[0] ? v[0] : "");
-		snprintf(s.value, sizeof(s.value), "%s", v[1] ? v[1] : "bytes");
-		snprintf(s.filter, sizeof(s.filter), "%s", v[2] ? v[2] : "");
-		if (v[3]) {
-			t = strtod(v[3], &end);
-			s.t = end == v[3] || *end ? -1 : t;
-		}
-		if (v[4]) {
-			unsigned long long m = strtoull(v[4], &end, 10);
-			s.max_keys = *v[4] == '-' || *end || end == v[4] ? 0 : (unsigned long)m;
-		}
-		if (fw_setflow(w, p->name, &s, err, sizeof(err)) == 0)
-			return 0;
-	}
-	fprintf(stderr, "%s:%u: watch.%s.%s: %s\n", c->path ? c->path : "config", err_line(p, err),
-		p->thr ? "threshold" : "flow", p->name, err);
-	return -1;
-}
-
-int fw_config(struct fw *w, const struct conf *c)
-{
-	struct pending *p = NULL;
-	size_t np = 0;
-	int rc = 0;
-
-	for (size_t i = 0; i < c->n; i++) {
-		const struct conf_entry *e = &c->v[i];
-		bool thr = !strncmp(e->key, "watch.threshold.", 16);
-		if (!thr && strncmp(e->key, "watch.flow.", 11))
-			continue;
-		const char *name = e->key + (thr ? 16 : 11), *dot = strrchr(name, '.');
-		int fi = dot ? field_index(thr ? thr_fields : flow_fields, dot + 1) : -1;
-		if (!dot || fi < 0 || dot == name || (size_t)(dot - name) >= FW_NAME_MAX) {
-			fprintf(stderr, "%s:%u: unknown key %s (watch.%s.NAME.{%s})\n", c->path, e->line,
-				e->key, thr ? "threshold" : "flow",
-				thr ? "metric,value,byflow,timeout" : "keys,value,filter,t,maxkeys");
-			rc = -1;
-			continue;
-		}
-		size_t k;
-		for (k = 0; k < np; k++)
-			if (p[k].thr == thr && strlen(p[k].name) == (size_t)(dot - name) &&
-			    !memcmp(p[k].name, name, (size_t)(dot - name)))
-				break;
-		if (k == np) {
-			struct pending *n = realloc(p, (np + 1) * sizeof(*p));
-			if (!n) {
-				free(p);
-				return -1;
-			}
-			p = n;
-			memset(&p[np], 0, sizeof(*p));
-			memcpy(p[np].name, name, (size_t)(dot - name));
-			p[np].thr = thr;
-			p[np].line = e->line;
-			np++;
-		}
-		p[k].f[fi] = e;         /* the last one wins, as for every key */
-	}
-	/* definitions first: thresholds name them */
-	for (int pass = 0; pass < 2 && rc == 0; pass++)
-		for (size_t k = 0; k < np; k++)
-			if (p[k].thr == (pass == 1) && apply(w, c, &p[k]) < 0)
-				rc = -1;
-	free(p);
-	return rc;
 }
