@@ -28,11 +28,11 @@ DEB_PACKAGES := build-essential clang pkg-config libclang-rt-14-dev \
 	bats bats-support bats-assert mandoc jq iproute2 procps psmisc \
 	bird2 gobgpd pmacct tshark runit bgpdump tcpdump python3 time parallel \
 	libmicrohttpd-dev libjs-chart.js prometheus chromium chromium-driver python3-selenium wrk curl shellcheck \
-	frr openbgpd exabgp
+	frr openbgpd exabgp fastnetmon
 
 # Services the peer and test packages install: the tests start these daemons by
 # hand in their namespaces; none may run in the root namespace.
-PEER_SERVICES := frr openbgpd exabgp prometheus
+PEER_SERVICES := frr openbgpd exabgp prometheus fastnetmon
 
 PKGS      := msgpack libbsd-overlay libmnl libpcap jansson libmicrohttpd
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)

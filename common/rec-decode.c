@@ -235,7 +235,7 @@ static int map_header(struct rd *r, uint32_t *n)
  * remembers it (the programs are single-threaded). */
 #define SEEN_KEYS (1 + 2 * 64)  /* the map's start, then each field and its length key */
 static struct seen_key {
-	uint64_t word;
+	uint64_t word, word2;           /* word2: bytes 8..15 of a longer key */
 	const struct rec_field *f;
 	uint8_t len;
 	bool is_len;
@@ -261,16 +261,32 @@ static const struct rec_field *find_key(const struct rec_schema *s, enum rec_typ
 		if (kl < 8)
 			w &= ((uint64_t)1 << (8 * kl)) - 1;
 		struct seen_key *c = pos < SEEN_KEYS ? &seen[t][pos] : NULL;
-		/* a longer key (the rib* ones): its first word, then the rest */
+		/* a longer key (the rib* ones, up to 16 bytes): its second word,
+		 * read as the first was (16 bytes readable), or the rest compared */
+		uint64_t w2 = 0;
+		if (kl > 8 && kl <= 16 && kl + left >= 16) {
+			memcpy(&w2, k + 8, 8);
+			w2 = le64toh(w2);
+			if (kl < 16)
+				w2 &= ((uint64_t)1 << (8 * (kl - 8))) - 1;
+		}
 		if (c && c->f && c->word == w && c->len == kl &&
-		    (kl <= 8 || !memcmp((c->is_len ? c->f->lenkey : c->f->name) + 8, k + 8, kl - 8))) {
+		    (kl <= 8 || (kl <= 16 && kl + left >= 16 ? c->word2 == w2 :
+				 !memcmp((c->is_len ? c->f->lenkey : c->f->name) + 8, k + 8, kl - 8)))) {
 			*is_len = c->is_len;
 			return c->f;
 		}
 		const struct rec_field *f = kl <= 8 ? rec_field_find_word(s, w, kl, is_len)
 						    : rec_field_find(s, (const char *)k, kl, is_len);
-		if (c && f)
-			*c = (struct seen_key){ w, f, (uint8_t)kl, *is_len };
+		if (c && f) {
+			/* word2 of the name itself: a key read short of 16
+			 * readable bytes compares the rest instead */
+			const char *name = *is_len ? f->lenkey : f->name;
+			uint64_t n2 = 0;
+			if (kl > 8 && kl <= 16)
+				memcpy(&n2, name + 8, kl - 8);
+			*c = (struct seen_key){ w, le64toh(n2), f, (uint8_t)kl, *is_len };
+		}
 		return f;
 	}
 	return rec_field_find(s, (const char *)k, kl, is_len);
@@ -281,8 +297,22 @@ static const struct rec_field *find_key(const struct rec_schema *s, enum rec_typ
  * returns -1 with no report, and the caller frames and decodes again to
  * classify it. Clean records, the stream's usual case, are so read in one
  * pass instead of a framing scan and a decode. */
+/* A value of a field not asked for, passed over: a small integer (most
+ * of them) without a call. */
+static inline int skip_unwanted(struct rd *r)
+{
+	static const uint8_t more[4] = { 1, 2, 4, 8 };
+	uint8_t t = rd_left(r) ? r->p[0] : 0xc1;
+
+	if (t <= 0x7f || t >= 0xe0)
+		return rd_skip(r, 1);
+	if (t >= 0xcc && t <= 0xcf)
+		return rd_skip(r, 1 + (size_t)more[t - 0xcc]);
+	return skip_value(r, 0);
+}
+
 static int decode(const uint8_t *p, size_t len, struct rec *out, msgpack_zone *zone,
-		  int *bad, const char **badkey, bool fast, size_t *used)
+		  int *bad, const char **badkey, bool fast, size_t *used, const uint64_t *want)
 {
 	struct rd r = rd_init(p, len);
 	uint32_t n;
@@ -363,6 +393,11 @@ static int decode(const uint8_t *p, size_t len, struct rec *out, msgpack_zone *z
 			continue;
 		}
 		uint64_t bit = (uint64_t)1 << (unsigned)(f - s->f);
+		if (want && !(want[type] & bit)) {
+			if (skip_unwanted(&r) < 0)
+				goto bad_len;
+			continue;
+		}
 		if (get_field(&r, f, is_len, base, zone) < 0) {
 			*bad = RR_BAD_FIELD;
 			*badkey = is_len ? f->lenkey : f->name;
@@ -385,17 +420,23 @@ bad_len:
 int rec_decode_bytes(const uint8_t *p, size_t len, struct rec *out, msgpack_zone *zone,
 		     int *bad, const char **badkey)
 {
-	return decode(p, len, out, zone, bad, badkey, false, NULL);
+	return decode(p, len, out, zone, bad, badkey, false, NULL, NULL);
+}
+
+int rec_decode_bytes_want(const uint8_t *p, size_t len, struct rec *out, msgpack_zone *zone,
+			  int *bad, const char **badkey, const uint64_t *want)
+{
+	return decode(p, len, out, zone, bad, badkey, false, NULL, want);
 }
 
 int rec_decode_fast(const uint8_t *p, size_t avail, struct rec *out, msgpack_zone *zone,
-		    size_t *used)
+		    size_t *used, const uint64_t *want)
 {
 	int bad;
 	const char *badkey;
 	if (avail > RR_MAX_RECORD)
 		avail = RR_MAX_RECORD;
-	return decode(p, avail, out, zone, &bad, &badkey, true, used);
+	return decode(p, avail, out, zone, &bad, &badkey, true, used, want);
 }
 
 unsigned aspath_hops(const struct u32s *p)

@@ -25,6 +25,7 @@ struct rec_reader {
 	bool at_eof;            /* input ended: a partial value is truncated */
 	bool quiet;
 	bool keep_raw;          /* fill rec.obj (slower: builds msgpack objects) */
+	uint64_t *want;         /* fields decoded by type (rr_want); NULL: all */
 	struct rr_stats st;
 	struct log_rl rl;
 };
@@ -67,6 +68,7 @@ void rr_free(struct rec_reader *r)
 	if (!r)
 		return;
 	msgpack_zone_destroy(&r->zone);
+	free(r->want);
 	free(r->buf);
 	free(r->name);
 	free(r);
@@ -84,6 +86,24 @@ const uint8_t *rr_last_bytes(const struct rec_reader *r, size_t *len)
 }
 void rr_set_quiet(struct rec_reader *r, bool quiet) { r->quiet = quiet; }
 void rr_keep_raw(struct rec_reader *r, bool keep) { r->keep_raw = keep; }
+
+int rr_want(struct rec_reader *r, enum rec_type t, uint64_t fields)
+{
+	const struct rec_schema *s = rec_schema(t);
+	uint64_t required, prefixes;
+
+	if (!s)
+		return -1;
+	if (!r->want) {
+		if (!(r->want = malloc(REC_NTYPES * sizeof(*r->want))))
+			return -1;
+		for (int i = 0; i < REC_NTYPES; i++)
+			r->want[i] = UINT64_MAX;
+	}
+	rec_schema_masks(s, &required, &prefixes);
+	r->want[t] = fields | required;
+	return 0;
+}
 
 static void count_bad(struct rec_reader *r, int reason, uint64_t off, const char *key)
 {
@@ -255,7 +275,7 @@ int rr_next(struct rec_reader *r, struct rec *out)
 		size_t used;
 
 		msgpack_zone_clear(&r->zone);
-		if (rec_decode_fast(p, avail, out, &r->zone, &used) == 0) {
+		if (rec_decode_fast(p, avail, out, &r->zone, &used, r->want) == 0) {
 			r->in_garbage = false;
 			r->start += used;
 			r->last_off = off;
@@ -298,7 +318,7 @@ int rr_next(struct rec_reader *r, struct rec *out)
 		int bad;
 		const char *badkey;
 		msgpack_zone_clear(&r->zone);
-		if (rec_decode_bytes(p, (size_t)len, out, &r->zone, &bad, &badkey) < 0) {
+		if (rec_decode_bytes_want(p, (size_t)len, out, &r->zone, &bad, &badkey, r->want) < 0) {
 			count_bad(r, bad, off, badkey);
 			continue;
 		}

@@ -70,11 +70,16 @@ int rw_typed_reference(struct rec_writer *w, const struct rec *r);
 long rec_scan_value(const uint8_t *p, size_t n);
 #define RR_MAX_DEPTH 32
 /* Decode a record at the start of avail buffered bytes without framing it
- * first: 0 and the bytes it took in *used when it is complete, well formed
+ * first (only the fields of want[type], NULL: all): 0 and the bytes it took in *used when it is complete, well formed
  * and of known keys only; -1 otherwise (not reported: frame it with
  * rec_scan_value() and decode with rec_decode_bytes() to find out why). */
 int rec_decode_fast(const uint8_t *p, size_t avail, struct rec *out, msgpack_zone *zone,
-		    size_t *used);
+		    size_t *used, const uint64_t *want);
+/* rec_decode_bytes() decoding only the fields of want[type] (NULL: all):
+ * the values of the others are passed over as msgpack, not checked as their
+ * field, and read as absent (rr_want()). */
+int rec_decode_bytes_want(const uint8_t *p, size_t len, struct rec *out, msgpack_zone *zone,
+			  int *bad, const char **badkey, const uint64_t *want);
 /* The checks after all keys are read: required fields, prefix/length pairs,
  * host bits. Sets the struct's has bits. */
 int rec_check_fields(const struct rec_schema *s, char *base, uint64_t present,

@@ -371,6 +371,10 @@ void rr_set_quiet(struct rec_reader *r, bool quiet);
  * that copy records). Off by default: typed decoding straight from the bytes
  * is several times faster. */
 void rr_keep_raw(struct rec_reader *r, bool keep);
+/* Decode only these fields (REC_HAS bits) of records of type t, and the
+ * type's required ones: the others are passed over, unchecked, and read as
+ * absent (a stage that needs a few fields of a wide record). 0, or -1. */
+int rr_want(struct rec_reader *r, enum rec_type t, uint64_t fields);
 
 /* ---- Writing ---- */
 

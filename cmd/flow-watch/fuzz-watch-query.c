@@ -38,6 +38,7 @@ static void setup(void)
 		w.now = 1000 + (uint64_t)i;
 		fw_flow_record(&w, &r);
 	}
+	fw_flush(&w);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -44,6 +44,9 @@ int field_num(const struct fw_field *f, const struct rec_flow *r, uint64_t *v);
 size_t field_max(const struct fw_field *f);
 
 /* ---- Definitions (def.c) ---- */
+/* Who set a definition or threshold: the config (or the defaults), which a
+ * reload sets again or removes, or the control socket, whose stay. */
+enum fw_origin { FW_CTL, FW_CONF };
 enum fw_op { OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE };
 enum fw_value { V_BYTES, V_FRAMES, V_FIELD };
 
@@ -80,6 +83,8 @@ struct fw_def {
 	struct fw_thr *thr[FW_THRS_MAX];        /* thresholds on this metric */
 	unsigned nthr;
 	uint64_t matched;
+	uint8_t origin;                 /* enum fw_origin */
+	unsigned gen;                   /* FW_CONF: the load that set it last */
 };
 
 /* Compile a spec: 0, or -1 with the reason in err (d unchanged then). */
@@ -94,9 +99,9 @@ int def_weight(const struct fw_def *d, const struct rec_flow *r, double *w);
 /* ---- Heavy hitters (hh.c): Space-Saving over forward-decayed weights ---- */
 struct hh_entry {
 	double count, err;              /* forward-scaled; err: Space-Saving's overestimate */
-	uint64_t hash;
-	struct ar_addr agent;           /* of the last sample */
+	uint32_t hash;                  /* the key's, low 32 bits (its home slot) */
 	uint16_t klen;
+	struct ar_addr agent;           /* of the last sample */
 	uint8_t key[];                  /* the definition's longest key fits */
 };
 
@@ -107,6 +112,8 @@ struct hh_entry *hh_add(struct hh *h, const uint8_t *key, size_t klen, uint64_t 
 			double w, uint64_t ms);
 /* Fetch the slot a key of this hash starts its probe at (an hh_add to come). */
 void hh_prefetch(const struct hh *h, uint64_t hash);
+/* Then, with the slot there, fetch the entry it likely holds. */
+void hh_prefetch_entry(const struct hh *h, uint64_t hash);
 /* The entry's rate at ms (the lower bound: count - err, per second). */
 double hh_rate(struct hh *h, const struct hh_entry *e, uint64_t ms);
 size_t hh_size(const struct hh *h);
@@ -126,6 +133,8 @@ struct fw_thr {
 	bool fired_all;
 	struct fired *fired;            /* byflow: keys over recently */
 	size_t nfired, capfired;
+	uint8_t origin;                 /* enum fw_origin */
+	unsigned gen;
 };
 
 struct fw_event {
@@ -164,6 +173,9 @@ struct fw_opts {
 	unsigned long long ring;        /* events kept for queries */
 	bool replay, check, defaults;
 	const char *config;
+	/* SIGHUP: the options the config file sets read again into n (a
+	 * copy of the running ones); 0, or -1 on an error */
+	int (*reload)(struct fw_opts *n);
 };
 
 struct fw_client;
@@ -181,12 +193,15 @@ struct fw {
 	struct ev_timer tick;
 	struct out *out;                /* events (common/out.c), NULL for none */
 	struct rec_writer *stats;
+	uint64_t want;                  /* the flow fields the definitions read */
 	uint64_t records, ignored, events;
 	uint64_t events_dropped;        /* not written: no reader, or one FW_OUT_BACKLOG behind */
 	struct log_rl rl_drop;
 	int ctl;
 	struct fw_client *clients;
 	struct log_rl rl;
+	uint8_t origin;                 /* stamped on what is set now */
+	unsigned gen;                   /* loads of the config so far */
 };
 
 /* Definitions and thresholds: add (replace), remove, find. */
@@ -198,14 +213,25 @@ int fw_setthr(struct fw *w, const char *name, const char *metric, const char *va
 int fw_delthr(struct fw *w, const char *name);
 struct fw_thr *fw_thr_find(struct fw *w, const char *name);
 bool fw_name_ok(const char *name);
+/* fw_name_ok(), or false with why in err. */
+bool fw_name_check(const char *name, char *err, size_t errlen);
+/* A flow record through every definition; its counts (and events) may
+ * wait for the next records: fw_flush() counts every record given. */
 void fw_flow_record(struct fw *w, const struct rec_flow *r);
+void fw_flush(struct fw *w);
 void fw_free(struct fw *w);
-/* The defaults (Active Route Manager's traffic view). */
-int fw_defaults(struct fw *w);
-/* The watch.flow.* and watch.threshold.* keys of the config. */
+/* The defaults (Active Route Manager's traffic view, unless --no-defaults)
+ * and the watch.flow.* and watch.threshold.* keys of the config (c may be
+ * NULL), set as the config's (config.c): 0, or -1 after reporting each
+ * error as file:line. fw_check() only checks c; fw_reload() checks the file
+ * and then loads it (SIGHUP), changing nothing when it has an error. */
 struct conf;
-int fw_config(struct fw *w, const struct conf *c);
+int fw_load(struct fw *w, const struct conf *c);
+int fw_check(struct fw *w, const struct conf *c);
+int fw_reload(struct fw *w);
 int fw_run(struct fw *w);
+/* The inputs decode the fields of w->want alone (after a change of them). */
+void fw_inputs_want(struct fw *w);
 /* Milliseconds the output has not taken all written to it (or has had no
  * reader), 0 when it is caught up. */
 uint64_t fw_stalled_ms(const struct fw *w);

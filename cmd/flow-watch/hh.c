@@ -15,21 +15,22 @@
  * error bound is deterministic (no hash collisions to reason about, as a
  * Count-Min sketch has), it names the keys (a sketch needs a heap of
  * candidates besides), and under a flood of distinct keys each new one
- * costs one heap step at the root. */
+ * costs one walk down the heap from the root. */
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fw.h"
 
 #define REBASE_TAUS 10          /* rescale every count this often: floats stay finite */
+#define LINE 64
 
 struct hh {
-	uint8_t *e;                     /* entries, stride bytes each */
+	uint8_t *e;                     /* entries, stride bytes each, line-aligned */
 	size_t stride, n, cap, alloc;   /* alloc: entries room for */
-	struct hnode *heap;             /* 4-ary min-heap on count */
+	struct hnode *heap;             /* 8-ary min-heap on count */
 	struct hnode *heapmem;          /* its allocation (see hh_new) */
-	uint32_t *pos;                  /* each entry's place in the heap */
 	struct hslot *slot;             /* open addressing on the key's hash */
 	size_t mask;
 	double tau;                     /* seconds */
@@ -40,14 +41,14 @@ struct hh {
 
 /* The heap holds the counts beside the indexes and the slots the hashes
  * beside theirs: the walks down the heap and along a probe stay in those
- * arrays instead of visiting an entry per step. The places in the heap are
- * an array of their own for the same reason: a new key sifts down to the
- * leaves past every level, and a write per level to a large entry each
- * would be a cache miss each. */
+ * arrays instead of visiting an entry per step. A heap count is a lower
+ * bound of its entry's (see heap_min), so a float rounded down will do:
+ * eight nodes to a cache line, the eight children of a node in one line,
+ * the walk down from the root half as deep as with four. An entry does not
+ * know its place in the heap: only the root is ever looked at. */
 struct hnode {
-	double count;
+	float count;
 	uint32_t idx;
-	uint32_t hash;                  /* the entry's, low 32 bits: its home slot */
 };
 struct hslot {
 	uint32_t v;                     /* entry index + 1; 0 empty */
@@ -76,6 +77,44 @@ static inline struct hh_entry *ent(const struct hh *h, size_t i)
 	return (struct hh_entry *)(h->e + i * h->stride);
 }
 
+/* The largest float not above x. */
+static inline float lower(double x)
+{
+	float f = (float)x;
+	if ((double)f > x) {
+		/* counts are not negative: f > x >= 0, and the float below a
+		 * positive one is its bits less one */
+		uint32_t u;
+		memcpy(&u, &f, 4);
+		u--;
+		memcpy(&f, &u, 4);
+	}
+	return f;
+}
+
+static size_t round_up(size_t n, size_t to)
+{
+	return (n + to - 1) / to * to;
+}
+
+/* Entries that start a cache line (or share one evenly): a sample of a key
+ * touches one line for the counts, the agent and a short key. */
+static size_t entry_stride(size_t keymax)
+{
+	size_t n = offsetof(struct hh_entry, key) + keymax, s = 16;
+
+	if (n > LINE)
+		return round_up(n, LINE);
+	while (s < n)
+		s *= 2;
+	return s;
+}
+
+static uint8_t *entries_alloc(const struct hh *h, size_t n)
+{
+	return aligned_alloc(LINE, round_up(n * h->stride, LINE));
+}
+
 struct hh *hh_new(size_t cap, double tau, size_t keymax)
 {
 	struct hh *h = calloc(1, sizeof(*h));
@@ -85,21 +124,20 @@ struct hh *hh_new(size_t cap, double tau, size_t keymax)
 		return NULL;
 	while (slots < 2 * cap)
 		slots *= 2;
-	h->stride = (sizeof(struct hh_entry) + keymax + 7) & ~(size_t)7;
+	h->stride = entry_stride(keymax);
 	h->cap = cap;
 	h->mask = slots - 1;
 	h->tau = tau;
 	h->tcache = UINT64_MAX;
 	/* entries are taken as keys come: a definition that sees few keys stays small */
 	h->alloc = cap < 1024 ? cap : 1024;
-	h->e = malloc(h->stride * h->alloc);
-	/* aligned so that the four children of a node share one cache line:
-	 * index 1 (the root's first child) starts a line */
-	h->heapmem = aligned_alloc(64, ((cap + 3) * sizeof(*h->heap) + 63) & ~(size_t)63);
-	h->heap = h->heapmem ? h->heapmem + 3 : NULL;
-	h->pos = malloc(cap * sizeof(*h->pos));
+	h->e = entries_alloc(h, h->alloc);
+	/* index 1 (the root's first child) starts a line: so does every
+	 * node's first child (8p + 1) */
+	h->heapmem = aligned_alloc(LINE, round_up((cap + 7) * sizeof(*h->heap), LINE));
+	h->heap = h->heapmem ? h->heapmem + 7 : NULL;
 	h->slot = calloc(slots, sizeof(*h->slot));
-	if (!h->e || !h->heap || !h->pos || !h->slot) {
+	if (!h->e || !h->heap || !h->slot) {
 		hh_free(h);
 		return NULL;
 	}
@@ -112,7 +150,6 @@ void hh_free(struct hh *h)
 		return;
 	free(h->e);
 	free(h->heapmem);
-	free(h->pos);
 	free(h->slot);
 	free(h);
 }
@@ -123,14 +160,8 @@ struct hh_entry *hh_at(struct hh *h, size_t i) { return ent(h, i); }
 
 size_t hh_bytes(const struct hh *h)
 {
-	return sizeof(*h) + h->stride * h->alloc + h->cap * (sizeof(*h->heap) + sizeof(*h->pos)) +
+	return sizeof(*h) + h->stride * h->alloc + h->cap * sizeof(*h->heap) +
 	       (h->mask + 1) * sizeof(*h->slot);
-}
-
-static inline void heap_set(struct hh *h, size_t pos, struct hnode n)
-{
-	h->heap[pos] = n;
-	h->pos[n.idx] = (uint32_t)pos;
 }
 
 /* A count grew (or a new entry sits at the end): move it down. */
@@ -139,25 +170,36 @@ static void sift_down(struct hh *h, size_t pos)
 	struct hnode n = h->heap[pos];
 
 	for (;;) {
-		size_t c = 4 * pos + 1, m = c;
+		size_t c = 8 * pos + 1, m = c;
 		if (c >= h->n)
 			break;
-		size_t end = c + 4 < h->n ? c + 4 : h->n;
-		/* the first smallest child, without a branch per child: which
-		 * one it is cannot be predicted */
-		double b = h->heap[c].count;
-		for (size_t k = c + 1; k < end; k++) {
-			double x = h->heap[k].count;
-			bool lt = x < b;
-			m = lt ? k : m;
-			b = lt ? x : b;
+		/* the first smallest child, without a branch per child (which
+		 * one it is cannot be predicted); of eight, as a tournament of
+		 * three rounds rather than a chain of seven compares */
+		const struct hnode *k = &h->heap[c];
+		float b;
+		if (c + 8 <= h->n) {
+			size_t i[4];
+			for (int j = 0; j < 4; j++)
+				i[j] = (size_t)(2 * j) + (k[2 * j + 1].count < k[2 * j].count);
+			i[0] = k[i[1]].count < k[i[0]].count ? i[1] : i[0];
+			i[2] = k[i[3]].count < k[i[2]].count ? i[3] : i[2];
+			m = c + (k[i[2]].count < k[i[0]].count ? i[2] : i[0]);
+			b = h->heap[m].count;
+		} else {
+			b = k[0].count;
+			for (size_t x = c + 1; x < h->n; x++) {
+				bool lt = h->heap[x].count < b;
+				m = lt ? x : m;
+				b = lt ? h->heap[x].count : b;
+			}
 		}
 		if (b >= n.count)
 			break;
-		heap_set(h, pos, h->heap[m]);
+		h->heap[pos] = h->heap[m];
 		pos = m;
 	}
-	heap_set(h, pos, n);
+	h->heap[pos] = n;
 }
 
 static void sift_up(struct hh *h, size_t pos)
@@ -165,13 +207,46 @@ static void sift_up(struct hh *h, size_t pos)
 	struct hnode n = h->heap[pos];
 
 	while (pos) {
-		size_t p = (pos - 1) / 4;
+		size_t p = (pos - 1) / 8;
 		if (h->heap[p].count <= n.count)
 			break;
-		heap_set(h, pos, h->heap[p]);
+		h->heap[pos] = h->heap[p];
 		pos = p;
 	}
-	heap_set(h, pos, n);
+	h->heap[pos] = n;
+}
+
+/* The entry of the smallest count. The heap's counts are lower bounds:
+ * a sample of a held key adds to the entry alone (counts only grow), so the
+ * hot path touches no heap. A root whose count is behind its entry's takes
+ * the entry's and sinks, until the root's is its entry's; then no entry
+ * can be below it (each is at least its heap count, each heap count at
+ * least the root's). Each such step is paid for by an update before it. */
+static struct hh_entry *heap_min(struct hh *h)
+{
+	for (;;) {
+		struct hh_entry *e = ent(h, h->heap[0].idx);
+		float c = lower(e->count);
+		if (h->heap[0].count == c)
+			return e;
+		h->heap[0].count = c;
+		sift_down(h, 0);
+	}
+}
+
+/* Keys are short: word compares in line, not a call to memcmp. */
+static inline bool key_eq(const uint8_t *a, const uint8_t *b, size_t n)
+{
+	uint64_t x, y, d = 0;
+
+	for (; n >= 8; a += 8, b += 8, n -= 8) {
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		d |= x ^ y;
+	}
+	while (n--)
+		d |= (uint64_t)(*a++ ^ *b++);
+	return !d;
 }
 
 static size_t find_slot(const struct hh *h, const uint8_t *key, size_t klen, uint64_t hash)
@@ -183,9 +258,27 @@ static size_t find_slot(const struct hh *h, const uint8_t *key, size_t klen, uin
 		if (v->hash != (uint32_t)hash)
 			continue;
 		const struct hh_entry *e = ent(h, v->v - 1);
-		if (e->hash == hash && e->klen == klen && !memcmp(e->key, key, klen))
+		if (e->klen == klen && key_eq(e->key, key, klen))
 			return s;
 	}
+}
+
+/* The slot of entry idx: its index is in the slot, no key to compare. */
+static size_t slot_of(const struct hh *h, uint32_t idx, uint32_t hash)
+{
+	size_t s = hash & h->mask;
+	while (h->slot[s].v != idx + 1)
+		s = (s + 1) & h->mask;
+	return s;
+}
+
+/* The empty slot a key not in the table goes to. */
+static size_t free_slot(const struct hh *h, uint64_t hash)
+{
+	size_t s = hash & h->mask;
+	while (h->slot[s].v)
+		s = (s + 1) & h->mask;
+	return s;
 }
 
 /* Linear probing's deletion: later members of the cluster move back. */
@@ -218,6 +311,8 @@ static double fwd(struct hh *h, uint64_t ms)
 	return h->fcache;
 }
 
+/* Every count scaled down to a new origin; the heap is built again from
+ * them (its counts rounded down once more would drift from the entries'). */
 static void rebase(struct hh *h, uint64_t ms)
 {
 	double g = exp(-(double)(int64_t)(ms - h->t0) / 1000.0 / h->tau);
@@ -225,10 +320,28 @@ static void rebase(struct hh *h, uint64_t ms)
 	for (size_t i = 0; i < h->n; i++) {
 		ent(h, i)->count *= g;
 		ent(h, i)->err *= g;
-		h->heap[i].count *= g;
 	}
+	for (size_t i = 0; i < h->n; i++)
+		h->heap[i].count = lower(ent(h, h->heap[i].idx)->count);
+	for (size_t i = h->n / 8 + 1; i-- > 0;)
+		if (i < h->n)
+			sift_down(h, i);
 	h->t0 = ms;
 	h->tcache = UINT64_MAX;
+}
+
+static int grow(struct hh *h)
+{
+	size_t more = h->alloc * 2 < h->cap ? h->alloc * 2 : h->cap;
+	uint8_t *ne = entries_alloc(h, more);
+
+	if (!ne)
+		return -1;
+	memcpy(ne, h->e, h->n * h->stride);
+	free(h->e);
+	h->e = ne;
+	h->alloc = more;
+	return 0;
 }
 
 struct hh_entry *hh_add(struct hh *h, const uint8_t *key, size_t klen, uint64_t hash,
@@ -244,45 +357,35 @@ struct hh_entry *hh_add(struct hh *h, const uint8_t *key, size_t klen, uint64_t 
 	w *= fwd(h, ms);
 	s = find_slot(h, key, klen, hash);
 	if (h->slot[s].v) {
+		/* the heap is left as it is: its count for the entry is now
+		 * below the entry's, which only the eviction needs to know */
 		e = ent(h, h->slot[s].v - 1);
 		e->count += w;
-		uint32_t at = h->pos[h->slot[s].v - 1];
-		h->heap[at].count = e->count;
-		sift_down(h, at);
 		return e;
 	}
 	if (h->n < h->cap) {
-		if (h->n == h->alloc) {
-			size_t more = h->alloc * 2 < h->cap ? h->alloc * 2 : h->cap;
-			uint8_t *ne = realloc(h->e, more * h->stride);
-			if (!ne)
-				return NULL;
-			h->e = ne;
-			h->alloc = more;
-		}
+		if (h->n == h->alloc && grow(h) < 0)
+			return NULL;
 		uint32_t idx = (uint32_t)h->n++;
 		e = ent(h, idx);
 		e->count = w;
 		e->err = 0;
-		heap_set(h, h->n - 1, (struct hnode){ w, idx, (uint32_t)hash });
+		h->heap[h->n - 1] = (struct hnode){ lower(w), idx };
 		sift_up(h, h->n - 1);
 	} else {
 		/* take the smallest counter over */
-		uint32_t idx = h->heap[0].idx;
-		e = ent(h, idx);
-		slot_del(h, find_slot(h, e->key, e->klen, e->hash));
-		s = find_slot(h, key, klen, hash);
+		e = heap_min(h);
+		slot_del(h, slot_of(h, h->heap[0].idx, e->hash));
+		s = free_slot(h, hash);
 		e->err = e->count;
 		e->count += w;
-		h->heap[0].count = e->count;
-		h->heap[0].hash = (uint32_t)hash;
+		h->heap[0].count = lower(e->count);
 		sift_down(h, 0);
-		/* the next new key evicts the new smallest: its entry and home
-		 * slot are fetched now, a record ahead of their use */
+		/* the next new key evicts the new smallest: its entry is
+		 * fetched now, a record ahead of its use */
 		__builtin_prefetch(ent(h, h->heap[0].idx));
-		__builtin_prefetch(&h->slot[h->heap[0].hash & h->mask]);
 	}
-	e->hash = hash;
+	e->hash = (uint32_t)hash;
 	e->klen = (uint16_t)klen;
 	memcpy(e->key, key, klen);
 	h->slot[s] = (struct hslot){ (uint32_t)(((uint8_t *)e - h->e) / h->stride) + 1, (uint32_t)hash };
@@ -292,6 +395,18 @@ struct hh_entry *hh_add(struct hh *h, const uint8_t *key, size_t klen, uint64_t 
 void hh_prefetch(const struct hh *h, uint64_t hash)
 {
 	__builtin_prefetch(&h->slot[hash & h->mask]);
+}
+
+void hh_prefetch_entry(const struct hh *h, uint64_t hash)
+{
+	const struct hslot *v = &h->slot[hash & h->mask];
+
+	if (v->v && v->hash == (uint32_t)hash)
+		__builtin_prefetch(ent(h, v->v - 1));
+	else if (h->n == h->cap)
+		/* likely a new key: it evicts the smallest, whose entry was
+		 * fetched at the last eviction; its slot is needed then */
+		__builtin_prefetch(&h->slot[ent(h, h->heap[0].idx)->hash & h->mask]);
 }
 
 double hh_rate(struct hh *h, const struct hh_entry *e, uint64_t ms)

@@ -92,17 +92,38 @@ static int set(int c, const char *v, void *arg)
 	return -1;
 }
 
+/* SIGHUP: the watch.* options of the file again (--max-keys, the log
+ * level, --no-defaults); inputs, output, control socket, stats file and
+ * the event ring stay as started. */
+static struct prog p = {
+	.name = "flow-watch", .ns = "watch", .usage = usage, .shortopts = "f:o:C:q:c:nhV",
+	.opts = opts, .set = set,
+};
+
+static int reload_set(int c, const char *v, void *arg)
+{
+	switch (c) {
+	case 'f': case 'o': case 'C': case 'q': case O_STATS: case O_EVENTS: case O_REPLAY:
+		return 0;
+	}
+	return set(c, v, arg);
+}
+
+static int reload(struct fw_opts *n)
+{
+	return prog_reload(&p, reload_set, n);
+}
+
 int main(int argc, char **argv)
 {
-	static struct fw_opts o = { .output = "-", .max_keys = 10000, .ring = 1000, .defaults = true };
+	static struct fw_opts o = {
+		.output = "-", .max_keys = 10000, .ring = 1000, .defaults = true, .reload = reload,
+	};
 	static struct fw w;
 	struct conf conf = { 0 };
-	struct prog p = {
-		.name = "flow-watch", .ns = "watch", .usage = usage, .shortopts = "f:o:C:q:c:nhV",
-		.opts = opts, .set = set, .arg = &o,
-	};
 	int rc;
 
+	p.arg = &o;
 	log_init(p.name);
 	prog_start(&p, argc, argv);
 	o.config = p.config;
@@ -124,7 +145,7 @@ int main(int argc, char **argv)
 		log_err("out of memory");
 		return EXIT_RUNTIME;
 	}
-	if ((o.defaults && fw_defaults(&w) < 0) || (o.config && fw_config(&w, &conf) < 0)) {
+	if (fw_load(&w, o.config ? &conf : NULL) < 0) {
 		fw_free(&w);
 		conf_free(&conf);
 		return EXIT_USAGE;

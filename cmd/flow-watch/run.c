@@ -26,6 +26,13 @@ struct input {
 static struct input inputs[FW_INPUTS_MAX];
 static int ninputs;
 
+void fw_inputs_want(struct fw *w)
+{
+	for (int i = 0; i < ninputs; i++)
+		if (rr_want(inputs[i].rr, REC_FLOW, w->want) < 0)
+			log_err("out of memory: %s: every field decoded", inputs[i].path);
+}
+
 static void record(struct fw *w, const struct rec *rec)
 {
 	if (rec->type != REC_FLOW) {
@@ -50,6 +57,7 @@ static void drain(struct fw *w, struct input *in)
 
 	while (rr_next(in->rr, &rec) == 1)
 		record(w, &rec);
+	fw_flush(w);
 }
 
 /* The event output is common/out.c's (live: never blocking the loop; a
@@ -173,6 +181,12 @@ static void on_housekeeping(struct ev_loop *l, void *arg)
 	ev_timer_after(l, &w->tick, HOUSEKEEPING_MS);
 }
 
+static void on_reload(struct ev_loop *l, void *arg)
+{
+	(void)l;
+	fw_reload(arg);
+}
+
 static int replay(struct fw *w)
 {
 	for (int i = 0; i < ninputs; i++) {
@@ -227,6 +241,7 @@ int fw_run(struct fw *w)
 		}
 		ninputs++;
 	}
+	fw_inputs_want(w);
 	/* live, the events never wait for their reader; a replay does */
 	if (!w->o->replay && !(w->ev = ev_new())) {
 		rc = EXIT_FAILURE;
@@ -266,6 +281,7 @@ int fw_run(struct fw *w)
 	}
 	for (int i = 0; i < ninputs && !ninputs_done; i++)
 		ev_fd_add(w->ev, inputs[i].fd, POLLIN, on_input, &inputs[i]);
+	ev_on_reload(w->ev, on_reload, w);
 	ev_timer_init(&w->tick, on_housekeeping, w);
 	ev_timer_after(w->ev, &w->tick, HOUSEKEEPING_MS);
 	log_info("watching %u flow definitions, %u thresholds", w->ndefs, w->nthrs);

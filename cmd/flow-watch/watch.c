@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conf.h"
 #include "fw.h"
 
 bool fw_name_ok(const char *name)
@@ -20,7 +19,7 @@ bool fw_name_ok(const char *name)
 	return true;
 }
 
-static bool name_check(const char *name, char *err, size_t errlen)
+bool fw_name_check(const char *name, char *err, size_t errlen)
 {
 	if (fw_name_ok(name))
 		return true;
@@ -45,9 +44,43 @@ struct fw_thr *fw_thr_find(struct fw *w, const char *name)
 	return NULL;
 }
 
-/* Which thresholds watch which definition: after any change of either. */
+static uint64_t bit(int8_t f)
+{
+	return f >= 0 ? (uint64_t)1 << f : 0;
+}
+
+static uint64_t field_bits(const struct fw_field *f)
+{
+	return bit(f->pri) | bit(f->alt) | bit(f->lpri) | bit(f->lalt);
+}
+
+/* The fields any definition reads, and those every record gives an event
+ * (the sampling rate, agent, data source, time): the inputs decode no
+ * others. */
+static uint64_t wanted(const struct fw *w)
+{
+	uint64_t m = bit(FLOW_RATE) | bit(FLOW_AGENT) | bit(FLOW_DS) | bit(FLOW_TS);
+
+	for (unsigned i = 0; i < w->ndefs; i++) {
+		const struct fw_def *d = w->def[i];
+		for (unsigned k = 0; k < d->nkeys; k++)
+			m |= field_bits(&d->key[k]);
+		for (unsigned k = 0; k < d->nterms; k++)
+			m |= field_bits(&d->term[k].f);
+		if (d->value == V_BYTES)
+			m |= bit(FLOW_LEN);
+		else if (d->value == V_FIELD)
+			m |= field_bits(&d->vfield);
+	}
+	return m;
+}
+
+/* Which thresholds watch which definition, and which fields the inputs
+ * decode: after any change of either. */
 static void relink(struct fw *w)
 {
+	w->want = wanted(w);
+	fw_inputs_want(w);
 	for (unsigned i = 0; i < w->ndefs; i++) {
 		struct fw_def *d = w->def[i];
 		d->nthr = 0;
@@ -63,7 +96,9 @@ int fw_setflow(struct fw *w, const char *name, const struct fw_spec *s, char *er
 {
 	struct fw_def *d = fw_flow(w, name), *n;
 
-	if (!name_check(name, err, errlen))
+	fw_flush(w);     /* the records waiting are counted as they came */
+
+	if (!fw_name_check(name, err, errlen))
 		return -1;
 	if (!d && w->ndefs == FW_DEFS_MAX) {
 		snprintf(err, errlen, "at most %d flow definitions", FW_DEFS_MAX);
@@ -79,9 +114,13 @@ int fw_setflow(struct fw *w, const char *name, const struct fw_spec *s, char *er
 	}
 	if (d && !memcmp(&d->spec, &n->spec, sizeof(n->spec))) {
 		free(n);
+		d->origin = w->origin;
+		d->gen = w->gen;
 		return 0;
 	}
 	snprintf(n->name, sizeof(n->name), "%s", name);
+	n->origin = w->origin;
+	n->gen = w->gen;
 	if (!(n->hh = hh_new(s->max_keys, s->t, n->keymax))) {
 		free(n);
 		snprintf(err, errlen, "out of memory for %lu keys", s->max_keys);
@@ -102,6 +141,7 @@ int fw_setflow(struct fw *w, const char *name, const struct fw_spec *s, char *er
 
 int fw_delflow(struct fw *w, const char *name)
 {
+	fw_flush(w);
 	for (unsigned i = 0; i < w->ndefs; i++)
 		if (!strcmp(w->def[i]->name, name)) {
 			hh_free(w->def[i]->hh);
@@ -118,7 +158,9 @@ int fw_setthr(struct fw *w, const char *name, const char *metric, const char *va
 {
 	struct fw_thr *t = fw_thr_find(w, name), tmp = { 0 };
 
-	if (!name_check(name, err, errlen))
+	fw_flush(w);
+
+	if (!fw_name_check(name, err, errlen))
 		return -1;
 	if (!t && w->nthrs == FW_THRS_MAX) {
 		snprintf(err, errlen, "at most %d thresholds", FW_THRS_MAX);
@@ -126,6 +168,13 @@ int fw_setthr(struct fw *w, const char *name, const char *metric, const char *va
 	}
 	if (thr_set(&tmp, metric, value, byflow, timeout, err, errlen) < 0)
 		return -1;
+	if (t && !strcmp(t->metric, tmp.metric) && t->value == tmp.value && t->byflow == tmp.byflow &&
+	    t->timeout == tmp.timeout) {
+		/* the same again: the keys it fired for are kept */
+		t->origin = w->origin;
+		t->gen = w->gen;
+		return 0;
+	}
 	if (!t) {
 		if (!(t = calloc(1, sizeof(*t)))) {
 			snprintf(err, errlen, "out of memory");
@@ -135,12 +184,15 @@ int fw_setthr(struct fw *w, const char *name, const char *metric, const char *va
 		w->thr[w->nthrs++] = t;
 	}
 	thr_set(t, metric, value, byflow, timeout, err, errlen);
+	t->origin = w->origin;
+	t->gen = w->gen;
 	relink(w);
 	return 0;
 }
 
 int fw_delthr(struct fw *w, const char *name)
 {
+	fw_flush(w);
 	for (unsigned i = 0; i < w->nthrs; i++)
 		if (!strcmp(w->thr[i]->name, name)) {
 			thr_free(w->thr[i]);
@@ -151,87 +203,6 @@ int fw_delthr(struct fw *w, const char *name)
 	return -1;
 }
 
-static void event(struct fw *w, struct fw_def *d, struct fw_thr *t, const struct hh_entry *e,
-		  double v, const struct rec_flow *r)
-{
-	struct fw_event *ev = &w->ring[w->ring_n % w->ring_cap];
-
-	ev->id = ++w->ring_n;
-	snprintf(ev->thr, sizeof(ev->thr), "%s", t->name);
-	snprintf(ev->metric, sizeof(ev->metric), "%s", d->name);
-	def_key_fmt(d, e->key, e->klen, ev->key, sizeof(ev->key));
-	ev->value = v;
-	ev->threshold = t->value;
-	ev->agent = REC_HAS(r, FLOW_AGENT) ? r->agent : (struct ar_addr){ 0 };
-	if (REC_HAS(r, FLOW_DS))
-		snprintf(ev->ds, sizeof(ev->ds), "%u", r->ds & 0xffffff);
-	else
-		ev->ds[0] = '\0';
-	ev->ts_us = w->o->replay && REC_HAS(r, FLOW_TS) ? r->ts : w->wall_us;
-	w->events++;
-	if (w->out && !out_takes(w->out)) {
-		/* a reader that is behind (or none) misses it; queries do not:
-		 * the ring keeps it */
-		w->events_dropped++;
-		log_rl(&w->rl_drop, LOG_WARN, "output: %s: events dropped "
-		       "(%llu so far; the events request still has them)",
-		       out_failed(w->out) ? "failed" : out_up(w->out) ? "the reader is behind" : "no reader",
-		       (unsigned long long)w->events_dropped);
-	} else if (w->out) {
-		struct rec_event re = {
-			.eventid = ev->id, .thresholdid = ev->thr, .metric = ev->metric,
-			.flowkey = ev->key, .value = v, .threshold = t->value,
-			.agent = ev->agent, .ts = ev->ts_us,
-		};
-		re.has = ((uint64_t)1 << EV_NFIELDS) - 1;
-		if (ev->agent.af == AR_AF_NONE)
-			re.has &= ~((uint64_t)1 << EV_AGENT);
-		rw_event(out_w(w->out), &re);
-	}
-	ctl_event(w);
-}
-
-/* Each definition's key first, its slot fetched, then the updates in the
- * definitions' order: the cache misses of the tables overlap instead of
- * each waiting out its own. */
-void fw_flow_record(struct fw *w, const struct rec_flow *r)
-{
-	static uint8_t key[FW_DEFS_MAX][FW_KEY_MAX];
-	static int klen[FW_DEFS_MAX];
-	static uint64_t hash[FW_DEFS_MAX];
-	static double wt[FW_DEFS_MAX];
-	double rate = REC_HAS(r, FLOW_RATE) && r->rate ? r->rate : 1;
-
-	w->records++;
-	for (unsigned i = 0; i < w->ndefs; i++) {
-		struct fw_def *d = w->def[i];
-		klen[i] = -1;
-		if ((d->nterms && !def_match(d, r)) || def_weight(d, r, &wt[i]) < 0 ||
-		    (klen[i] = def_key(d, r, key[i])) < 0)
-			continue;
-		hash[i] = hh_hash(key[i], (size_t)klen[i]);
-		hh_prefetch(d->hh, hash[i]);
-	}
-	for (unsigned i = 0; i < w->ndefs; i++) {
-		struct fw_def *d = w->def[i];
-		if (klen[i] < 0)
-			continue;
-		uint64_t h = hash[i];
-		struct hh_entry *e = hh_add(d->hh, key[i], (size_t)klen[i], h, wt[i] * rate, w->now);
-		if (!e)
-			continue;
-		if (REC_HAS(r, FLOW_AGENT))
-			e->agent = r->agent;
-		d->matched++;
-		for (unsigned k = 0; k < d->nthr; k++) {
-			struct fw_thr *t = d->thr[k];
-			double v = hh_rate(d->hh, e, w->now);
-			if (v > t->value && thr_over(t, h, w->now))
-				event(w, d, t, e, v, r);
-		}
-	}
-}
-
 void fw_free(struct fw *w)
 {
 	while (w->ndefs)
@@ -240,144 +211,4 @@ void fw_free(struct fw *w)
 		fw_delthr(w, w->thr[0]->name);
 	free(w->ring);
 	w->ring = NULL;
-}
-
-/* Active Route Manager's traffic view: where the bytes go and come from. */
-int fw_defaults(struct fw *w)
-{
-	static const struct { const char *name, *keys; } dflt[] = {
-		{ "arm-aspath", "bgpdestinationaspath" },
-		{ "arm-dstas", "bgpdestinationas" },
-		{ "arm-peeras", "bgpdestinationpeeras" },
-		{ "arm-srcas", "bgpsourceas" },
-	};
-	char err[256];
-
-	for (size_t i = 0; i < sizeof(dflt) / sizeof(dflt[0]); i++) {
-		struct fw_spec s = { .t = 10, .max_keys = w->o->max_keys };
-		snprintf(s.keys, sizeof(s.keys), "%s", dflt[i].keys);
-		snprintf(s.value, sizeof(s.value), "bytes");
-		if (fw_setflow(w, dflt[i].name, &s, err, sizeof(err)) < 0) {
-			log_err("%s: %s", dflt[i].name, err);
-			return -1;
-		}
-	}
-	return 0;
-}
-
-/* ---- The config: watch.flow.NAME.FIELD, watch.threshold.NAME.FIELD ---- */
-
-struct pending {
-	char name[FW_NAME_MAX];
-	bool thr;
-	const struct conf_entry *f[6];  /* flows: keys value filter t maxkeys; thresholds:
-					 * metric value byflow timeout */
-	unsigned line;                  /* first line of it */
-};
-
-static const char *const flow_fields[] = { "keys", "value", "filter", "t", "maxkeys", NULL };
-static const char *const thr_fields[] = { "metric", "value", "byflow", "timeout", NULL };
-
-static int field_index(const char *const *names, const char *f)
-{
-	for (int i = 0; names[i]; i++)
-		if (!strcasecmp(names[i], f))
-			return i;
-	return -1;
-}
-
-/* The line an error is about: the field its message starts with. */
-static unsigned err_line(const struct pending *p, const char *err)
-{
-	const char *const *names = p->thr ? thr_fields : flow_fields;
-	for (int i = 0; names[i]; i++) {
-		size_t l = strlen(names[i]);
-		if (p->f[i] && !strncasecmp(err, names[i], l) && err[l] == ':')
-			return p->f[i]->line;
-	}
-	if (!strncmp(err, "maxKeys:", 8) && p->f[4])
-		return p->f[4]->line;
-	return p->line;
-}
-
-static int apply(struct fw *w, const struct conf *c, struct pending *p)
-{
-	char err[FW_TEXT_MAX];
-	const char *v[6] = { 0 };
-
-	for (int i = 0; i < 6; i++)
-		v[i] = p->f[i] ? p->f[i]->value : NULL;
-	if (p->thr) {
-		if (fw_setthr(w, p->name, v[0], v[1], v[2], v[3], err, sizeof(err)) == 0)
-			return 0;
-	} else {
-		struct fw_spec s = { .t = 2, .max_keys = w->o->max_keys };
-		double t;
-		char *end;
-		snprintf(s.keys, sizeof(s.keys), "%s", v[0] ? v[0] : "");
-		snprintf(s.value, sizeof(s.value), "%s", v[1] ? v[1] : "bytes");
-		snprintf(s.filter, sizeof(s.filter), "%s", v[2] ? v[2] : "");
-		if (v[3]) {
-			t = strtod(v[3], &end);
-			s.t = end == v[3] || *end ? -1 : t;
-		}
-		if (v[4]) {
-			unsigned long long m = strtoull(v[4], &end, 10);
-			s.max_keys = *v[4] == '-' || *end || end == v[4] ? 0 : (unsigned long)m;
-		}
-		if (fw_setflow(w, p->name, &s, err, sizeof(err)) == 0)
-			return 0;
-	}
-	fprintf(stderr, "%s:%u: watch.%s.%s: %s\n", c->path ? c->path : "config", err_line(p, err),
-		p->thr ? "threshold" : "flow", p->name, err);
-	return -1;
-}
-
-int fw_config(struct fw *w, const struct conf *c)
-{
-	struct pending *p = NULL;
-	size_t np = 0;
-	int rc = 0;
-
-	for (size_t i = 0; i < c->n; i++) {
-		const struct conf_entry *e = &c->v[i];
-		bool thr = !strncmp(e->key, "watch.threshold.", 16);
-		if (!thr && strncmp(e->key, "watch.flow.", 11))
-			continue;
-		const char *name = e->key + (thr ? 16 : 11), *dot = strrchr(name, '.');
-		int fi = dot ? field_index(thr ? thr_fields : flow_fields, dot + 1) : -1;
-		if (!dot || fi < 0 || dot == name || (size_t)(dot - name) >= FW_NAME_MAX) {
-			fprintf(stderr, "%s:%u: unknown key %s (watch.%s.NAME.{%s})\n", c->path, e->line,
-				e->key, thr ? "threshold" : "flow",
-				thr ? "metric,value,byflow,timeout" : "keys,value,filter,t,maxkeys");
-			rc = -1;
-			continue;
-		}
-		size_t k;
-		for (k = 0; k < np; k++)
-			if (p[k].thr == thr && strlen(p[k].name) == (size_t)(dot - name) &&
-			    !memcmp(p[k].name, name, (size_t)(dot - name)))
-				break;
-		if (k == np) {
-			struct pending *n = realloc(p, (np + 1) * sizeof(*p));
-			if (!n) {
-				free(p);
-				return -1;
-			}
-			p = n;
-			memset(&p[np], 0, sizeof(*p));
-			memcpy(p[np].name, name, (size_t)(dot - name));
-			p[np].thr = thr;
-			p[np].line = e->line;
-			np++;
-		}
-		p[k].f[fi] = e;         /* the last one wins, as for every key */
-	}
-	/* definitions first: thresholds name them */
-	for (int pass = 0; pass < 2 && rc == 0; pass++)
-		for (size_t k = 0; k < np; k++)
-			if (p[k].thr == (pass == 1) && apply(w, c, &p[k]) < 0)
-				rc = -1;
-	free(p);
-	return rc;
 }

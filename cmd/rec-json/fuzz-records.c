@@ -74,7 +74,7 @@ static void check_one_pass(const uint8_t *data, size_t size)
 	const char *badkey;
 	msgpack_zone_init(&z1, 1024);
 	msgpack_zone_init(&z2, 1024);
-	if (rec_decode_fast(data, size, &one, &z1, &used) == 0) {
+	if (rec_decode_fast(data, size, &one, &z1, &used, NULL) == 0) {
 		struct rec_writer *w1 = rw_new(-1), *w2 = rw_new(-1);
 		size_t l1, l2;
 		if (rec_scan_value(data, size) != (long)used ||
