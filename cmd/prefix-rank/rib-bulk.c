@@ -314,8 +314,7 @@ void rib_bulk_end(struct rib *r)
 	if (!r->bulk)
 		return;
 	rib_settle_now(r);
-	free(r->bulk);
-	r->bulk = NULL;
+	bulk_free(r);
 }
 
 void bulk_free(struct rib *r)
