@@ -110,16 +110,16 @@ static void settle_slow(struct rib *r, int ai)
 }
 
 /* Stable LSD radix sort of n records of w 64-bit words by word f, a byte
- * at a time; bytes where every record agrees are skipped. The result is
- * in *v (the buffers may swap). */
-static void radix_by(uint64_t **v, uint64_t **tmp, size_t n, unsigned w, unsigned f)
+ * at a time from byte lo up; bytes where every record agrees are skipped.
+ * The result is in *v (the buffers may swap). */
+static void radix_by(uint64_t **v, uint64_t **tmp, size_t n, unsigned w, unsigned f, unsigned lo)
 {
 	size_t cnt[8][256] = { { 0 } };
 
 	for (size_t i = 0; i < n; i++)
 		for (unsigned d = 0; d < 8; d++)
 			cnt[d][((*v)[i * w + f] >> (8 * d)) & 0xff]++;
-	for (unsigned d = 0; d < 8; d++) {
+	for (unsigned d = lo; d < 8; d++) {
 		size_t at = 0, c;
 		uint64_t *s = *v, *o = *tmp;
 		if (cnt[d][((*v)[f] >> (8 * d)) & 0xff] == n)
@@ -253,20 +253,22 @@ static int settle_sorted(struct rib *r, int ai)
 			v[3 * i + 2] = (uint64_t)p->plen << POS_BITS | i;
 		}
 	}
+	/* The records start in arrival order and the sort is stable: the
+	 * bytes holding only arrival bits need no pass. */
 	for (unsigned f = w; f-- > 0;)
-		radix_by(&v, &tmp, n, w, f);
+		radix_by(&v, &tmp, n, w, f, f == w - 1 ? POS_BITS / 8 : 0);
 	/* The ids in sorted order, the duplicates merged into the first to
 	 * come and their records dropped; tmp's room is free for the ids. */
 	id = (uint32_t *)tmp;
 	for (size_t i = 0; i < n; i++) {
 		const uint64_t *e = &v[i * w];
-		struct pfx *p = rib_byid(r, b->pend[ai][e[w - 1] & (POS_MAX - 1)]);
+		uint32_t pid = b->pend[ai][e[w - 1] & (POS_MAX - 1)];
 		if (m && same(&v[(m - 1) * w], e, w)) {
-			merge(r, rib_byid(r, id[m - 1]), p);
+			merge(r, rib_byid(r, id[m - 1]), rib_byid(r, pid));
 			continue;
 		}
 		memmove(&v[m * w], e, w * sizeof(uint64_t));
-		id[m++] = p->id;
+		id[m++] = pid;
 	}
 	free(b->pend[ai]);
 	b->pend[ai] = NULL;
