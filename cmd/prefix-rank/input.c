@@ -246,8 +246,13 @@ void pr_input_watch(struct pr *pr)
 
 int pr_replay(struct pr *pr)
 {
-	/* Routes first, whole, so flows meet the table they were sampled with. */
+	/* Routes first, whole, so flows meet the table they were sampled with;
+	 * nothing looks at the RIB before the flows: a bulk load. */
+	if (rib_bulk_begin(&pr->rib) < 0)
+		log_warn("no memory for a bulk load: routes go in one by one");
 	for (int pass = 0; pass < 2; pass++) {
+		if (pass == 1)
+			rib_bulk_end(&pr->rib);
 		for (int i = 0; i < pr->nin; i++) {
 			struct input *in = &pr->in[i];
 			ssize_t n;

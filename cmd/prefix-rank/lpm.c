@@ -461,6 +461,93 @@ void lpm_visit(const struct lpm *t, const uint8_t *key, unsigned plen,
 	visit_node(t, node, base, base + (1u << span), fn, ctx);
 }
 
+bool lpm_empty(const struct lpm *t)
+{
+	if (t->nnodes != t->nfree)
+		return false;
+	for (size_t i = 0; i < (size_t)1 << LPM_ROOT_BITS; i++)
+		if (t->root[i])
+			return false;
+	return true;
+}
+
+struct build {
+	struct lpm *t;
+	void (*ent)(const void *, size_t, uint8_t *, unsigned *, uint32_t *);
+	const void *ctx;
+};
+
+/* Entries [i, j), all inside node idx (-1: the root), whose every slot
+ * holds fill before. In address order a prefix comes after those covering
+ * it, so painting in order leaves the longest in each slot, and the
+ * prefixes below one slot are next to each other. */
+static int build_node(const struct build *b, int64_t idx, unsigned lvl, size_t i, size_t j,
+		      uint32_t fill)
+{
+	uint32_t buf[NSLOT], *v = idx < 0 ? b->t->root : buf;
+	unsigned end = level_end(lvl);
+
+	if (idx >= 0)
+		for (unsigned x = 0; x < NSLOT; x++)
+			buf[x] = fill;
+	while (i < j) {
+		uint8_t k[17] = { 0 }, k2[17] = { 0 };
+		unsigned plen, plen2, x;
+		uint32_t id, id2;
+		size_t e;
+		int64_t c;
+
+		b->ent(b->ctx, i, k, &plen, &id);
+		x = index_at(k, lvl);
+		if (plen <= end) {
+			unsigned span = end - plen, base = x & ~((1u << span) - 1);
+			for (unsigned y = base; y < base + (1u << span); y++)
+				v[y] = id;
+			i++;
+			continue;
+		}
+		for (e = i + 1; e < j; e++) {
+			b->ent(b->ctx, e, k2, &plen2, &id2);
+			if (plen2 <= end || index_at(k2, lvl) != x)
+				break;
+		}
+		fill = v[x];
+		if ((c = node_new(b->t, fill)) < 0)
+			return -1;
+		v[x] = LPM_CHILD | (uint32_t)c;         /* freed with the table if it fails */
+		if (build_node(b, c, lvl + 1, i, e, fill) < 0)
+			return -1;
+		i = e;
+	}
+	return idx < 0 ? 0 : store(b->t, (uint32_t)idx, buf);
+}
+
+int lpm_build(struct lpm *t, size_t n,
+	      void (*ent)(const void *ctx, size_t i, uint8_t key[16], unsigned *plen, uint32_t *id),
+	      const void *ctx)
+{
+	struct build b = { t, ent, ctx };
+
+	if (!lpm_empty(t))
+		return -1;
+	if (build_node(&b, -1, 0, 0, n, 0) == 0)
+		return 0;
+	/* Empty again: no node is referenced from outside the table. */
+	for (uint32_t i = 0; i < t->nnodes; i++)
+		if (t->np[i] && !(t->np[i] & 1))
+			free((void *)t->np[i]);
+	for (size_t i = 0; i < t->nslabs; i++)
+		free(t->slabs[i]);
+	free(t->slabs);
+	t->slabs = NULL;
+	t->nslabs = 0;
+	memset(t->sfree, 0, sizeof(t->sfree));
+	t->nnodes = t->nfree = 0;
+	t->bytes = 0;
+	memset(t->root, 0, ((size_t)1 << LPM_ROOT_BITS) * sizeof(*t->root));
+	return -1;
+}
+
 uint32_t lpm_lookup(const struct lpm *t, const uint8_t *key)
 {
 	uint32_t s;

@@ -70,6 +70,15 @@ uint32_t lpm_lookup(const struct lpm *t, const uint8_t *key);
  * one value once where the layout allows. */
 void lpm_visit(const struct lpm *t, const uint8_t *key, unsigned plen,
 	       void (*fn)(void *ctx, uint32_t id), void *ctx);
+/* No prefix in it. */
+bool lpm_empty(const struct lpm *t);
+/* An empty table filled at once with n distinct prefixes in address order,
+ * then length: each node written once. ent(ctx, i, key, &plen, &id) gives
+ * the i-th (key zeroed past its address). -1: no memory (the table is
+ * empty again). */
+int lpm_build(struct lpm *t, size_t n,
+	      void (*ent)(const void *ctx, size_t i, uint8_t key[16], unsigned *plen, uint32_t *id),
+	      const void *ctx);
 
 static inline unsigned lpm_popcount(uint32_t x)
 {
@@ -255,6 +264,7 @@ struct rib {
 	struct qflow q[2][RATE_BATCH];
 	unsigned nq[2];
 	bool inflush;
+	struct rib_bulk *bulk;          /* between rib_bulk_begin() and _end() */
 };
 
 static inline int af_idx(int af) { return af == AR_AF6; }
@@ -291,6 +301,21 @@ static inline struct pfx *pfx_walk_next(const struct rib *r, const struct pfx *t
 		q = rib_byid(r, q->parent);
 	}
 	return NULL;
+}
+/* A bulk load, for a whole table that comes before anything looks at the
+ * RIB (a replay's routes): a family empty at its first route keeps its new
+ * prefixes out of the LPM and the tree, to build both at once in address
+ * order when the RIB settles. Everything of the RIB's own settles first
+ * (lookups, deletes, sweeps); readers outside it (rates, selection,
+ * enrichment, rib_next) must wait for rib_bulk_end(). -1: no memory (no
+ * bulk load: every route goes in at once). */
+int rib_bulk_begin(struct rib *r);
+void rib_bulk_end(struct rib *r);
+void rib_settle_now(struct rib *r);
+static inline void rib_settle(struct rib *r)
+{
+	if (r->bulk)
+		rib_settle_now(r);
 }
 int rib_peer(struct rib *r, int input, const struct ar_addr *addr);
 /* A route add or delete from peer index pi. 0, or -1 (no memory / bad). */

@@ -19,5 +19,29 @@ struct pfx *cover_of(struct rib *r, struct rib_af *ra, const uint8_t *k, unsigne
  * told to r->on_delete first. */
 struct pfx *pfx_insert(struct rib *r, const struct ar_prefix *pr, const uint8_t *k);
 void pfx_remove(struct rib *r, struct pfx *p);
+/* pfx_insert() in its steps: a prefix stored but in neither the LPM nor
+ * the tree (NULL: no memory); linked into both (-1: no memory, p as it
+ * was); given back unlinked. */
+struct pfx *pfx_new(struct rib *r, const struct ar_prefix *pr, const uint8_t *k);
+int pfx_link(struct rib *r, struct pfx *p);
+void pfx_release(struct rib *r, struct pfx *p);
+
+/* Peer pi's route of p becomes path pid (the reference passes to p),
+ * learned in generation gen: its slot replaced, or a new one; the best
+ * first again. -1: no memory (the reference is still the caller's). */
+int route_put(struct rib *r, struct pfx *p, uint16_t pi, uint32_t pid, uint16_t gen);
+
+/* The bulk load (rib-bulk.c). A family that is empty when a bulk load
+ * takes its first route keeps its new prefixes apart until the settle. */
+struct rib_bulk;
+bool bulk_takes(const struct rib *r, int ai);
+/* Peer pi's route to a prefix of family ai, kept for the settle. -1: no
+ * memory (the path reference is still the caller's). */
+int bulk_add(struct rib *r, int ai, const struct ar_prefix *pr, const uint8_t *k,
+	     uint16_t pi, struct path *path);
+/* Family ai's waiting prefixes into the LPM and the tree (r->bulk set). */
+void bulk_settle(struct rib *r, int ai);
+/* A bulk load's own memory, its prefixes left as they are (rib_free()). */
+void bulk_free(struct rib *r);
 
 #endif

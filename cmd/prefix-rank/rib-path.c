@@ -55,9 +55,12 @@ static int paths_grow(struct rib *r)
 struct path *path_get(struct rib *r, const struct rec_route *rt)
 {
 	uint32_t n = rt->aspath.n + rt->communities.n + rt->lcommunities.n;
-	struct path *k = malloc(sizeof(*k) + (size_t)n * 4), *p;
+	/* The key on the stack when it fits: most paths are found, not new. */
+	union { struct path p; uint8_t b[sizeof(struct path) + 64 * 4]; } kbuf;
+	struct path *big = n > 64 ? malloc(sizeof(*big) + (size_t)n * 4) : NULL;
+	struct path *k = big ? big : &kbuf.p, *p;
 
-	if (!k)
+	if (n > 64 && !big)
 		return NULL;
 	memset(k, 0, sizeof(*k));
 	k->nexthop = rt->nexthop;
@@ -79,11 +82,18 @@ struct path *path_get(struct rib *r, const struct rec_route *rt)
 	k->hash = path_hash(k);
 	for (p = r->paths[k->hash & (r->cappaths - 1)]; p; p = p->hnext) {
 		if (path_eq(p, k)) {
-			free(k);
+			free(big);
 			p->refs++;
 			return p;
 		}
 	}
+	if (!(p = malloc(sizeof(*p) + (size_t)n * 4))) {
+		free(big);
+		return NULL;
+	}
+	memcpy(p, k, sizeof(*p) + (size_t)n * 4);
+	free(big);
+	k = p;
 	if (r->npaths >= r->cappaths && paths_grow(r) < 0) {
 		free(k);
 		return NULL;

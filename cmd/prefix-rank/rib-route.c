@@ -137,10 +137,36 @@ static struct rslot *route_of(struct rib *r, struct pfx *p, uint16_t pi)
 	return NULL;
 }
 
+int route_put(struct rib *r, struct pfx *p, uint16_t pi, uint32_t pid, uint16_t gen)
+{
+	struct rslot *s;
+
+	if ((s = route_of(r, p, pi))) {
+		path_put(r, r->pathv[s->path]);
+	} else if (!p->r0.path) {
+		s = &p->r0;
+		s->peer = pi;
+		r->peers[pi].routes++;
+	} else {
+		uint32_t i = rroute_alloc(r);
+		if (!i)
+			return -1;
+		r->rr[i].next = p->more;
+		p->more = i;
+		s = &r->rr[i].s;
+		s->peer = pi;
+		r->peers[pi].routes++;
+	}
+	s->path = pid;
+	s->gen = gen;
+	rebest(r, p);
+	return 0;
+}
+
 int rib_update(struct rib *r, int pi, const struct rec_route *rt)
 {
 	const struct ar_prefix *pr = &rt->prefix;
-	struct rslot *s;
+	int ai = af_idx(pr->a.af);
 	struct pfx *p;
 	uint8_t k[16];
 
@@ -148,7 +174,20 @@ int rib_update(struct rib *r, int pi, const struct rec_route *rt)
 		return -1;
 	rate_flush(r);          /* samples before the change count as they matched then */
 	key_of(pr, k);
-	p = cover_of(r, &r->af[af_idx(pr->a.af)], k, pr->plen);
+	if (rt->op == ROUTE_ADD && bulk_takes(r, ai)) {
+		struct path *path = path_get(r, rt);
+		r->route_adds++;
+		if (!path)
+			return -1;
+		if (bulk_add(r, ai, pr, k, (uint16_t)pi, path) < 0) {
+			path_put(r, path);
+			return -1;
+		}
+		return 0;
+	}
+	if (r->bulk)
+		bulk_settle(r, ai);
+	p = cover_of(r, &r->af[ai], k, pr->plen);
 	if (p && p->plen != pr->plen)
 		p = NULL;
 	if (rt->op == ROUTE_DEL) {
@@ -165,27 +204,10 @@ int rib_update(struct rib *r, int pi, const struct rec_route *rt)
 		path_put(r, path);
 		return -1;
 	}
-	if ((s = route_of(r, p, (uint16_t)pi))) {
-		path_put(r, r->pathv[s->path]);
-	} else if (!p->r0.path) {
-		s = &p->r0;
-		s->peer = (uint16_t)pi;
-		r->peers[pi].routes++;
-	} else {
-		uint32_t i = rroute_alloc(r);
-		if (!i) {
-			path_put(r, path);
-			return -1;
-		}
-		r->rr[i].next = p->more;
-		p->more = i;
-		s = &r->rr[i].s;
-		s->peer = (uint16_t)pi;
-		r->peers[pi].routes++;
+	if (route_put(r, p, (uint16_t)pi, path->pid, (uint16_t)r->peers[pi].gen) < 0) {
+		path_put(r, path);
+		return -1;
 	}
-	s->path = path->pid;
-	s->gen = (uint16_t)r->peers[pi].gen;
-	rebest(r, p);
 	return 0;
 }
 
@@ -193,6 +215,7 @@ void rib_sweep(struct rib *r, int pi)
 {
 	uint16_t gen = (uint16_t)r->peers[pi].gen;
 
+	rib_settle(r);
 	rate_flush(r);
 	for (uint32_t id = 1; id < r->nextid; id++) {
 		struct pfx *p = rib_byid(r, id);

@@ -90,7 +90,7 @@ static struct pfx *pfx_alloc(struct rib *r)
 	return p;
 }
 
-static void pfx_release(struct rib *r, struct pfx *p)
+void pfx_release(struct rib *r, struct pfx *p)
 {
 	if (p->af == AR_AF6 && p->k) {
 		memcpy(r->keys6[p->k], &r->free6, sizeof(r->free6));
@@ -160,6 +160,7 @@ struct pfx *rib_find(struct rib *r, const struct ar_prefix *pr)
 
 	if ((pr->a.af != AR_AF4 && pr->a.af != AR_AF6) || pr->plen > addr_bits(pr->a.af))
 		return NULL;
+	rib_settle(r);
 	key_of(pr, k);
 	q = cover_of(r, &r->af[af_idx(pr->a.af)], k, pr->plen);
 	return q && q->plen == pr->plen ? q : NULL;
@@ -169,6 +170,7 @@ struct pfx *rib_match(struct rib *r, const struct ar_addr *a)
 {
 	uint32_t id;
 
+	rib_settle(r);
 	if (a->af == AR_AF4)
 		id = lpm_lookup4(&r->af[0].lpm, (uint32_t)a->b[0] << 24 |
 				 (uint32_t)a->b[1] << 16 | (uint32_t)a->b[2] << 8 | a->b[3]);
@@ -279,10 +281,9 @@ static void adopt_finish(struct rib *r, struct adopt *a)
 	}
 }
 
-struct pfx *pfx_insert(struct rib *r, const struct ar_prefix *pr, const uint8_t *k)
+struct pfx *pfx_new(struct rib *r, const struct ar_prefix *pr, const uint8_t *k)
 {
-	struct rib_af *ra = &r->af[af_idx(pr->a.af)];
-	struct pfx *p = pfx_alloc(r), *parent;
+	struct pfx *p = pfx_alloc(r);
 
 	if (!p)
 		return NULL;
@@ -297,6 +298,16 @@ struct pfx *pfx_insert(struct rib *r, const struct ar_prefix *pr, const uint8_t 
 		}
 		memcpy(r->keys6[p->k], k, 16);
 	}
+	return p;
+}
+
+int pfx_link(struct rib *r, struct pfx *p)
+{
+	struct rib_af *ra = &r->af[af_idx(p->af)];
+	struct pfx *parent;
+	uint8_t k[16];
+
+	pfx_key(r, p, k);
 	parent = cover_of(r, ra, k, p->plen);
 	struct adopt ad = { r, p, parent ? parent->id : 0, 0, 0 };
 	lpm_visit(&ra->lpm, k, p->plen, adopt_one, &ad);
@@ -307,11 +318,24 @@ struct pfx *pfx_insert(struct rib *r, const struct ar_prefix *pr, const uint8_t 
 			n = pfx_get(r, c->sib);
 			child_push(parent, c);
 		}
+		p->child = 0;
+		return -1;
+	}
+	child_push(parent, p);
+	return 0;
+}
+
+struct pfx *pfx_insert(struct rib *r, const struct ar_prefix *pr, const uint8_t *k)
+{
+	struct pfx *p = pfx_new(r, pr, k);
+
+	if (!p)
+		return NULL;
+	if (pfx_link(r, p) < 0) {
 		pfx_release(r, p);
 		return NULL;
 	}
-	child_push(parent, p);
-	ra->n++;
+	r->af[af_idx(p->af)].n++;
 	r->added++;
 	return p;
 }
@@ -361,6 +385,7 @@ void rib_free(struct rib *r)
 		for (uint32_t i = p->more; i; i = r->rr[i].next)
 			path_put(r, r->pathv[r->rr[i].s.path]);
 	}
+	bulk_free(r);
 	for (uint32_t c = 0; c < r->nchunks; c++)
 		free(r->chunks[c]);
 	free(r->chunks);

@@ -18,6 +18,7 @@
 #include "../../cmd/prefix-rank/rib.c"
 #include "../../cmd/prefix-rank/rib-path.c"
 #include "../../cmd/prefix-rank/rib-route.c"
+#include "../../cmd/prefix-rank/rib-bulk.c"
 #include "../../cmd/prefix-rank/rate.c"
 #include "../../cmd/prefix-rank/cand.c"
 #include "../../cmd/prefix-rank/select.c"
