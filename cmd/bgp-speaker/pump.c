@@ -185,16 +185,6 @@ static bool announceable(struct speaker *s, const struct ro_ent *e)
 	return false;
 }
 
-static int by_attr(const void *x, const void *y)
-{
-	const struct ro_ent *a = *(struct ro_ent *const *)x, *b = *(struct ro_ent *const *)y;
-	if (a->p.a.af != b->p.a.af)
-		return a->p.a.af < b->p.a.af ? -1 : 1;
-	if (a->want != b->want)
-		return (uintptr_t)a->want < (uintptr_t)b->want ? -1 : 1;
-	return prefix_cmp(&a->p, &b->p);
-}
-
 /* RFC 4724 2: an UPDATE with nothing in it for IPv4, an empty
  * MP_UNREACH_NLRI for IPv6 */
 static int send_eor(struct speaker *s, uint16_t afi)
@@ -215,16 +205,22 @@ static int send_eor(struct speaker *s, uint16_t afi)
 	return send_update(s, &w);
 }
 
-/* One batch off the dirty queue: 0, or -1 when the session closed. */
+/* One batch off the dirty queue, in its order: the queue holds the
+ * changes as route-push ordered them (more-specifics announced before
+ * their covers, covers withdrawn first, withdrawals that make room before
+ * the announcements that need it), and the peer, BIRD, applies them in
+ * the order they come, straight to the kernel. Reordering them (all
+ * withdrawals first, announcements by attribute set) showed in the
+ * switch's `ip monitor` as routes hidden under their covers for a moment.
+ * Consecutive changes of one kind (and attribute set) share an UPDATE.
+ * 0, or -1 when the session closed. */
 static int pump_batch(struct speaker *s)
 {
 	static struct ro_ent *batch[PUMP_BATCH];
 	struct ribout *ro = s->ro;
-	size_t n = 0, nw4, nw6, i, j;
+	size_t n = 0, i;
 	struct ro_ent *e;
 
-	/* withdrawals first (v4, v6), then announcements grouped by
-	 * attribute set; families the session lacks are dropped */
 	while (n < PUMP_BATCH && (e = TAILQ_FIRST(&ro->dirty))) {
 		TAILQ_REMOVE(&ro->dirty, e, dq);
 		e->dirty = false;
@@ -241,31 +237,15 @@ static int pump_batch(struct speaker *s)
 			e->nosend = true;
 		}
 		batch[n++] = e;
-		e->dirty = true;        /* until sent_done */
 	}
-	/* partition: withdrawals v4 | withdrawals v6 | announcements */
-	for (i = 0, j = 0; i < n; i++)
-		if (is_withdraw(batch[i]) && batch[i]->p.a.af == AR_AF4) {
-			e = batch[i]; batch[i] = batch[j]; batch[j++] = e;
-		}
-	nw4 = j;
-	for (i = j; i < n; i++)
-		if (is_withdraw(batch[i])) {
-			e = batch[i]; batch[i] = batch[j]; batch[j++] = e;
-		}
-	nw6 = j - nw4;
-	for (i = 0; i < n; i++)
-		batch[i]->dirty = false;        /* sent_done re-marks if needed */
-	if (nw4 && pack_withdraw(s, batch, nw4, AR_AF4) < 0)
-		return -1;
-	if (nw6 && pack_withdraw(s, batch + nw4, nw6, AR_AF6) < 0)
-		return -1;
-	qsort(batch + j, n - j, sizeof batch[0], by_attr);
-	for (i = j; i < n; ) {
+	for (i = 0; i < n; ) {
 		size_t k = i + 1;
-		while (k < n && batch[k]->want == batch[i]->want && batch[k]->p.a.af == batch[i]->p.a.af)
+		bool w = is_withdraw(batch[i]);
+		int af = batch[i]->p.a.af;
+		while (k < n && batch[k]->p.a.af == af && is_withdraw(batch[k]) == w &&
+		       (w || batch[k]->want == batch[i]->want))
 			k++;
-		if (pack_announce(s, batch + i, k - i) < 0)
+		if ((w ? pack_withdraw(s, batch + i, k - i, af) : pack_announce(s, batch + i, k - i)) < 0)
 			return -1;
 		i = k;
 	}

@@ -146,6 +146,50 @@ static struct ro_ent *ent_get(struct ribout *ro, const struct ar_prefix *p, bool
 	return e;
 }
 
+/* A queue built from a whole table at once (a complete state's sweep, a
+ * session coming up) is in prefix order, covers first: put it in an order
+ * that neither hides nor overfills the peer's table, as route-push orders
+ * its changes: withdrawals first, covers before what they cover (what they
+ * uncover falls to the default route, or to a route about to go), then
+ * announcements, more-specifics before their covers. Ties keep their
+ * place. Without memory the queue stays as it is. */
+struct ord { struct ro_ent *e; size_t i; };
+
+static int ord_cmp(const void *x, const void *y)
+{
+	const struct ord *a = x, *b = y;
+	bool wa = !a->e->want, wb = !b->e->want;
+
+	if (wa != wb)
+		return wa ? -1 : 1;
+	if (a->e->p.plen != b->e->p.plen)
+		return (a->e->p.plen < b->e->p.plen) == wa ? -1 : 1;
+	return a->i < b->i ? -1 : a->i > b->i;
+}
+
+static void order_dirty(struct ribout *ro)
+{
+	struct ro_ent *e;
+	struct ord *v;
+	size_t n = 0, i;
+
+	TAILQ_FOREACH(e, &ro->dirty, dq)
+		n++;
+	if (n < 2 || !(v = malloc(n * sizeof *v)))
+		return;
+	i = 0;
+	TAILQ_FOREACH(e, &ro->dirty, dq) {
+		v[i].e = e;
+		v[i].i = i;
+		i++;
+	}
+	qsort(v, n, sizeof *v, ord_cmp);
+	TAILQ_INIT(&ro->dirty);
+	for (i = 0; i < n; i++)
+		TAILQ_INSERT_TAIL(&ro->dirty, v[i].e, dq);
+	free(v);
+}
+
 /* The attribute set of an announced route, or NULL (logged) when the
  * record cannot be announced. A route without a next hop of its family,
  * or every route with --next-hop-self, gets ours when its UPDATE is built
@@ -266,6 +310,7 @@ static void state_complete(void *arg, struct collect_set *set)
 		e->staged = NULL;
 		ro_maybe_free(ro, e);
 	}
+	order_dirty(ro);
 }
 
 const struct collect_ops ribout_state = {
@@ -306,6 +351,7 @@ void ribout_session_up(struct speaker *s)
 		ro_mark(ro, e);
 		ro_maybe_free(ro, e);
 	}
+	order_dirty(ro);
 	ro->eor4 = s->ctx.v4;
 	ro->eor6 = s->ctx.v6;
 	ro->eorr4 = ro->eorr6 = false;
@@ -337,6 +383,7 @@ void ribout_refresh(struct speaker *s, uint16_t afi)
 		e->sent = NULL;
 		ro_mark(ro, e);
 	}
+	order_dirty(ro);
 	if (s->err) {
 		if (af == AR_AF4)
 			ro->eorr4 = true;

@@ -229,8 +229,10 @@ lab_conf() {
 	if [ "$target" = bgp ]; then
 		cat >> "$LAB_DIR/activeroute.conf" <<-EOF
 		bgp.announce.listen = 127.0.0.2:1179
-		# BIRD keeps the active routes while the announcer restarts
-		bgp.announce.graceful-restart = 120
+		# no bgp.announce.graceful-restart: the announce session offers
+		# none (active-route's default), so BIRD flushes a dead announcer's
+		# routes before the new one's come; with graceful restart it held
+		# both at once, over the cap (issue 16, tests/tools/fib-trace-check)
 		push.bgp = yes
 		EOF
 	else
