@@ -99,3 +99,19 @@ push() { route-push --dry-run --max-withdraw-percent 100 "$@"; }
 	grep -q "restart grace over" "$T/err"
 	exec 7>&-
 }
+
+@test "t510b at the cap a restarted writer's routes win over the ones kept for the grace" {
+	mkfifo "$T/in.fifo"
+	route-push --dry-run --grace 30 --max-routes 2 -i "$T/in.fifo" > "$T/out" 2> "$T/err" &
+	PID=$!
+	snap 198.18.1.0/24=198.19.0.1@1000 198.18.2.0/24=198.19.0.2@1000 | rec-json -r > "$T/in.fifo"
+	wait_for 5 grep -q "add 198.18.2.0/24" "$T/out"
+	wait_for 5 grep -q "writer went away" "$T/err" || fail "$(cat "$T/err")"
+	# the new writer's rates start small: its hot prefix must not wait for
+	# the grace behind the old routes' old values
+	exec 7> "$T/in.fifo"
+	snap 198.18.1.0/24=198.19.0.1@1 198.18.3.0/24=198.19.0.3@1 | rec-json -r >&7
+	wait_for 5 grep -q "add 198.18.3.0/24" "$T/out" || fail "$(cat "$T/out" "$T/err")"
+	grep -q "del 198.18.2.0/24" "$T/out"
+	exec 7>&-
+}

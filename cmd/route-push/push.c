@@ -224,7 +224,10 @@ static void apply(struct push *p, bool change)
 /* A writer that just restarted (prefix-rank with its rates starting from
  * zero) sends thin snapshots at first: during the grace time its snapshots
  * add and change routes but remove none. Old routes kept beside new ones
- * answer with the old next hop at worst, never hide. */
+ * answer with the old next hop at worst, never hide. They count for nothing
+ * at the cap: when old and new do not fit together, the old ones leave
+ * first (the new writer's rates start from zero, and its new hot prefixes
+ * were refused for the whole grace against the old ones' old values). */
 static int keep_stale(struct push *p, struct rtset *w)
 {
 	struct rtset u = { 0 };
@@ -232,7 +235,13 @@ static int keep_stale(struct push *p, struct rtset *w)
 	while (i < p->installed.n || j < w->n) {
 		int c = i == p->installed.n ? 1 : j == w->n ? -1
 			: rt_cmp(&p->installed.v[i], &w->v[j]);
-		const struct rt *r = c < 0 ? &p->installed.v[i] : &w->v[j];
+		struct rt old;
+		const struct rt *r = &w->v[j];
+		if (c < 0) {
+			old = p->installed.v[i];
+			old.value = 0;
+			r = &old;
+		}
 		if (rtset_push(&u, r) < 0) {
 			rtset_free(&u);
 			return -1;
