@@ -29,7 +29,7 @@ static int ninputs;
 void fw_inputs_want(struct fw *w)
 {
 	for (int i = 0; i < ninputs; i++)
-		if (rr_want(inputs[i].rr, REC_FLOW, w->want) < 0)
+		if (inputs[i].rr && rr_want(inputs[i].rr, REC_FLOW, w->want) < 0)
 			log_err("out of memory: %s: every field decoded", inputs[i].path);
 }
 
@@ -294,6 +294,7 @@ out:
 	ctl_close(w);
 	for (int i = 0; i < ninputs; i++) {
 		rr_free(inputs[i].rr);
+		inputs[i].rr = NULL;    /* fw_free() relinks the definitions after */
 		if (inputs[i].fd > 0)
 			close(inputs[i].fd);
 	}
