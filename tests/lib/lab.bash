@@ -120,5 +120,8 @@ kill_and_converge() {
 	# converges back: the destinations are in the FIB again
 	wait_for 30 fib_has_dests $((before * 9 / 10 < 130 ? before * 9 / 10 : 130)) ||
 		fail "after killing $s: $(dests_in_fib) destinations in the FIB, $before before"
-	follows_traffic "$((RANDOM % 1000 + 10))" || fail "after killing $s the FIB no longer follows the traffic"
+	follows_traffic "$((RANDOM % 1000 + 10))" ||
+		fail "after killing $s the FIB no longer follows the traffic; the stages say:
+$(for g in sflow-decode prefix-rank route-push; do tail -n 4 "$LAB_DIR/run/sup/$g.log" 2>/dev/null | sed "s/^/  /"; done)
+prefix-rank: $(timeout 2 "${AR_BINDIR:-$TOP_DIR/build/bin}/prefix-rank" -C "$LAB_DIR/run/rank.sock" -q "top maxPrefixes=1" 2>&1 | head -c 300)"
 }
