@@ -175,33 +175,42 @@ static size_t try_one(struct rib *r, const struct sel_params *sp, struct sel_res
 	if (nout < need || (need && (p->rate[sp->dir] <= top * (1 + sp->hysteresis) ||
 				     gain <= sum * (1 + sp->hysteresis))))
 		return 0;
-	for (size_t k = 0; k < nout; k++) {
-		struct pfx *w = out[k];
-		w->flags &= (uint8_t)~(PFX_SEL | PFX_PREV);
-		sel_result_drop(sel, w);
-		emit(ctx, w, false);
-		fs->dels++;
-	}
+	for (size_t k = 0; k < nout; k++)
+		fast_leave(sel, out[k], emit, ctx);
+	fs->dels += nout;
 	n0 = sel->n;
 	if (sel_result_push(sel, p) < 0)
 		return nout;
 	p->flags |= PFX_SEL;
-	if (sel_closure(r, p, sp, true, &adds, sel, &gain) < 0)
-		adds = 0;       /* what was pushed is still marked and listed */
+	/* (Out of memory: what was pushed is still marked and listed.) */
+	(void)sel_closure(r, p, sp, true, &adds, sel, &gain);
+	/* p is at n0: it goes out last, after its closure */
+	adds = fast_taken(r, sel, n0, emit, ctx);
+	fs->adds += adds;
+	return nout + adds;
+}
+
+void fast_leave(struct sel_result *sel, struct pfx *w, fast_emit_fn *emit, void *ctx)
+{
+	w->flags &= (uint8_t)~(PFX_SEL | PFX_PREV);
+	sel_result_drop(sel, w);
+	emit(ctx, w, false);
+}
+
+size_t fast_taken(struct rib *r, struct sel_result *sel, size_t n0, fast_emit_fn *emit, void *ctx)
+{
 	sel->par_ok = false;
 	/* More-specifics first, their cover last (a reader applying one record
-	 * at a time never forwards a more-specific by the cover's next hop). */
+	 * at a time never forwards a more-specific by the cover's next hop):
+	 * what was pushed after its cover comes after it in sel. */
 	for (size_t k = sel->n; k-- > n0;) {
 		struct pfx *q = sel->v[k];
 		q->flags |= PFX_PREV;
 		if (!(q->flags & PFX_CAND))
 			cand_push(&r->af[af_idx(q->af)], q);
-		if (k > n0)
-			emit(ctx, q, true);
+		emit(ctx, q, true);
 	}
-	emit(ctx, p, true);
-	fs->adds += sel->n - n0;
-	return nout + sel->n - n0;
+	return sel->n - n0;
 }
 
 size_t fast_run(struct rib *r, int af, const struct sel_params *sp, struct sel_result *sel,

@@ -289,18 +289,22 @@ struct pfx *rib_find(struct rib *r, const struct ar_prefix *p);
 struct pfx *rib_match(struct rib *r, const struct ar_addr *a);
 /* Every prefix of a family: start with NULL; NULL at the end. */
 struct pfx *rib_next(const struct rib *r, int af, const struct pfx *p);
-/* Pre-order walk of top's subtree (top itself excluded): start with top. */
-static inline struct pfx *pfx_walk_next(const struct rib *r, const struct pfx *top,
+/* The pre-order walk's next prefix after q's subtree (NULL past top's). */
+static inline struct pfx *pfx_walk_skip(const struct rib *r, const struct pfx *top,
 					const struct pfx *q)
 {
-	if (q->child)
-		return rib_byid(r, q->child);
 	while (q != top) {
 		if (q->sib)
 			return rib_byid(r, q->sib);
 		q = rib_byid(r, q->parent);
 	}
 	return NULL;
+}
+/* Pre-order walk of top's subtree (top itself excluded): start with top. */
+static inline struct pfx *pfx_walk_next(const struct rib *r, const struct pfx *top,
+					const struct pfx *q)
+{
+	return q->child ? rib_byid(r, q->child) : pfx_walk_skip(r, top, q);
 }
 /* A bulk load, for a whole table that comes before anything looks at the
  * RIB (a replay's routes): a family empty at its first route keeps its new
@@ -444,5 +448,11 @@ void fast_free(struct fast *fs);
  * selection changes made. */
 size_t fast_repair(struct rib *r, struct pfx *q, const struct sel_params *sp,
 		   struct sel_result *sel, fast_emit_fn *emit, void *ctx);
+/* w leaves the selection and goes out as a removal. */
+void fast_leave(struct sel_result *sel, struct pfx *w, fast_emit_fn *emit, void *ctx);
+/* What was pushed on sel from n0 on (with its bit set) joins the selection
+ * (PFX_PREV, a candidate) and goes out, more-specifics first. Returns how
+ * many. */
+size_t fast_taken(struct rib *r, struct sel_result *sel, size_t n0, fast_emit_fn *emit, void *ctx);
 
 #endif

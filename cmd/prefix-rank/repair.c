@@ -21,17 +21,6 @@
  * closure. */
 #include "rank.h"
 
-/* The walk of pfx_walk_next() that does not descend below q. */
-static struct pfx *walk_skip(const struct rib *r, const struct pfx *top, const struct pfx *q)
-{
-	while (q != top) {
-		if (q->sib)
-			return rib_byid(r, q->sib);
-		q = rib_byid(r, q->parent);
-	}
-	return NULL;
-}
-
 /* Does any prefix at or under at, outside selected subtrees below cover,
  * resolve to cover (at's nearest selected prefix) with another next hop? */
 static bool hides(const struct rib *r, const struct pfx *cover, const struct pfx *at, uint8_t bit)
@@ -43,7 +32,7 @@ static bool hides(const struct rib *r, const struct pfx *cover, const struct pfx
 		return true;
 	for (q = pfx_walk_next(r, at, at); q;) {
 		if (q->flags & bit) {
-			q = walk_skip(r, at, q);        /* forwards itself */
+			q = pfx_walk_skip(r, at, q);        /* forwards itself */
 			continue;
 		}
 		if (!nh_same(pfx_best(r, q), c))
@@ -61,15 +50,7 @@ static size_t take_closure(struct rib *r, struct pfx *cover, const struct sel_pa
 
 	if (sel_closure(r, cover, sp, true, &adds, sel, &gain) < 0)
 		return 0;       /* what was pushed is marked and listed: the tick sorts it */
-	sel->par_ok = false;
-	for (size_t k = sel->n; k-- > n0;) {
-		struct pfx *q = sel->v[k];
-		q->flags |= PFX_PREV;
-		if (!(q->flags & PFX_CAND))
-			cand_push(&r->af[af_idx(q->af)], q);
-		emit(ctx, q, true);
-	}
-	return sel->n - n0;
+	return fast_taken(r, sel, n0, emit, ctx);
 }
 
 static size_t drop_chain(struct rib *r, struct pfx *cover, struct sel_result *sel,
@@ -81,12 +62,8 @@ static size_t drop_chain(struct rib *r, struct pfx *cover, struct sel_result *se
 	for (struct pfx *a = cover; a && n < sizeof(chain) / sizeof(chain[0]);
 	     a = sel_parent(r, a, PFX_SEL))
 		chain[n++] = a;
-	for (size_t k = n; k-- > 0;) {
-		struct pfx *a = chain[k];
-		a->flags &= (uint8_t)~(PFX_SEL | PFX_PREV);
-		sel_result_drop(sel, a);
-		emit(ctx, a, false);
-	}
+	for (size_t k = n; k-- > 0;)
+		fast_leave(sel, chain[k], emit, ctx);
 	return n;
 }
 
