@@ -54,20 +54,18 @@ void pr_fix_all(struct pr *pr)
 		pr->fix_all = true;
 }
 
+static void fast_emit(void *ctx, struct pfx *p, bool add);
+
+/* A change between ticks, counted as a repair too. */
 static void repair_emit(void *ctx, struct pfx *p, bool add)
 {
 	struct pr *pr = ctx;
 
-	if (add) {
-		pr->pushed_added++;
-		pr->fast_added++;
+	if (add)
 		pr->repair_adds++;
-	} else {
-		pr->pushed_removed++;
-		pr->fast_removed++;
+	else
 		pr->repair_dels++;
-	}
-	delta_put(pr, p, add);
+	fast_emit(ctx, p, add);
 }
 
 static void repair_one(struct pr *pr, struct pfx *q)
