@@ -346,6 +346,19 @@ int rr_reopen(struct rec_reader *r, const char *path)
 	return fd;
 }
 
+int rr_rewatch(struct rec_reader *r, const char *path, struct ev_loop *l, ev_fd_fn *fn,
+	       void *arg)
+{
+	int fd = rr_reopen(r, path);
+
+	if (fd < 0) {
+		log_err("cannot reopen %s: %s", path, strerror(errno));
+		return -1;
+	}
+	ev_fd_add(l, fd, POLLIN, fn, arg);
+	return fd;
+}
+
 int rec_open_input(const char *path, bool nonblock)
 {
 	if (strcmp(path, "-") == 0) {

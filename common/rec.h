@@ -8,6 +8,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+
+#include "ev.h"
 #include <stdint.h>
 #include <msgpack.h>
 
@@ -343,6 +345,11 @@ void rr_set_fd(struct rec_reader *r, int fd);
  * reports no hang-up on it until a writer has come and gone). The new fd,
  * or -1 with errno (the reader is then left without one). */
 int rr_reopen(struct rec_reader *r, const char *path);
+/* rr_reopen() for an input watched on loop l (its old fd no longer
+ * watched): the new fd is watched for POLLIN with fn(arg). The new fd, or
+ * -1 logged (nothing watched then). */
+int rr_rewatch(struct rec_reader *r, const char *path, struct ev_loop *l, ev_fd_fn *fn,
+	       void *arg);
 /* One read(): >0 bytes read, 0 end of input, -1 error (errno; EAGAIN when a
  * non-blocking fd has nothing). */
 ssize_t rr_fill(struct rec_reader *r);

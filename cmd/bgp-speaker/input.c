@@ -59,12 +59,9 @@ static void input_eof(struct speaker *s)
 			 ribout_count(s->ro));
 		return;
 	}
-	s->in_fd = rr_reopen(s->in, s->cfg.input);
-	if (s->in_fd < 0) {
-		log_err("input %s: cannot open it again: %s", s->cfg.input, strerror(errno));
+	s->in_fd = rr_rewatch(s->in, s->cfg.input, s->loop, on_input, s);
+	if (s->in_fd < 0)
 		return;
-	}
-	ev_fd_add(s->loop, s->in_fd, POLLIN, on_input, s);
 	log_info("input %s: the writer went away; %zu routes kept (stale) until the next "
 		 "writer's complete state", s->cfg.input, ribout_count(s->ro));
 }

@@ -85,13 +85,8 @@ static void input_end(struct fw *w, struct input *in)
 	drain(w, in);
 	ev_fd_del(w->ev, in->fd);
 	if (in->fifo && strcmp(in->path, "-") != 0) {
-		in->fd = rr_reopen(in->rr, in->path);
-		if (in->fd < 0) {
-			log_err("cannot reopen %s: %s", in->path, strerror(errno));
-			in->done = true;
-			return;
-		}
-		ev_fd_add(w->ev, in->fd, POLLIN, on_input, in);
+		in->fd = rr_rewatch(in->rr, in->path, w->ev, on_input, in);
+		in->done = in->fd < 0;
 		return;
 	}
 	in->done = true;

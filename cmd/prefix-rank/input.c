@@ -176,13 +176,8 @@ static void input_end(struct pr *pr, struct input *in)
 		input_lost(pr, in);
 	if (in->fifo && strcmp(in->path, "-") != 0) {
 		/* wait for the next writer */
-		in->fd = rr_reopen(in->rr, in->path);
-		if (in->fd < 0) {
-			log_err("cannot reopen %s: %s", in->path, strerror(errno));
-			in->done = true;
-			return;
-		}
-		ev_fd_add(pr->ev, in->fd, POLLIN, on_input, in);
+		in->fd = rr_rewatch(in->rr, in->path, pr->ev, on_input, in);
+		in->done = in->fd < 0;
 		return;
 	}
 	if (in->fd > 0)
