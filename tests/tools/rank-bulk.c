@@ -16,20 +16,8 @@
 #include "../../cmd/prefix-rank/rate.c"
 #include "../../cmd/prefix-rank/cand.c"
 
-#include <stdio.h>
-
-static uint64_t rng_s;
-static uint32_t rnd(void)
-{
-	rng_s ^= rng_s << 13;
-	rng_s ^= rng_s >> 7;
-	rng_s ^= rng_s << 17;
-	return (uint32_t)(rng_s >> 11);
-}
-
-static unsigned passed, failed;
-#define CHECK(c, ...) do { if (c) passed++; else { failed++; \
-	if (failed < 20) { fprintf(stderr, "rank-bulk: FAIL: "); fprintf(stderr, __VA_ARGS__); fputc('\n', stderr); } } } while (0)
+#define PROP_NAME "rank-bulk"
+#include "prop.h"
 
 /* Prefixes in small regions so that they nest (and repeat) a lot. */
 static void rand_prefix(int af, struct ar_prefix *p)

@@ -24,20 +24,8 @@
 #include "../../cmd/prefix-rank/fast.c"
 #include "../../cmd/prefix-rank/repair.c"
 
-#include <stdio.h>
-
-static uint64_t rng_s;
-static uint32_t rnd(void)
-{
-	rng_s ^= rng_s << 13;
-	rng_s ^= rng_s >> 7;
-	rng_s ^= rng_s << 17;
-	return (uint32_t)(rng_s >> 11);
-}
-
-static unsigned passed, failed;
-#define CHECK(c, ...) do { if (c) passed++; else { failed++; \
-	if (failed < 20) { fprintf(stderr, "rank-prop: FAIL: "); fprintf(stderr, __VA_ARGS__); fputc('\n', stderr); } } } while (0)
+#define PROP_NAME "rank-prop"
+#include "prop.h"
 
 /* The mirror: what the RIB should hold. */
 struct mpfx {
@@ -120,6 +108,25 @@ static int find_m(const struct ar_prefix *p)
 		if (!prefix_cmp(&m[i].p, p))
 			return i;
 	return -1;
+}
+
+/* A random prefix into the mirror (new, or one it has) with a random next
+ * hop: its index, or -1 when the mirror is full. */
+static int mirror_add(int af)
+{
+	struct ar_prefix p;
+	int k;
+
+	rand_prefix(af, &p);
+	if ((k = find_m(&p)) < 0) {
+		if (nm >= MAXM)
+			return -1;
+		k = nm++;
+		m[k].p = p;
+	}
+	m[k].nh = (int)(rnd() % 3);
+	m[k].live = true;
+	return k;
 }
 
 /* Every address where some LPM answer may change. */
@@ -309,7 +316,6 @@ static void repair_round(struct rib *r, int af, const struct sel_params *sp,
 
 	for (int c = 0; c < 16 && nm; c++) {
 		struct rec_route rt;
-		struct ar_prefix p;
 		struct pfx *q, *cov = NULL;
 		int k = (int)(rnd() % (unsigned)nm);
 		unsigned what = rnd() % 3;
@@ -322,15 +328,8 @@ static void repair_round(struct rib *r, int af, const struct sel_params *sp,
 				continue;
 		}
 		if (what == 0) {
-			rand_prefix(af, &p);
-			if ((k = find_m(&p)) < 0) {
-				if (nm >= MAXM)
-					continue;
-				k = nm++;
-				m[k].p = p;
-			}
-			m[k].nh = (int)(rnd() % 3);
-			m[k].live = true;
+			if ((k = mirror_add(af)) < 0)
+				continue;
 			route(&rt, af, &m[k].p, m[k].nh, ROUTE_ADD, 100);
 			rib_update(r, peer, &rt);
 			q = rib_find(r, &m[k].p);
@@ -373,24 +372,15 @@ static void round_one(int af)
 	peers[1] = rib_peer(&r, 1, NULL);
 	int target = 50 + (int)(rnd() % 400);
 	for (int step = 0; step < target * 2; step++) {
-		struct ar_prefix p;
 		struct rec_route rt;
 		int k;
 		if (nm < target && rnd() % 4) {
-			rand_prefix(af, &p);
-			k = find_m(&p);
-			if (k < 0) {
-				if (nm >= MAXM)
-					continue;
-				k = nm++;
-				m[k].p = p;
-			}
-			m[k].nh = (int)(rnd() % 3);
-			m[k].live = true;
-			route(&rt, af, &p, m[k].nh, ROUTE_ADD, 100);
+			if ((k = mirror_add(af)) < 0)
+				continue;
+			route(&rt, af, &m[k].p, m[k].nh, ROUTE_ADD, 100);
 			rib_update(&r, peers[0], &rt);
 			/* A worse second path from the other peer never wins. */
-			route(&rt, af, &p, 7, ROUTE_ADD, 50);
+			route(&rt, af, &m[k].p, 7, ROUTE_ADD, 50);
 			rib_update(&r, peers[1], &rt);
 		} else if (nm) {
 			k = (int)(rnd() % (unsigned)nm);
