@@ -109,6 +109,28 @@ start() {
 	kill -0 "$PID"
 }
 
+@test "t434b a feed back within grace with its complete state: nothing swept when the grace ends" {
+	# bgp-speaker's shape: the complete state names its peer
+	rank_routes "$T/a0.jsonl" 198.18.1.0/24=198.19.0.1
+	sed 's/"phase":"\([a-z]*\)"}/"phase":"\1","peer":"198.19.0.1"}/' "$T/a0.jsonl" > "$T/a.jsonl"
+	to_rec "$T/a.jsonl" "$T/a.rec"
+	start -g 1
+	cat "$T/a.rec" > "$T/r.fifo"
+	wait_for 5 grep -q "route feed ended" "$T/err"
+	exec 7> "$T/r.fifo"                     # the new writer stays
+	cat "$T/a.rec" >&7
+	wait_for 5 stale 198.18.1.1 false
+	sleep 2
+	has 198.18.1.1 198.18.1.0/24
+	# no peer made up for the lost feed, no grace to run out
+	run grep "grace time over" "$T/err"
+	assert_failure
+	exec 7>&-
+	# the last writer leaves: that peer's routes go, and the log names it
+	wait_for 5 has 198.18.1.1 null
+	grep -q "peer 198.19.0.1: grace time over: 1 stale routes swept" "$T/err"
+}
+
 @test "t435 peer down record: stale; peer up and a complete state: fresh" {
 	start -g 30
 	exec 7> "$T/r.fifo"

@@ -12,6 +12,8 @@
 #include "pr.h"
 #include "sig.h"
 
+static void do_down(struct pr *pr, int pi);
+
 static void peers_of_input(struct pr *pr, struct input *in, const struct rec_sync *s,
 			   void (*fn)(struct pr *, int))
 {
@@ -21,8 +23,11 @@ static void peers_of_input(struct pr *pr, struct input *in, const struct rec_syn
 			fn(pr, pi);
 		return;
 	}
-	/* No peer named: the complete state of everything this input carries. */
-	(void)rib_peer(&pr->rib, in->idx, NULL);
+	/* No peer named: the complete state of everything this input carries
+	 * (an unnamed peer of its own when the input names none). A down needs
+	 * no peer made up: only those that exist have routes to keep stale. */
+	if (fn != do_down)
+		(void)rib_peer(&pr->rib, in->idx, NULL);
 	for (size_t i = 0; i < pr->rib.npeers; i++)
 		if (pr->rib.peers[i].input == in->idx)
 			fn(pr, (int)i);

@@ -325,7 +325,7 @@ int rib_peer(struct rib *r, int input, const struct ar_addr *addr);
 /* A route add or delete from peer index pi. 0, or -1 (no memory / bad). */
 int rib_update(struct rib *r, int pi, const struct rec_route *rt);
 /* Drop the routes of peer pi learned before its current generation. */
-void rib_sweep(struct rib *r, int pi);
+size_t rib_sweep(struct rib *r, int pi);
 void rib_sync_begin(struct rib *r, int pi);
 void rib_sync_end(struct rib *r, int pi);
 void rib_peer_down(struct rib *r, int pi, uint64_t now, uint64_t grace_ms);

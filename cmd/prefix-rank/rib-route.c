@@ -211,9 +211,10 @@ int rib_update(struct rib *r, int pi, const struct rec_route *rt)
 	return 0;
 }
 
-void rib_sweep(struct rib *r, int pi)
+size_t rib_sweep(struct rib *r, int pi)
 {
 	uint16_t gen = (uint16_t)r->peers[pi].gen;
+	size_t n = 0;
 
 	rib_settle(r);
 	rate_flush(r);
@@ -222,9 +223,12 @@ void rib_sweep(struct rib *r, int pi)
 		struct rslot *s;
 		if (p->flags & PFX_FREE)
 			continue;
-		if ((s = route_of(r, p, (uint16_t)pi)) && s->gen != gen)
+		if ((s = route_of(r, p, (uint16_t)pi)) && s->gen != gen) {
 			route_drop(r, p, (uint16_t)pi);
+			n++;
+		}
 	}
+	return n;
 }
 
 void rib_sync_begin(struct rib *r, int pi)
@@ -264,9 +268,11 @@ int rib_expire(struct rib *r, uint64_t now)
 	for (size_t i = 0; i < r->npeers; i++) {
 		struct peer *pe = &r->peers[i];
 		if (pe->stale && now >= pe->stale_until) {
-			log_info("peer %zu: grace time over, sweeping its stale routes", i);
+			char a[64];
 			pe->stale = false;
-			rib_sweep(r, (int)i);
+			size_t swept = rib_sweep(r, (int)i);
+			log_info("peer %s: grace time over: %zu stale routes swept",
+				 pe->addr.af ? addr_fmt(&pe->addr, a, sizeof(a)) : "(unnamed)", swept);
 			n++;
 		}
 	}
