@@ -115,3 +115,28 @@ push() { route-push --dry-run --max-withdraw-percent 100 "$@"; }
 	grep -q "del 198.18.2.0/24" "$T/out"
 	exec 7>&-
 }
+
+@test "t510c a kept cover leaves with the new writer's more-specific it covered (never hides it)" {
+	mkfifo "$T/in.fifo"
+	route-push --dry-run --grace 30 -i "$T/in.fifo" > "$T/out" 2> "$T/err" &
+	PID=$!
+	# the old writer: a /16 via .1 and, under it, a /24 via .2 (its closure)
+	snap 198.18.0.0/16=198.19.0.1@10 198.18.5.0/24=198.19.0.2@10 | rec-json -r > "$T/in.fifo"
+	wait_for 5 grep -q "add 198.18.5.0/24" "$T/out"
+	wait_for 5 grep -q "writer went away" "$T/err" || fail "$(cat "$T/err")"
+	# the new writer has the /24 only, the /16 is kept for the grace;
+	# then the new writer drops the /24: the kept /16 alone would send
+	# 198.18.5.0/24's traffic to .1
+	exec 7> "$T/in.fifo"
+	snap 198.18.5.0/24=198.19.0.2@10 198.18.9.0/24=198.19.0.3@10 | rec-json -r >&7
+	wait_for 5 grep -q "add 198.18.9.0/24" "$T/out" || fail "$(cat "$T/out" "$T/err")"
+	! grep -q "del 198.18.0.0/16" "$T/out"
+	del 198.18.5.0/24 | rec-json -r >&7
+	wait_for 5 grep -q "del 198.18.5.0/24" "$T/out" || fail "$(cat "$T/out" "$T/err")"
+	grep -q "del 198.18.0.0/16" "$T/out" || fail "the kept /16 stayed: $(cat "$T/out")"
+	# the cover went first (or in the same plan): never the /24 alone
+	[ "$(grep -n "del 198.18.0.0/16" "$T/out" | cut -d: -f1)" -le "$(grep -n "del 198.18.5.0/24" "$T/out" | cut -d: -f1)" ]
+	# the writer's own routes stay
+	! grep -q "del 198.18.9.0/24" "$T/out"
+	exec 7>&-
+}

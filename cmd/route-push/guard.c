@@ -163,3 +163,60 @@ size_t count_removals(const struct rtset *I, const struct rtset *W)
 	}
 	return n;
 }
+
+/* During a restart grace, base holds the new writer's routes (writer) and
+ * the old ones kept beside them. The old ones were hiding-free only
+ * together with the old writer's whole set: when a route leaves base (the
+ * new writer's del, or a kept route it deletes), a kept route above it may
+ * now forward its range by another next hop. So every kept route above a
+ * route that left goes too, up to the nearest route of the writer's, whose
+ * own closure answers for what is under it; above none, the default route
+ * takes the range, which is always right. */
+static bool is_kept(const struct rtset *writer, const struct ar_prefix *p)
+{
+	return rtset_find(writer, p) < 0;
+}
+
+size_t kept_drop_above(struct rtset *base, const struct rtset *old, const struct rtset *writer)
+{
+	bool *drop = NULL;
+	size_t n = 0, i = 0, j = 0;
+
+	while (i < old->n) {
+		int c = j == base->n ? -1 : rt_cmp(&old->v[i], &base->v[j]);
+		if (c > 0) {
+			j++;
+			continue;
+		}
+		if (c == 0) {
+			i++;
+			j++;
+			continue;
+		}
+		/* old->v[i] left: walk up its covers in base */
+		const struct ar_prefix *r = &old->v[i++].p;
+		for (int l = (int)r->plen - 1; l >= 0; l--) {
+			struct ar_prefix q = *r;
+			q.plen = (uint8_t)l;
+			addr_mask(&q.a, (unsigned)l);
+			ssize_t k = rtset_find(base, &q);
+			if (k < 0)
+				continue;
+			if (!is_kept(writer, &q))
+				break;
+			if (!drop && !(drop = calloc(base->n, sizeof(*drop))))
+				return 0;       /* out of memory: the grace's end removes them */
+			n += !drop[k];
+			drop[k] = true;
+		}
+	}
+	if (n) {
+		size_t w = 0;
+		for (size_t k = 0; k < base->n; k++)
+			if (!drop[k])
+				base->v[w++] = base->v[k];
+		base->n = w;
+	}
+	free(drop);
+	return n;
+}

@@ -75,6 +75,7 @@ static void write_stats(struct push *p)
 	rw_u64(p->stats, "repaired", s->repaired);
 	rw_u64(p->stats, "resyncs", s->resyncs);
 	rw_u64(p->stats, "kept_stale", s->kept_stale);
+	rw_u64(p->stats, "kept_dropped", s->kept_dropped);
 	uint64_t bad = 0;
 	for (int k = 0; p->rr && k < RR_BAD_N; k++)
 		bad += rr_stats(p->rr)->bad[k];
@@ -325,7 +326,7 @@ static void on_snapshot(struct push *p)
 #define CHANGES_BATCH 4096
 #define CHANGES_MS 1.0
 
-static struct log_rl cap_rl;
+static struct log_rl cap_rl, kept_rl;
 
 static void on_changes(struct push *p)
 {
@@ -334,9 +335,18 @@ static void on_changes(struct push *p)
 	/* the first complete state was held: until one is taken, what we want
 	 * is what is installed, not an empty table */
 	bool ok = p->have_wanted || rtset_copy(&p->base, &p->installed) == 0;
-	struct rtset w = { 0 };
-	ok = ok && snap_merge(&p->snap, &p->base) == 0 && snap_merge(&p->snap, &p->writer) == 0 &&
-	     rtset_copy(&w, &p->base) == 0;
+	struct rtset w = { 0 }, old = { 0 };
+	ok = ok && (!p->stale_kept || rtset_copy(&old, &p->base) == 0) &&
+	     snap_merge(&p->snap, &p->base) == 0 && snap_merge(&p->snap, &p->writer) == 0;
+	if (ok && p->stale_kept) {
+		size_t dropped = kept_drop_above(&p->base, &old, &p->writer);
+		p->st.kept_dropped += dropped;
+		if (dropped)
+			log_rl(&kept_rl, LOG_INFO, "changes: %zu kept routes above the routes that left go with them",
+			       dropped);
+	}
+	rtset_free(&old);
+	ok = ok && rtset_copy(&w, &p->base) == 0;
 	p->snap.cn = 0;
 	if (!ok) {
 		log_err("out of memory applying changes: waiting for the next complete state");

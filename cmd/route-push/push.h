@@ -122,6 +122,8 @@ const char *op_name(int kind);
  * refused takes its covering routes with it, so nothing left hides it.
  * Returns the number refused. */
 size_t cap_apply(struct rtset *s, size_t max4, size_t max6);
+/* Kept routes above a route that left base leave too (the restart grace). */
+size_t kept_drop_above(struct rtset *base, const struct rtset *old, const struct rtset *writer);
 
 struct bucket {
 	double rate;                    /* per second; 0 = unlimited */
@@ -168,7 +170,7 @@ struct target *dry_target_new(FILE *out);
 /* ---- apply.c: run a plan through a target ---- */
 struct push_stats {
 	uint64_t snapshots, added, removed, replaced, refused, failed, deferred;
-	uint64_t held, repaired, resyncs, kept_stale;
+	uint64_t held, repaired, resyncs, kept_stale, kept_dropped;
 	uint64_t failed_by_errno[134];
 	double latency_ms, latency_max_ms;
 };
