@@ -4,6 +4,7 @@
 #include <float.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "rib-int.h"
 
@@ -59,6 +60,40 @@ void pfx_prefix(const struct rib *r, const struct pfx *p, struct ar_prefix *out)
 
 /* ---- Prefix storage: chunks addressed by id, so the LPM holds 31-bit ids ---- */
 
+#define HUGE_BYTES ((size_t)2 << 20)
+
+void *big_map(size_t bytes)
+{
+	size_t n = (bytes + HUGE_BYTES - 1) & ~(HUGE_BYTES - 1);
+	char *m = mmap(NULL, n + HUGE_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		       -1, 0);
+	size_t head;
+
+	if (m == MAP_FAILED)
+		return NULL;
+	/* Trimmed to a huge page boundary at both ends, so every page of it
+	 * can be a huge one. */
+	head = (HUGE_BYTES - (uintptr_t)m % HUGE_BYTES) % HUGE_BYTES;
+	if (head)
+		munmap(m, head);
+	if (HUGE_BYTES - head)
+		munmap(m + head + n, HUGE_BYTES - head);
+	(void)madvise(m + head, n, MADV_HUGEPAGE);     /* advice only: 4 KiB pages do too */
+	return m + head;
+}
+
+void big_unmap(void *p, size_t bytes)
+{
+	if (p)
+		munmap(p, (bytes + HUGE_BYTES - 1) & ~(HUGE_BYTES - 1));
+}
+
+/* Chunks come PFX_GROUP at a time from one mapping of whole huge pages
+ * (1.6% of it unused): a full table then faults in 2 MiB at a time instead
+ * of 4 KiB, and page faults were the load's largest cost. */
+#define CHUNK_BYTES (PFX_CHUNK * sizeof(struct pfx))
+#define PFX_GROUP (8 * HUGE_BYTES / CHUNK_BYTES)
+
 static struct pfx *pfx_alloc(struct rib *r)
 {
 	struct pfx *p;
@@ -77,8 +112,9 @@ static struct pfx *pfx_alloc(struct rib *r)
 			if (!v)
 				return NULL;
 			r->chunks = v;
-			v[c] = calloc(PFX_CHUNK, sizeof(struct pfx));
-			if (!v[c])
+			if (c % PFX_GROUP)
+				v[c] = v[c - 1] + PFX_CHUNK;
+			else if (!(v[c] = big_map(PFX_GROUP * CHUNK_BYTES)))
 				return NULL;
 			r->nchunks = c + 1;
 		}
@@ -386,8 +422,8 @@ void rib_free(struct rib *r)
 			path_put(r, r->pathv[r->rr[i].s.path]);
 	}
 	bulk_free(r);
-	for (uint32_t c = 0; c < r->nchunks; c++)
-		free(r->chunks[c]);
+	for (uint32_t c = 0; c < r->nchunks; c += PFX_GROUP)
+		big_unmap(r->chunks[c], PFX_GROUP * CHUNK_BYTES);
 	free(r->chunks);
 	free(r->paths);
 	free(r->pathv);
