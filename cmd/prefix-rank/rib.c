@@ -170,12 +170,17 @@ struct pfx *rib_next(const struct rib *r, int af, const struct pfx *p)
 /* The key masked to its length: host bits never tell prefixes apart. */
 void key_of(const struct ar_prefix *pr, uint8_t k[16])
 {
-	unsigned n = addr_len(&pr->a);
+	unsigned n = addr_len(&pr->a), full = pr->plen / 8;
 
 	memset(k, 0, 16);
-	memcpy(k, pr->a.b, n);
-	for (unsigned b = pr->plen; b < n * 8; b++)
-		k[b / 8] &= (uint8_t)~(0x80 >> (b % 8));
+	if (full >= n) {
+		memcpy(k, pr->a.b, n);
+		return;
+	}
+	/* whole bytes, then the byte the length ends in (a bit at a time was
+	 * a few percent of a full table's load) */
+	memcpy(k, pr->a.b, full);
+	k[full] = pr->a.b[full] & (uint8_t)(0xff00u >> (pr->plen % 8));
 }
 
 /* The longest RIB prefix of length <= plen containing the key's first
