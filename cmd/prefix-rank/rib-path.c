@@ -104,7 +104,8 @@ struct path *path_get(struct rib *r, const struct rec_route *rt)
 	memcpy(p, k, sizeof(*p) + (size_t)n * 4);
 	free(big);
 	k = p;
-	if (r->npaths >= r->cappaths && paths_grow(r) < 0) {
+	/* at most half full: every route looks its path up */
+	if (r->npaths * 2 >= r->cappaths && paths_grow(r) < 0) {
 		free(k);
 		return NULL;
 	}
