@@ -319,18 +319,19 @@ static void adopt_one(void *ctx, uint32_t id)
 	}
 }
 
-/* One pass over the old parent's children for all the adopted ones. */
+/* One pass over the old parent's children for all the adopted ones,
+ * ended at the last of them (a parent may have thousands of children). */
 static void adopt_finish(struct rib *r, struct adopt *a)
 {
 	uint32_t *pp;
+	size_t left = a->n;
 
-	if (!a->n)
-		return;
-	for (pp = &rib_byid(r, a->up)->child; *pp;) {
+	for (pp = &rib_byid(r, a->up)->child; left && *pp;) {
 		struct pfx *c = rib_byid(r, *pp);
 		if (c->parent == a->p->id) {
 			*pp = c->sib;
 			child_push(a->p, c);
+			left--;
 		} else {
 			pp = &c->sib;
 		}
