@@ -63,6 +63,8 @@ static void node_release(struct lpm *t, uint32_t idx)
 {
 	uintptr_t p = t->np[idx];
 
+	if (!p)
+		return;         /* a fresh index (lpm_build) holds nothing yet */
 	if (p & 1) {
 		snode_release(t, (struct snode *)(p - 1));
 	} else {
@@ -101,36 +103,34 @@ static void expand(const struct lpm *t, uint32_t idx, uint32_t *out)
 		out[start] = n->v[r - 1];
 }
 
-/* Compress in[] into node idx, in the small form when the runs allow,
- * resizing it when they do not fit (or leave much room). -1: no memory to
- * grow (the node is unchanged). */
-static int store(struct lpm *t, uint32_t idx, const uint32_t *in)
+/* The runs st[] (where each starts; st[0] = 0) and val[] (their values,
+ * no two neighbours equal) into node idx, in the small form when they
+ * allow, resizing it when they do not fit (or leave much room). -1: no
+ * memory to grow (the node is unchanged). */
+static int store_runs(struct lpm *t, uint32_t idx, const uint8_t *st, const uint32_t *val,
+		      unsigned runs)
 {
 	uintptr_t p = t->np[idx];
-	unsigned runs = 1, r = 0;
 
-	for (unsigned i = 1; i < NSLOT; i++)
-		runs += in[i] != in[i - 1];
 	if (runs <= LPM_SMALL) {
 		struct snode *n = (struct snode *)(p - 1);
 		if (!(p & 1) || n->n != runs) {
-			/* in[] holds everything: a fresh node, the old one back */
+			/* the runs hold everything: a fresh node, the old one back */
 			if (!(n = snode_alloc(t, runs)))
 				return -1;
 			node_release(t, idx);
 		}
 		n->n = (uint8_t)runs;
-		for (unsigned i = 0; i < NSLOT; i++) {
-			if (i > 0 && in[i] != in[i - 1])
-				n->st[r - 1] = (uint8_t)i;
-			if (i == 0 || in[i] != in[i - 1])
-				n->v[r++] = in[i];
+		for (unsigned r = 0; r < runs; r++) {
+			if (r > 0)
+				n->st[r - 1] = st[r];
+			n->v[r] = val[r];
 		}
 		t->np[idx] = (uintptr_t)n | 1;
 		return 0;
 	}
 	struct lnode *n = (struct lnode *)p;
-	if (p & 1) {
+	if (!p || (p & 1)) {
 		unsigned cap = (runs + 3) & ~3u;
 		if (!(n = malloc(node_size(cap))))
 			return -1;
@@ -146,48 +146,70 @@ static int store(struct lpm *t, uint32_t idx, const uint32_t *in)
 		n = m;
 		n->cap = (uint16_t)cap;
 	}
-	for (unsigned w = 0; w < 8; w++) {
-		uint32_t b = 0;
+	memset(n->bm, 0, sizeof(n->bm));
+	for (unsigned r = 0; r < runs; r++) {
+		n->bm[st[r] >> 5] |= 1u << (st[r] & 31);
+		n->v[r] = val[r];
+	}
+	for (unsigned w = 0, r = 0; w < 8; w++) {
 		n->base[w] = (uint8_t)r;
-		for (unsigned j = 0; j < 32; j++) {
-			unsigned i = w * 32 + j;
-			b |= (uint32_t)(i == 0 || in[i] != in[i - 1]) << j;
-		}
-		n->bm[w] = b;
-		for (; b; b &= b - 1)
-			n->v[r++] = in[w * 32 + (unsigned)__builtin_ctz(b)];
+		r += lpm_popcount(n->bm[w]);
 	}
 	n->n = (uint16_t)runs;
 	t->np[idx] = (uintptr_t)n;
 	return 0;
 }
 
+/* in[]'s 256 slots into node idx, as store_runs(). */
+static int store(struct lpm *t, uint32_t idx, const uint32_t *in)
+{
+	uint8_t st[NSLOT];
+	uint32_t val[NSLOT];
+	unsigned runs = 1;
+
+	st[0] = 0;
+	val[0] = in[0];
+	for (unsigned i = 1; i < NSLOT; i++) {
+		if (in[i] != in[i - 1]) {
+			st[runs] = (uint8_t)i;
+			val[runs++] = in[i];
+		}
+	}
+	return store_runs(t, idx, st, val, runs);
+}
+
+/* A node index, holding nothing yet (NULL). -1: no memory. */
+static int64_t node_idx(struct lpm *t)
+{
+	if (t->nfree)
+		return t->freeidx[--t->nfree];
+	if (t->nnodes == t->capnodes) {
+		uint32_t cap = t->capnodes ? t->capnodes * 2 : 1024;
+		uintptr_t *v;
+		uint32_t *f;
+		if (cap > (LPM_CHILD >> 1))
+			return -1;
+		if (!(v = reallocarray(t->np, cap, sizeof(*v))))
+			return -1;
+		t->np = v;
+		if (!(f = reallocarray(t->freeidx, cap, sizeof(*f))))
+			return -1;
+		t->freeidx = f;
+		t->capnodes = cap;
+	}
+	t->np[t->nnodes] = 0;
+	return t->nnodes++;
+}
+
 static int64_t node_new(struct lpm *t, uint32_t fill)
 {
-	uint32_t idx;
+	int64_t idx = node_idx(t);
 	struct snode *n;
 
-	if (t->nfree) {
-		idx = t->freeidx[--t->nfree];
-	} else {
-		if (t->nnodes == t->capnodes) {
-			uint32_t cap = t->capnodes ? t->capnodes * 2 : 1024;
-			uintptr_t *v;
-			uint32_t *f;
-			if (cap > (LPM_CHILD >> 1))
-				return -1;
-			if (!(v = reallocarray(t->np, cap, sizeof(*v))))
-				return -1;
-			t->np = v;
-			if (!(f = reallocarray(t->freeidx, cap, sizeof(*f))))
-				return -1;
-			t->freeidx = f;
-			t->capnodes = cap;
-		}
-		idx = t->nnodes++;
-	}
+	if (idx < 0)
+		return -1;
 	if (!(n = snode_alloc(t, 1))) {
-		t->freeidx[t->nfree++] = idx;
+		t->freeidx[t->nfree++] = (uint32_t)idx;
 		return -1;
 	}
 	n->n = 1;
@@ -477,19 +499,75 @@ struct build {
 	const void *ctx;
 };
 
+/* A node's runs as the build makes them, in slot order: the ranges still
+ * open (each inside the one below it; the node's fill at the bottom) on a
+ * stack, a run written as each is left or entered. */
+struct runs {
+	uint8_t st[NSLOT];
+	uint32_t v[NSLOT];
+	unsigned n, pos, top;
+	struct { unsigned end; uint32_t v; } open[LPM_STRIDE + 4];
+};
+
+static void runs_emit(struct runs *R, unsigned upto, uint32_t v)
+{
+	if (R->pos >= upto)
+		return;
+	if (!R->n || R->v[R->n - 1] != v) {
+		R->st[R->n] = (uint8_t)R->pos;
+		R->v[R->n++] = v;
+	}
+	R->pos = upto;
+}
+
+/* Everything before slot s written; the value there so far returned. */
+static uint32_t runs_to(struct runs *R, unsigned s)
+{
+	while (R->top && R->open[R->top - 1].end <= s) {
+		runs_emit(R, R->open[R->top - 1].end, R->open[R->top - 1].v);
+		R->top--;
+	}
+	if (!R->top)
+		return 0;
+	runs_emit(R, s, R->open[R->top - 1].v);
+	return R->open[R->top - 1].v;
+}
+
+/* Slots [lo, hi) hold v (the root's in place, or a range on the stack);
+ * returns what they held before. */
+static uint32_t paint(struct lpm *t, struct runs *R, unsigned lo, unsigned hi, uint32_t v)
+{
+	uint32_t was;
+
+	if (!R) {
+		was = t->root[lo];
+		for (unsigned y = lo; y < hi; y++)
+			t->root[y] = v;
+		return was;
+	}
+	was = runs_to(R, lo);
+	R->open[R->top].end = hi;
+	R->open[R->top++].v = v;
+	return was;
+}
+
 /* Entries [i, j), all inside node idx (-1: the root), whose every slot
  * holds fill before. In address order a prefix comes after those covering
- * it, so painting in order leaves the longest in each slot, and the
- * prefixes below one slot are next to each other. */
+ * it and before those it covers, and the prefixes below one slot are next
+ * to each other: painting in order leaves the longest in each slot, and a
+ * node's ranges nest, so its runs come out in one pass. */
 static int build_node(const struct build *b, int64_t idx, unsigned lvl, size_t i, size_t j,
 		      uint32_t fill)
 {
-	uint32_t buf[NSLOT], *v = idx < 0 ? b->t->root : buf;
+	struct runs runs, *R = idx < 0 ? NULL : &runs;
 	unsigned end = level_end(lvl);
 
-	if (idx >= 0)
-		for (unsigned x = 0; x < NSLOT; x++)
-			buf[x] = fill;
+	if (R) {
+		R->n = R->pos = 0;
+		R->top = 1;
+		R->open[0].end = NSLOT;
+		R->open[0].v = fill;
+	}
 	while (i < j) {
 		uint8_t k[17] = { 0 }, k2[17] = { 0 };
 		unsigned plen, plen2, x;
@@ -501,8 +579,7 @@ static int build_node(const struct build *b, int64_t idx, unsigned lvl, size_t i
 		x = index_at(k, lvl);
 		if (plen <= end) {
 			unsigned span = end - plen, base = x & ~((1u << span) - 1);
-			for (unsigned y = base; y < base + (1u << span); y++)
-				v[y] = id;
+			paint(b->t, R, base, base + (1u << span), id);
 			i++;
 			continue;
 		}
@@ -511,15 +588,18 @@ static int build_node(const struct build *b, int64_t idx, unsigned lvl, size_t i
 			if (plen2 <= end || index_at(k2, lvl) != x)
 				break;
 		}
-		fill = v[x];
-		if ((c = node_new(b->t, fill)) < 0)
+		if ((c = node_idx(b->t)) < 0)
 			return -1;
-		v[x] = LPM_CHILD | (uint32_t)c;         /* freed with the table if it fails */
+		/* (freed with the table if it fails) */
+		fill = paint(b->t, R, x, x + 1, LPM_CHILD | (uint32_t)c);
 		if (build_node(b, c, lvl + 1, i, e, fill) < 0)
 			return -1;
 		i = e;
 	}
-	return idx < 0 ? 0 : store(b->t, (uint32_t)idx, buf);
+	if (!R)
+		return 0;
+	runs_to(R, NSLOT);
+	return store_runs(b->t, (uint32_t)idx, R->st, R->v, R->n);
 }
 
 int lpm_build(struct lpm *t, size_t n,

@@ -199,8 +199,11 @@ static void flush_af(struct rib *r, int af)
 
 void rate_flush(struct rib *r)
 {
-	flush_af(r, 0);
-	flush_af(r, 1);
+	/* every route update asks: the empty case costs no batch frame */
+	if (r->nq[0])
+		flush_af(r, 0);
+	if (r->nq[1])
+		flush_af(r, 1);
 }
 
 bool rate_faded(const struct rib *r, const struct pfx *p)

@@ -23,6 +23,13 @@ struct rib_bulk {
 	uint64_t lost;                  /* routes dropped for want of memory */
 };
 
+static void pend_free(struct rib_bulk *b, int ai)
+{
+	big_unmap(b->pend[ai], b->cap[ai] * sizeof(uint32_t));
+	b->pend[ai] = NULL;
+	b->npend[ai] = b->cap[ai] = 0;
+}
+
 int rib_bulk_begin(struct rib *r)
 {
 	if (r->bulk)
@@ -44,10 +51,14 @@ int bulk_add(struct rib *r, int ai, const struct ar_prefix *pr, const uint8_t *k
 	struct pfx *p;
 
 	if (b->npend[ai] == b->cap[ai]) {
-		size_t cap = b->cap[ai] ? b->cap[ai] * 2 : 4096;
-		uint32_t *v = reallocarray(b->pend[ai], cap, sizeof(*v));
+		/* Whole huge pages (see big_map()), copied over when it grows. */
+		size_t cap = b->cap[ai] ? b->cap[ai] * 2 : ((size_t)2 << 20) / sizeof(uint32_t);
+		uint32_t *v = big_map(cap * sizeof(*v));
 		if (!v)
 			return -1;
+		if (b->npend[ai])
+			memcpy(v, b->pend[ai], b->npend[ai] * sizeof(*v));
+		big_unmap(b->pend[ai], b->cap[ai] * sizeof(*v));
 		b->pend[ai] = v;
 		b->cap[ai] = cap;
 	}
@@ -229,12 +240,13 @@ static int settle_sorted(struct rib *r, int ai)
 	struct rib_bulk *b = r->bulk;
 	size_t n = b->npend[ai], m = 0;
 	unsigned w = ai ? 3 : 1;
-	uint64_t *v = malloc(n * w * sizeof(uint64_t)), *tmp = malloc(n * w * sizeof(uint64_t));
+	size_t bytes = n * w * sizeof(uint64_t);
+	uint64_t *v = big_map(bytes), *tmp = big_map(bytes);
 	uint32_t *id;
 
 	if (!v || !tmp || !lpm_empty(&r->af[ai].lpm)) {
-		free(v);
-		free(tmp);
+		big_unmap(v, bytes);
+		big_unmap(tmp, bytes);
 		return -1;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -270,9 +282,7 @@ static int settle_sorted(struct rib *r, int ai)
 		memmove(&v[m * w], e, w * sizeof(uint64_t));
 		id[m++] = pid;
 	}
-	free(b->pend[ai]);
-	b->pend[ai] = NULL;
-	b->npend[ai] = b->cap[ai] = 0;
+	pend_free(b, ai);
 	struct sorted s = { v, id, w };
 	if (lpm_build(&r->af[ai].lpm, m, ent, &s) < 0) {
 		/* One by one after all, each with its own (smaller) allocations. */
@@ -284,8 +294,8 @@ static int settle_sorted(struct rib *r, int ai)
 	} else {
 		link_tree(r, &s, m);
 	}
-	free(v);
-	free(tmp);
+	big_unmap(v, bytes);
+	big_unmap(tmp, bytes);
 	return 0;
 }
 
@@ -297,9 +307,7 @@ void bulk_settle(struct rib *r, int ai)
 		return;
 	if (settle_sorted(r, ai) < 0)
 		settle_slow(r, ai);
-	free(b->pend[ai]);
-	b->pend[ai] = NULL;
-	b->npend[ai] = b->cap[ai] = 0;
+	pend_free(b, ai);
 	if (b->lost)
 		log_err("bulk load: %llu routes dropped: out of memory", (unsigned long long)b->lost);
 	b->lost = 0;
@@ -323,8 +331,8 @@ void bulk_free(struct rib *r)
 {
 	if (!r->bulk)
 		return;
-	free(r->bulk->pend[0]);
-	free(r->bulk->pend[1]);
+	pend_free(r->bulk, 0);
+	pend_free(r->bulk, 1);
 	free(r->bulk);
 	r->bulk = NULL;
 }

@@ -5,6 +5,12 @@
 
 #include "rank.h"
 
+/* Zeroed memory in whole huge pages, advised to be backed by them (NULL:
+ * no memory), and its return: for big arrays that would otherwise fault in
+ * 4 KiB at a time. */
+void *big_map(size_t bytes);
+void big_unmap(void *p, size_t bytes);
+
 /* The interned path of a route record, one more reference to it (NULL: no
  * memory); path_put() lets a reference go and frees the last. */
 struct path *path_get(struct rib *r, const struct rec_route *rt);

@@ -6,22 +6,32 @@
 
 #include "rib-int.h"
 
-static uint32_t fnv(uint32_t h, const void *p, size_t n)
+/* A word at a time: a byte-wise hash over the AS path was a tenth of a
+ * full table's load (every route hashes its path, most paths repeat). */
+static inline uint64_t mix(uint64_t h, uint64_t x)
 {
-	const uint8_t *b = p;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ b[i]) * 16777619u;
-	return h;
+	h = (h ^ x) * 0x9e3779b97f4a7c15ull;
+	return h ^ (h >> 29);
 }
 
 static uint32_t path_hash(const struct path *k)
 {
-	uint32_t h = 2166136261u;
-	h = fnv(h, &k->nexthop, sizeof(k->nexthop));
-	h = fnv(h, &k->origin, 1);
-	h = fnv(h, &k->med, 4);
-	h = fnv(h, &k->localpref, 4);
-	return fnv(h, k->v, (size_t)(k->naspath + k->ncomm + k->nlcomm) * 4);
+	uint32_t n = k->naspath + k->ncomm + k->nlcomm, i;
+	uint64_t a, b, h = n;
+
+	memcpy(&a, k->nexthop.b, 8);
+	memcpy(&b, k->nexthop.b + 8, 8);
+	h = mix(h, a);
+	h = mix(h, b);
+	h = mix(h, (uint64_t)k->nexthop.af << 8 | k->origin);
+	h = mix(h, (uint64_t)k->med << 32 | k->localpref);
+	/* the counts apart, so [a, b | c] and [a | b, c] differ */
+	h = mix(h, (uint64_t)k->naspath << 32 | k->ncomm);
+	for (i = 0; i + 1 < n; i += 2)
+		h = mix(h, (uint64_t)k->v[i] << 32 | k->v[i + 1]);
+	if (i < n)
+		h = mix(h, k->v[i]);
+	return (uint32_t)(h * 0x9e3779b97f4a7c15ull >> 32);
 }
 
 static bool path_eq(const struct path *a, const struct path *b)
@@ -94,7 +104,8 @@ struct path *path_get(struct rib *r, const struct rec_route *rt)
 	memcpy(p, k, sizeof(*p) + (size_t)n * 4);
 	free(big);
 	k = p;
-	if (r->npaths >= r->cappaths && paths_grow(r) < 0) {
+	/* at most half full: every route looks its path up */
+	if (r->npaths * 2 >= r->cappaths && paths_grow(r) < 0) {
 		free(k);
 		return NULL;
 	}

@@ -6,7 +6,8 @@
  * delete half way (a settle in the middle). Every RIB must then hold the
  * same prefixes with the same routes in the same order, the same parents
  * and children, the same LPM answers and counts; the sorted build's
- * sibling lists are in address order.
+ * sibling lists are in address order and its LPM nodes those one by one
+ * makes, each in its shortest form.
  * Usage: rank-bulk [SEED [ROUNDS]]. Prints "N passed, M failed". */
 #include "../../cmd/prefix-rank/lpm.c"
 #include "../../cmd/prefix-rank/rib.c"
@@ -220,6 +221,30 @@ static void siblings_ordered(struct rib *r)
 			}
 }
 
+/* The built LPM's nodes as adds one by one leave them: as many, each in
+ * its shortest form (no two neighbouring runs alike, small when it fits). */
+static void lpm_same_shape(const struct lpm *a, const struct lpm *b, const char *what)
+{
+	uint32_t buf[NSLOT];
+	uint32_t live = 0;
+
+	for (uint32_t i = 0; i < a->nnodes; i++) {
+		uintptr_t p = a->np[i];
+		unsigned runs = 1, n;
+		if (!p)
+			continue;
+		live++;
+		expand(a, i, buf);
+		for (unsigned x = 1; x < NSLOT; x++)
+			runs += buf[x] != buf[x - 1];
+		n = p & 1 ? ((const struct snode *)(p - 1))->n : ((const struct lnode *)p)->n;
+		CHECK(n == runs && (runs <= LPM_SMALL) == (p & 1), "%s: node %u: %u runs kept, %u there",
+		      what, i, n, runs);
+	}
+	CHECK(live == b->nnodes - b->nfree, "%s: %u nodes, %u one by one", what, live,
+	      b->nnodes - b->nfree);
+}
+
 int main(int argc, char **argv)
 {
 	unsigned long seed = argc > 1 ? strtoul(argv[1], NULL, 0) : 1;
@@ -240,6 +265,8 @@ int main(int argc, char **argv)
 		compare(&slow, &one, "slow");
 		compare(&mid, &one, "midway");
 		siblings_ordered(&sorted);
+		lpm_same_shape(&sorted.af[0].lpm, &one.af[0].lpm, "sorted lpm4");
+		lpm_same_shape(&sorted.af[1].lpm, &one.af[1].lpm, "sorted lpm6");
 		rib_free(&one);
 		rib_free(&sorted);
 		rib_free(&slow);
