@@ -15,6 +15,7 @@ static void sent_done(struct speaker *s, struct ro_ent *e)
 {
 	struct ribout *ro = s->ro;
 	e->nosend = false;
+	e->held = false;                /* the peer now has what we said */
 	ro_attr_ref(e->want);
 	ro_attr_unref(ro, e->sent);
 	e->sent = e->want;
@@ -225,6 +226,7 @@ static int pump_batch(struct speaker *s)
 		TAILQ_REMOVE(&ro->dirty, e, dq);
 		e->dirty = false;
 		if ((e->p.a.af == AR_AF4 && !s->ctx.v4) || (e->p.a.af == AR_AF6 && !s->ctx.v6)) {
+			e->held = false;        /* the peer has no such family with us */
 			ro_maybe_free(ro, e);
 			continue;
 		}

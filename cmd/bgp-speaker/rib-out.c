@@ -104,7 +104,7 @@ static struct ro_attr *attr_intern(struct ribout *ro, bool self, const struct ar
 
 void ro_mark(struct ribout *ro, struct ro_ent *e)
 {
-	bool d = e->want != e->sent;
+	bool d = e->want != e->sent || (e->held && !e->want);
 	if (d && !e->dirty)
 		TAILQ_INSERT_TAIL(&ro->dirty, e, dq);
 	else if (!d && e->dirty)
@@ -114,7 +114,7 @@ void ro_mark(struct ribout *ro, struct ro_ent *e)
 
 void ro_maybe_free(struct ribout *ro, struct ro_ent *e)
 {
-	if (e->want || e->sent || e->staged || e->dirty)
+	if (e->want || e->sent || e->staged || e->dirty || e->held)
 		return;
 	RB_REMOVE(ro_tree, &ro->t, e);
 	ro->n--;
@@ -308,8 +308,13 @@ static void state_complete(void *arg, struct collect_set *set)
 		set_want(ro, e, a);
 		ro_attr_unref(ro, e->staged);
 		e->staged = NULL;
+		/* the first state after a start: what the peer may still hold
+		 * from our previous process (route-push sends it so) */
+		if (!ro->first_state && a && !e->sent)
+			e->held = true;
 		ro_maybe_free(ro, e);
 	}
+	ro->first_state = true;
 	order_dirty(ro);
 }
 
@@ -345,6 +350,9 @@ void ribout_session_up(struct speaker *s)
 
 	nexthop_session_up(s);
 	RB_FOREACH_SAFE(e, ro_tree, &ro->t, nx) {
+		/* the last session's routes may be kept stale by the peer */
+		if (e->sent)
+			e->held = true;
 		ro_attr_unref(ro, e->sent);
 		e->sent = NULL;
 		e->nosend = false;

@@ -31,6 +31,12 @@ struct ro_ent {
 	uint32_t gen;                   /* complete state that staged it */
 	bool dirty;
 	bool nosend;                    /* wanted, but not on this session: withdrawn */
+	/* The peer may hold it from before: a session that went down (its
+	 * graceful restart keeps our routes stale), or our previous process
+	 * (the first complete state after a start is what route-push says the
+	 * peer had). Withdrawn first at session up when no longer wanted, so
+	 * the peer never holds its stale set and the new one at once. */
+	bool held;
 };
 
 RB_HEAD(ro_tree, ro_ent);
@@ -45,6 +51,7 @@ struct ribout {
 	uint32_t gen;
 	bool eor4, eor6;                /* End-of-RIB owed after the dirty list drains */
 	bool eorr4, eorr6;              /* End-of-Route-Refresh owed (RFC 7313) */
+	bool first_state;               /* a complete state came since the start */
 	uint64_t skipped;
 	struct log_rl rl;
 };

@@ -11,7 +11,13 @@
  * one complete state (the output's high water); past that the changes stop
  * and, once the reader has taken all that waits (a low water of 0), the
  * complete installed state of that moment goes out instead: the newest
- * state replaces all that could not be written, never a queue of them. */
+ * state replaces all that could not be written, never a queue of them.
+ *
+ * A new reader (bgp-speaker restarted) first gets what the old one had
+ * taken when the changes stopped, then the difference to now as changes,
+ * withdrawals first: that first state is what BIRD still holds, stale,
+ * under graceful restart, so bgp-speaker can withdraw what went before it
+ * announces what came, and BIRD never holds both sets at once (the cap). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,6 +38,9 @@ struct bgpt {
 	struct out *out;
 	const struct rtset *installed;  /* push.c's, given with the first full() */
 	bool need_full;                 /* the reader lacks changes: a complete state next */
+	struct rtset peer;              /* the reader's state when changes stopped */
+	bool peer_known;
+	struct nl_conf fib;             /* where BIRD writes the FIB (proto 0: unread) */
 	bool closing;                   /* at exit: a failed output ends nothing more */
 	uint64_t fulls;                 /* complete states written */
 };
@@ -59,7 +68,7 @@ static void put(struct rec_writer *w, const struct ar_prefix *p, const struct ar
 /* The complete state, on an output that has taken everything before it
  * (the callers see to that). Its size is the high water of the changes
  * that may follow it. */
-static void write_full(struct bgpt *b)
+static void write_state(struct bgpt *b, const struct rtset *st)
 {
 	struct rec_writer *w = out_w(b->out);
 	struct rec_sync sy = { 0 };
@@ -70,8 +79,8 @@ static void write_full(struct bgpt *b)
 	REC_SET(&sy, SYNC_PHASE);
 	sy.phase = SYNC_BEGIN;
 	rw_sync(w, &sy);
-	for (size_t i = 0; i < b->installed->n; i++)
-		put(w, &b->installed->v[i].p, &b->installed->v[i].nh, b->installed->v[i].value, false);
+	for (size_t i = 0; i < st->n; i++)
+		put(w, &st->v[i].p, &st->v[i].nh, st->v[i].value, false);
 	sy.phase = SYNC_END;
 	rw_sync(w, &sy);
 	/* (rw_route() writes out what it holds past 64 KiB) */
@@ -81,19 +90,78 @@ static void write_full(struct bgpt *b)
 	out_flush(b->out);
 }
 
+static void write_full(struct bgpt *b)
+{
+	write_state(b, b->installed);
+}
+
+/* from -> to as changes: withdrawals first, covers before what they cover
+ * (set order), then announcements and replacements, more-specifics before
+ * their covers (reverse set order). */
+static void write_diff(struct bgpt *b, const struct rtset *from, const struct rtset *to)
+{
+	struct rec_writer *w = out_w(b->out);
+	size_t i = 0, j = 0;
+
+	while (i < from->n) {
+		int c = j == to->n ? -1 : rt_cmp(&from->v[i], &to->v[j]);
+		if (c < 0)
+			put(w, &from->v[i].p, NULL, 0, true);
+		i += c <= 0;
+		j += c >= 0;
+	}
+	for (i = from->n, j = to->n; j > 0;) {
+		int c = i == 0 ? 1 : rt_cmp(&to->v[j - 1], &from->v[i - 1]);
+		const struct rt *r = &to->v[j - 1];
+		if (c > 0 || (c == 0 && addr_cmp(&r->nh, &from->v[i - 1].nh)))
+			put(w, &r->p, &r->nh, r->value, false);
+		j -= c >= 0;
+		i -= c <= 0;
+	}
+	out_flush(b->out);
+}
+
+/* Changes stop reaching the reader: remember what it has. */
+static void changes_stop(struct bgpt *b)
+{
+	if (!b->need_full && b->installed && !b->peer_known)
+		b->peer_known = rtset_copy(&b->peer, b->installed) == 0;
+	b->need_full = true;
+}
+
 /* A reader (again): the complete state, once we know what is installed. */
 static void on_out_opened(void *arg)
 {
 	struct bgpt *b = arg;
 
-	b->need_full = true;
-	if (b->installed)
+	changes_stop(b);
+	if (!b->installed)
+		return;
+	/* What BIRD still holds is best read where it writes it: the state
+	 * route-push sent may be ahead of what a stopped reader took. */
+	struct rtset k = { 0 };
+	if (b->fib.proto && fib_read(&b->fib, &k) == 0 && k.n) {
+		rtset_free(&b->peer);
+		b->peer = k;
+		b->peer_known = true;
+		log_info("%s: a new reader: first the %zu routes the FIB holds, then the changes",
+			 out_name(b->out), k.n);
+	} else {
+		rtset_free(&k);
+	}
+	if (b->peer_known) {
+		write_state(b, &b->peer);
+		write_diff(b, &b->peer, b->installed);
+		rtset_free(&b->peer);
+		b->peer_known = false;
+	} else {
 		write_full(b);
+	}
 }
 
 static void on_out_lost(void *arg)
 {
-	((struct bgpt *)arg)->need_full = true;
+	changes_stop(arg);
 }
 
 /* Caught up (all that waited is written) after changes were left out:
@@ -105,8 +173,12 @@ static void on_out_blocked(void *arg, bool blocked)
 	if (blocked)
 		log_info("%s: the reader is behind: a complete state replaces the changes",
 			 out_name(b->out));
-	else if (b->need_full && b->installed)
+	else if (b->need_full && b->installed) {
+		/* the same reader, caught up: it diffs a complete state itself */
+		rtset_free(&b->peer);
+		b->peer_known = false;
 		write_full(b);
+	}
 }
 
 /* stdout's reader gone, or a write error: bgp-speaker cannot be told */
@@ -129,7 +201,7 @@ static int bgp_send(struct target *t, const struct plan *pl, const struct op *op
 		const struct uent *e = &pl->u[ops[i].u];
 		res[i] = 0;
 		if (!b->need_full && !out_takes(b->out))
-			b->need_full = true;
+			changes_stop(b);
 		if (!b->need_full)
 			put(out_w(b->out), &e->p, &e->nnh, e->value, ops[i].kind == OP_DEL);
 	}
@@ -172,14 +244,16 @@ static void bgp_free(struct target *t)
 	       b->need_full && b->installed)
 		write_full(b);
 	out_free(b->out);
+	rtset_free(&b->peer);
 	free(b);
 }
 
-struct target *bgp_target_new(const char *path, struct ev_loop *l)
+struct target *bgp_target_new(const char *path, struct ev_loop *l, const struct nl_conf *fib)
 {
 	struct bgpt *b = calloc(1, sizeof(*b));
 	if (!b)
 		return NULL;
+	b->fib = *fib;
 	b->t.name = "bgp";
 	b->t.send = bgp_send;
 	b->t.free = bgp_free;

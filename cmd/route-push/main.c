@@ -16,7 +16,7 @@ static const char usage[] =
 	"                  [--max-withdraw-percent P] [--verify-interval SEC]\n"
 	"                  [--retry-interval SEC] [--grace SEC] [--flush-on-exit]\n"
 	"                  [--stats PATH] [--stats-interval SEC] [--trace PATH]\n"
-	"                  [--log-level LEVEL]\n"
+	"                  [--bgp-fib-proto N] [--log-level LEVEL]\n"
 	"  FIB snapshots (route records between sync markers) and the changes after\n"
 	"  them (route records outside the markers) to a routing table\n"
 	"  -i, --input PATH               snapshots and changes from PATH, a file or FIFO\n"
@@ -25,6 +25,9 @@ static const char usage[] =
 	"      --bgp                      write route records for bgp-speaker\n"
 	"      --dry-run                  print the changes; change nothing\n"
 	"  -o, --output PATH              --bgp: where the records go (default -)\n"
+	"      --bgp-fib-proto N          --bgp: the protocol number the router writes the\n"
+	"                                 FIB (--table) with, read when a new bgp-speaker\n"
+	"                                 comes (default 12, BIRD; 0: not read)\n"
 	"  -t, --table TABLE              kernel table: main, local, default or 1-4294967295\n"
 	"                                 (default main)\n"
 	"  -P, --proto N                  route protocol number of our routes (default 77,\n"
@@ -53,7 +56,7 @@ static const char usage[] =
 
 enum {
 	O_NETLINK = 256, O_BGP, O_DRY, O_MAX4, O_MAX6, O_RATE, O_WPCT, O_VERIFY,
-	O_RETRY, O_GRACE, O_FLUSH, O_STATS, O_STATSINT, O_TRACE, O_LOGLEVEL,
+	O_RETRY, O_GRACE, O_FLUSH, O_STATS, O_STATSINT, O_TRACE, O_LOGLEVEL, O_FIBPROTO,
 };
 
 static const struct option opts[] = {
@@ -76,6 +79,7 @@ static const struct option opts[] = {
 	{ "stats", required_argument, NULL, O_STATS },
 	{ "stats-interval", required_argument, NULL, O_STATSINT },
 	{ "trace", required_argument, NULL, O_TRACE },
+	{ "bgp-fib-proto", required_argument, NULL, O_FIBPROTO },
 	{ "log-level", required_argument, NULL, O_LOGLEVEL },
 	{ "config", required_argument, NULL, 'c' },
 	{ "check", no_argument, NULL, 'n' },
@@ -153,6 +157,11 @@ static int set(int c, const char *v, void *arg)
 	case O_STATS: o->stats = strdup(v); return 0;
 	case O_STATSINT: return parse_double("--stats-interval", v, 0, 86400, &o->stats_interval);
 	case O_TRACE: o->trace = strdup(v); return 0;
+	case O_FIBPROTO:
+		if (parse_uint("--bgp-fib-proto", v, 255, &n) < 0)
+			return -1;
+		o->bgp_fib_proto = (uint8_t)n;
+		return 0;
 	}
 	log_err("option -%c cannot be set here", c);
 	return -1;
@@ -164,6 +173,7 @@ int main(int argc, char **argv)
 		.mode = MODE_NETLINK, .input = "-", .output = "-",
 		.nl = { .table = 254, .proto = 77, .metric = 0 },
 		.withdraw_pct = 50, .retry_interval = 5, .grace = 30,
+		.bgp_fib_proto = 12,    /* RTPROT_BIRD */
 	};
 	struct prog *p = &prog;
 

@@ -151,7 +151,8 @@ static int dump_cb(const struct nlmsghdr *h, void *data)
 	if (d->af == AR_AF6 && want == 0)
 		want = 1024;    /* the kernel's IPv6 default */
 	if (table != d->n->c.table || r->rtm_protocol != d->n->c.proto ||
-	    r->rtm_type != RTN_UNICAST || (r->rtm_flags & RTM_F_CLONED) || metric != want)
+	    r->rtm_type != RTN_UNICAST || (r->rtm_flags & RTM_F_CLONED) ||
+	    (metric != want && !d->n->c.any_metric))
 		return MNL_CB_OK;
 	struct rt x;
 	memset(&x, 0, sizeof(x));
@@ -250,4 +251,16 @@ struct target *nl_target_new(const struct nl_conf *c)
 		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
 	n->seq = (uint32_t)time(NULL);
 	return &n->t;
+}
+
+int fib_read(const struct nl_conf *c, struct rtset *out)
+{
+	struct nl_conf k = *c;
+	k.any_metric = true;
+	struct target *t = nl_target_new(&k);
+	if (!t)
+		return -1;
+	int rc = nl_dump(t, out);
+	nl_free(t);
+	return rc;
 }

@@ -545,7 +545,8 @@ int push_run(const struct push_opts *o)
 		p.t = nl_target_new(&o->nl);
 		break;
 	case MODE_BGP:
-		p.t = bgp_target_new(o->output, p.ev);
+		p.t = bgp_target_new(o->output, p.ev, &(struct nl_conf){
+			.table = o->nl.table, .proto = o->bgp_fib_proto });
 		break;
 	case MODE_DRY:
 		p.t = dry_target_new(stdout);

@@ -158,13 +158,18 @@ struct nl_conf {
 	uint8_t proto;
 	uint32_t metric;
 	size_t batch;                   /* messages per sendmsg */
+	bool any_metric;                /* a dump takes every metric (another daemon's) */
 };
 struct target *nl_target_new(const struct nl_conf *c);
+/* The routes of protocol c->proto in table c->table, read once. */
+int fib_read(const struct nl_conf *c, struct rtset *out);
 int table_parse(const char *s, uint32_t *table);
 struct ev_loop;
 /* path: a FIFO (reopened for each reader, who gets the complete state),
  * a file or "-"; written without blocking the loop l. */
-struct target *bgp_target_new(const char *path, struct ev_loop *l);
+/* fib: where the router's daemon (BIRD) writes the FIB, read for what it
+ * still holds when a new reader comes; proto 0: not read. */
+struct target *bgp_target_new(const char *path, struct ev_loop *l, const struct nl_conf *fib);
 struct target *dry_target_new(FILE *out);
 
 /* ---- apply.c: run a plan through a target ---- */
@@ -183,6 +188,7 @@ struct push_opts {
 	enum push_mode mode;
 	const char *input, *output, *stats, *trace;
 	struct nl_conf nl;
+	uint8_t bgp_fib_proto;          /* --bgp: the FIB's writer, for a new reader */
 	unsigned long long max4, max6;
 	double max_rate;                /* changes per second, 0 unlimited */
 	double withdraw_pct;

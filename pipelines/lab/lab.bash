@@ -229,10 +229,10 @@ lab_conf() {
 	if [ "$target" = bgp ]; then
 		cat >> "$LAB_DIR/activeroute.conf" <<-EOF
 		bgp.announce.listen = 127.0.0.2:1179
-		# no bgp.announce.graceful-restart: the announce session offers
-		# none (active-route's default), so BIRD flushes a dead announcer's
-		# routes before the new one's come; with graceful restart it held
-		# both at once, over the cap (issue 16, tests/tools/fib-trace-check)
+		# the announce session offers graceful restart (active-route's
+		# default): BIRD keeps the FIB while bgp-announce restarts, and the
+		# new one withdraws what went before it announces what came (the
+		# cap, issue 16, tests/tools/fib-trace-check)
 		push.bgp = yes
 		EOF
 	else
