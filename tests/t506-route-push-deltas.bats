@@ -81,15 +81,25 @@ push() { route-push --dry-run --max-withdraw-percent 100 "$@"; }
 	[ "$(rec-json -t stats < "$T/st.rec" | tail -1 | jq .refused)" = 1 ]
 }
 
-@test "t510a routes kept over a writer's restart leave when the grace ends, changes or not" {
+# first_writer OPTIONS... -- ROUTES...: route-push --dry-run OPTIONS on a
+# FIFO, given one complete state of ROUTES by a writer that then leaves.
+first_writer() {
+	local opts=() last
+	while [ "$1" != -- ]; do opts+=("$1"); shift; done
+	shift
 	mkfifo "$T/in.fifo"
-	route-push --dry-run --grace 1 -i "$T/in.fifo" > "$T/out" 2> "$T/err" &
+	route-push --dry-run "${opts[@]}" -i "$T/in.fifo" > "$T/out" 2> "$T/err" &
 	PID=$!
-	snap 198.18.1.0/24=198.19.0.1@1 198.18.2.0/24=198.19.0.2@1 | rec-json -r > "$T/in.fifo"
-	wait_for 5 grep -q "add 198.18.2.0/24" "$T/out"
+	snap "$@" | rec-json -r > "$T/in.fifo"
+	last=${!#}
+	wait_for 5 grep -q "add ${last%%=*}" "$T/out"
 	# a new writer opening before the end of the old one is read would be
 	# the same writer to route-push: no restart, no grace
 	wait_for 5 grep -q "writer went away" "$T/err" || fail "$(cat "$T/err")"
+}
+
+@test "t510a routes kept over a writer's restart leave when the grace ends, changes or not" {
+	first_writer --grace 1 -- 198.18.1.0/24=198.19.0.1@1 198.18.2.0/24=198.19.0.2@1
 	# the writer restarts: its first state lacks 198.18.2.0/24, then a change
 	exec 7> "$T/in.fifo"
 	{ snap 198.18.1.0/24=198.19.0.1@1; add 198.18.3.0/24 198.19.0.3; } | rec-json -r >&7
@@ -101,12 +111,7 @@ push() { route-push --dry-run --max-withdraw-percent 100 "$@"; }
 }
 
 @test "t510b at the cap a restarted writer's routes win over the ones kept for the grace" {
-	mkfifo "$T/in.fifo"
-	route-push --dry-run --grace 30 --max-routes 2 -i "$T/in.fifo" > "$T/out" 2> "$T/err" &
-	PID=$!
-	snap 198.18.1.0/24=198.19.0.1@1000 198.18.2.0/24=198.19.0.2@1000 | rec-json -r > "$T/in.fifo"
-	wait_for 5 grep -q "add 198.18.2.0/24" "$T/out"
-	wait_for 5 grep -q "writer went away" "$T/err" || fail "$(cat "$T/err")"
+	first_writer --grace 30 --max-routes 2 -- 198.18.1.0/24=198.19.0.1@1000 198.18.2.0/24=198.19.0.2@1000
 	# the new writer's rates start small: its hot prefix must not wait for
 	# the grace behind the old routes' old values
 	exec 7> "$T/in.fifo"
@@ -117,13 +122,8 @@ push() { route-push --dry-run --max-withdraw-percent 100 "$@"; }
 }
 
 @test "t510c a kept cover leaves with the new writer's more-specific it covered (never hides it)" {
-	mkfifo "$T/in.fifo"
-	route-push --dry-run --grace 30 -i "$T/in.fifo" > "$T/out" 2> "$T/err" &
-	PID=$!
 	# the old writer: a /16 via .1 and, under it, a /24 via .2 (its closure)
-	snap 198.18.0.0/16=198.19.0.1@10 198.18.5.0/24=198.19.0.2@10 | rec-json -r > "$T/in.fifo"
-	wait_for 5 grep -q "add 198.18.5.0/24" "$T/out"
-	wait_for 5 grep -q "writer went away" "$T/err" || fail "$(cat "$T/err")"
+	first_writer --grace 30 -- 198.18.0.0/16=198.19.0.1@10 198.18.5.0/24=198.19.0.2@10
 	# the new writer has the /24 only, the /16 is kept for the grace;
 	# then the new writer drops the /24: the kept /16 alone would send
 	# 198.18.5.0/24's traffic to .1

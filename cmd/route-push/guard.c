@@ -105,6 +105,15 @@ out:
 	return refused;
 }
 
+static void drop_marked(struct rtset *s, const bool *drop)
+{
+	size_t w = 0;
+	for (size_t i = 0; i < s->n; i++)
+		if (!drop[i])
+			s->v[w++] = s->v[i];
+	s->n = w;
+}
+
 size_t cap_apply(struct rtset *s, size_t max4, size_t max6)
 {
 	if (!max4 && !max6)
@@ -113,13 +122,8 @@ size_t cap_apply(struct rtset *s, size_t max4, size_t max6)
 	if (!drop)
 		return 0;
 	size_t refused = cap_af(s, AR_AF4, max4, drop) + cap_af(s, AR_AF6, max6, drop);
-	if (refused) {
-		size_t w = 0;
-		for (size_t i = 0; i < s->n; i++)
-			if (!drop[i])
-				s->v[w++] = s->v[i];
-		s->n = w;
-	}
+	if (refused)
+		drop_marked(s, drop);
 	free(drop);
 	return refused;
 }
@@ -210,13 +214,8 @@ size_t kept_drop_above(struct rtset *base, const struct rtset *old, const struct
 			drop[k] = true;
 		}
 	}
-	if (n) {
-		size_t w = 0;
-		for (size_t k = 0; k < base->n; k++)
-			if (!drop[k])
-				base->v[w++] = base->v[k];
-		base->n = w;
-	}
+	if (n)
+		drop_marked(base, drop);
 	free(drop);
 	return n;
 }
