@@ -179,13 +179,21 @@ static void sift_down(struct hh *h, size_t pos)
 		const struct hnode *k = &h->heap[c];
 		float b;
 		if (c + 8 <= h->n) {
-			size_t i[4];
-			for (int j = 0; j < 4; j++)
-				i[j] = (size_t)(2 * j) + (k[2 * j + 1].count < k[2 * j].count);
-			i[0] = k[i[1]].count < k[i[0]].count ? i[1] : i[0];
-			i[2] = k[i[3]].count < k[i[2]].count ? i[3] : i[2];
-			m = c + (k[i[2]].count < k[i[0]].count ? i[2] : i[0]);
-			b = h->heap[m].count;
+			/* the counts read once, each round's winner carried with
+			 * its index (selects by mask, mins as minss: a branch
+			 * would be mispredicted half the time, a load again of
+			 * a winner's count waits on the round before) */
+			float a0 = k[0].count, a1 = k[1].count, a2 = k[2].count, a3 = k[3].count;
+			float a4 = k[4].count, a5 = k[5].count, a6 = k[6].count, a7 = k[7].count;
+			size_t i0 = a1 < a0, i1 = 2 + (a3 < a2), i2 = 4 + (a5 < a4), i3 = 6 + (a7 < a6);
+			float w0 = a1 < a0 ? a1 : a0, w1 = a3 < a2 ? a3 : a2;
+			float w2 = a5 < a4 ? a5 : a4, w3 = a7 < a6 ? a7 : a6;
+			size_t r0 = -(size_t)(w1 < w0), r2 = -(size_t)(w3 < w2);
+			size_t j0 = i0 ^ ((i0 ^ i1) & r0), j2 = i2 ^ ((i2 ^ i3) & r2);
+			float x0 = w1 < w0 ? w1 : w0, x2 = w3 < w2 ? w3 : w2;
+			size_t r = -(size_t)(x2 < x0);
+			m = c + (j0 ^ ((j0 ^ j2) & r));
+			b = x2 < x0 ? x2 : x0;
 		} else {
 			b = k[0].count;
 			for (size_t x = c + 1; x < h->n; x++) {
