@@ -77,18 +77,17 @@ static inline struct hh_entry *ent(const struct hh *h, size_t i)
 	return (struct hh_entry *)(h->e + i * h->stride);
 }
 
-/* The largest float not above x. */
+/* The largest float not above x. Counts are not negative: when the nearest
+ * float is above x (f > x >= 0), the one below a positive float is its
+ * bits less one. Without a branch: which way x rounds cannot be predicted. */
 static inline float lower(double x)
 {
 	float f = (float)x;
-	if ((double)f > x) {
-		/* counts are not negative: f > x >= 0, and the float below a
-		 * positive one is its bits less one */
-		uint32_t u;
-		memcpy(&u, &f, 4);
-		u--;
-		memcpy(&f, &u, 4);
-	}
+	uint32_t u;
+
+	memcpy(&u, &f, 4);
+	u -= (uint32_t)((double)f > x);
+	memcpy(&f, &u, 4);
 	return f;
 }
 
