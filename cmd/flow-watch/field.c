@@ -189,6 +189,21 @@ int field_put(const struct fw_field *f, const struct rec_flow *r, uint8_t *out)
 	}
 }
 
+/* Beside field_put(), so the loop over a definition's keys (every record,
+ * every definition) calls it in line. */
+int field_key(const struct fw_field *f, unsigned n, const struct rec_flow *r, uint8_t *key)
+{
+	int len = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		int k = field_put(&f[i], r, key + len);
+		if (k < 0)
+			return -1;
+		len += k;
+	}
+	return len;
+}
+
 /* Append sep and text to out at o (capped): the new end. */
 static size_t put(char *out, size_t len, size_t o, const char *sep, const char *text)
 {

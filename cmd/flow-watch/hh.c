@@ -55,7 +55,7 @@ struct hslot {
 	uint32_t hash;                  /* its low 32 bits */
 };
 
-uint64_t hh_hash(const uint8_t *p, size_t n)
+static inline uint64_t hash_of(const uint8_t *p, size_t n)
 {
 	uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
 	while (n >= 8) {
@@ -399,9 +399,17 @@ struct hh_entry *hh_add(struct hh *h, const uint8_t *key, size_t klen, uint64_t 
 	return e;
 }
 
-void hh_prefetch(const struct hh *h, uint64_t hash)
+uint64_t hh_hash(const uint8_t *p, size_t n)
 {
+	return hash_of(p, n);
+}
+
+uint64_t hh_hash_prefetch(const struct hh *h, const uint8_t *key, size_t klen)
+{
+	uint64_t hash = hash_of(key, klen);
+
 	__builtin_prefetch(&h->slot[hash & h->mask]);
+	return hash;
 }
 
 void hh_prefetch_entry(const struct hh *h, uint64_t hash)
