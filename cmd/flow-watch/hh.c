@@ -34,6 +34,7 @@ struct hh {
 	struct hslot *slot;             /* open addressing on the key's hash */
 	size_t mask;
 	double tau;                     /* seconds */
+	int64_t rebase_ms;              /* REBASE_TAUS * tau, in ms: not worked out every sample */
 	uint64_t t0;                    /* ms */
 	uint64_t tcache;
 	double fcache;
@@ -127,6 +128,7 @@ struct hh *hh_new(size_t cap, double tau, size_t keymax)
 	h->cap = cap;
 	h->mask = slots - 1;
 	h->tau = tau;
+	h->rebase_ms = (int64_t)(REBASE_TAUS * h->tau * 1000);
 	h->tcache = UINT64_MAX;
 	/* entries are taken as keys come: a definition that sees few keys stays small */
 	h->alloc = cap < 1024 ? cap : 1024;
@@ -359,7 +361,7 @@ struct hh_entry *hh_add(struct hh *h, const uint8_t *key, size_t klen, uint64_t 
 
 	if (!h->t0 && !h->n)
 		h->t0 = ms;
-	if ((int64_t)(ms - h->t0) > (int64_t)(REBASE_TAUS * h->tau * 1000))
+	if ((int64_t)(ms - h->t0) > h->rebase_ms)
 		rebase(h, ms);
 	w *= fwd(h, ms);
 	s = find_slot(h, key, klen, hash);
