@@ -147,13 +147,17 @@ b 203.0.0.0/8,8,65098-65099"
 	{"type":"sync","phase":"end"}
 	E
 	mkfifo "$T/r.fifo" "$T/f.fifo"
-	prefix-rank -r "$T/r.fifo" -f "$T/f.fifo" -o /dev/null --flows-out "$T/out.rec" 2> "$T/err" &
+	prefix-rank -r "$T/r.fifo" -f "$T/f.fifo" -o /dev/null --flows-out "$T/out.rec" -C "$T/ctl" 2> "$T/err" &
 	PID=$!
 	exec 7> "$T/r.fifo" 8> "$T/f.fifo"
-	# routes RECORD...: to prefix-rank, given a moment to take them
+	# routes BEST RECORD...: to prefix-rank, until its best path for the
+	# prefix is BEST (the AS path as its queries give it, or null)
 	routes() {
+		local best=$1
+		shift
 		printf '%s\n' "$@" | rec-json -r >&7
-		sleep 0.5
+		wait_for 5 bash -c "prefix-rank -C '$T/ctl' -q 'prefix 198.18.1.1' 2>/dev/null |
+			jq -e '(.aspath // null) == $best' > /dev/null"
 	}
 	# flow N: the Nth flow to the prefix; the AS path its record got
 	flow() {
@@ -161,20 +165,20 @@ b 203.0.0.0/8,8,65098-65099"
 		wait_for 5 bash -c "[ \$(rec-json < '$T/out.rec' | wc -l) = $1 ]"
 		rec-json < "$T/out.rec" | tail -1 | jq -c '.ribaspath'
 	}
-	routes "$(cat "$T/r.jsonl")"
+	routes '"65001"' "$(cat "$T/r.jsonl")"
 	run flow 1
 	assert_output "[65001]"
 	run flow 2
 	assert_output "[65001]"
 	# .1 sends a complete state without it: the sweep leaves .2's route
-	routes '{"type":"sync","phase":"begin","peer":"198.19.0.1"}' '{"type":"sync","phase":"end","peer":"198.19.0.1"}'
+	routes '"65002"' '{"type":"sync","phase":"begin","peer":"198.19.0.1"}' '{"type":"sync","phase":"end","peer":"198.19.0.1"}'
 	run flow 3
 	assert_output "[65002]"
 	# .2 changes its path, then withdraws it: no answer
-	routes '{"type":"route","op":"add","prefix":"198.18.1.0/24","nexthop":"198.19.0.2","aspath":[65003],"peer":"198.19.0.2","origin":"igp"}'
+	routes '"65003"' '{"type":"route","op":"add","prefix":"198.18.1.0/24","nexthop":"198.19.0.2","aspath":[65003],"peer":"198.19.0.2","origin":"igp"}'
 	run flow 4
 	assert_output "[65003]"
-	routes '{"type":"route","op":"del","prefix":"198.18.1.0/24","peer":"198.19.0.2"}'
+	routes null '{"type":"route","op":"del","prefix":"198.18.1.0/24","peer":"198.19.0.2"}'
 	run flow 5
 	assert_output "null"
 	exec 7>&- 8>&-
