@@ -239,12 +239,13 @@ static struct seen_key {
 	const struct rec_field *f;
 	uint8_t len;
 	bool is_len;
+	uint8_t idx;                    /* f's index in the schema: kept, not divided out per key */
 } seen[REC_NTYPES][SEEN_KEYS];
 
-/* The seen[] row after field f (or its length key). */
-static inline uint32_t after(const struct rec_schema *s, const struct rec_field *f, bool is_len)
+/* The seen[] row after field idx (or its length key). */
+static inline uint32_t after(unsigned idx, bool is_len)
 {
-	return 1 + 2 * (uint32_t)(f - s->f) + is_len;
+	return 1 + 2 * idx + is_len;
 }
 
 /* A key's field; left: bytes readable after the key; pos: the seen[] row of
@@ -252,7 +253,7 @@ static inline uint32_t after(const struct rec_schema *s, const struct rec_field 
  * eight bytes readable from its start is one word. */
 static const struct rec_field *find_key(const struct rec_schema *s, enum rec_type t,
 					uint32_t pos, const uint8_t *k, uint32_t kl,
-					size_t left, bool *is_len)
+					size_t left, bool *is_len, unsigned *idx)
 {
 	if (kl >= 1 && kl + left >= 8) {
 		uint64_t w;
@@ -274,10 +275,13 @@ static const struct rec_field *find_key(const struct rec_schema *s, enum rec_typ
 		    (kl <= 8 || (kl <= 16 && kl + left >= 16 ? c->word2 == w2 :
 				 !memcmp((c->is_len ? c->f->lenkey : c->f->name) + 8, k + 8, kl - 8)))) {
 			*is_len = c->is_len;
+			*idx = c->idx;
 			return c->f;
 		}
 		const struct rec_field *f = kl <= 8 ? rec_field_find_word(s, w, kl, is_len)
 						    : rec_field_find(s, (const char *)k, kl, is_len);
+		if (f)
+			*idx = (unsigned)(f - s->f);
 		if (c && f) {
 			/* word2 of the name itself: a key read short of 16
 			 * readable bytes compares the rest instead */
@@ -285,11 +289,14 @@ static const struct rec_field *find_key(const struct rec_schema *s, enum rec_typ
 			uint64_t n2 = 0;
 			if (kl > 8 && kl <= 16)
 				memcpy(&n2, name + 8, kl - 8);
-			*c = (struct seen_key){ w, le64toh(n2), f, (uint8_t)kl, *is_len };
+			*c = (struct seen_key){ w, le64toh(n2), f, (uint8_t)kl, *is_len, (uint8_t)*idx };
 		}
 		return f;
 	}
-	return rec_field_find(s, (const char *)k, kl, is_len);
+	const struct rec_field *f = rec_field_find(s, (const char *)k, kl, is_len);
+	if (f)
+		*idx = (unsigned)(f - s->f);
+	return f;
 }
 
 /* The decoder behind both entry points. fast: the bytes are the start of
@@ -297,9 +304,10 @@ static const struct rec_field *find_key(const struct rec_schema *s, enum rec_typ
  * returns -1 with no report, and the caller frames and decodes again to
  * classify it. Clean records, the stream's usual case, are so read in one
  * pass instead of a framing scan and a decode. */
-/* A value of a field not asked for, passed over: a small integer (most
- * of them) without a call. */
-static inline int skip_unwanted(struct rd *r)
+/* A value of a field not asked for, passed over: the forms of a flow
+ * record's fields (an integer, an address's short bin, a short array of
+ * integers: communities) without a call; anything else the general way. */
+static inline int skip_int(struct rd *r)
 {
 	static const uint8_t more[4] = { 1, 2, 4, 8 };
 	uint8_t t = rd_left(r) ? r->p[0] : 0xc1;
@@ -308,6 +316,28 @@ static inline int skip_unwanted(struct rd *r)
 		return rd_skip(r, 1);
 	if (t >= 0xcc && t <= 0xcf)
 		return rd_skip(r, 1 + (size_t)more[t - 0xcc]);
+	return 1;       /* not an unsigned integer */
+}
+
+static inline int skip_unwanted(struct rd *r)
+{
+	int rc = skip_int(r);
+	uint8_t t;
+
+	if (rc <= 0)
+		return rc;
+	t = r->p[0];
+	if ((t == 0xc4 || t == 0xd9) && rd_left(r) >= 2)
+		return rd_skip(r, 2 + (size_t)r->p[1]);
+	if ((t & 0xf0) == 0x90) {
+		struct rd c = *r;
+		rd_skip(&c, 1);
+		for (unsigned i = 0; i < (t & 0x0fu); i++)
+			if ((rc = skip_int(&c)) != 0)
+				return rc < 0 ? -1 : skip_value(r, 0);
+		*r = c;
+		return 0;
+	}
 	return skip_value(r, 0);
 }
 
@@ -369,13 +399,14 @@ static int decode(const uint8_t *p, size_t len, struct rec *out, msgpack_zone *z
 		const uint8_t *k;
 		uint32_t kl;
 		bool is_len = false;
+		unsigned idx = 0;
 		const struct rec_field *f = NULL;
 		struct rd save = r;
 		if (get_str(&r, &k, &kl) == 0) {
 			/* "type" is no field: known without a lookup */
 			if (!(kl == 4 && memcmp(k, "type", 4) == 0))
-				f = find_key(s, type, prev, k, kl, rd_left(&r), &is_len);
-			prev = f ? after(s, f, is_len) : 0;
+				f = find_key(s, type, prev, k, kl, rd_left(&r), &is_len, &idx);
+			prev = f ? after(idx, is_len) : 0;
 		} else {
 			if (fast)
 				return -1;
@@ -392,7 +423,7 @@ static int decode(const uint8_t *p, size_t len, struct rec *out, msgpack_zone *z
 				goto bad_len;
 			continue;
 		}
-		uint64_t bit = (uint64_t)1 << (unsigned)(f - s->f);
+		uint64_t bit = (uint64_t)1 << idx;
 		if (want && !(want[type] & bit)) {
 			if (skip_unwanted(&r) < 0)
 				goto bad_len;

@@ -370,7 +370,9 @@ const struct rr_stats *rr_stats(const struct rec_reader *r);
 uint64_t rr_offset(const struct rec_reader *r);
 /* The bytes of the last record returned, as they came (a stage that passes
  * records on with a few keys added copies them instead of encoding them
- * again); valid until the next rr_fill() or rr_next(). */
+ * again); valid until the reader's buffer is filled again (rr_fill(),
+ * rr_feed(), rr_set_fd()): rr_next() calls after it leave them in place,
+ * so a stage may queue the records of one drain by these pointers. */
 const uint8_t *rr_last_bytes(const struct rec_reader *r, size_t *len);
 /* Log malformed input (default on). */
 void rr_set_quiet(struct rec_reader *r, bool quiet);

@@ -21,6 +21,11 @@ setup() {
 	to_rec "$T/routes.jsonl" "$T/routes.rec"
 }
 
+teardown() {
+	[ -n "${PID:-}" ] && kill "$PID" 2>/dev/null || true
+	[ -n "${PID:-}" ] && wait "$PID" 2>/dev/null || true
+}
+
 # enrich IN.jsonl OUT.rec: through prefix-rank's RIB
 enrich() {
 	to_rec "$1" "$T/in.rec"
@@ -131,4 +136,50 @@ enrich() {
 	assert_output "a 64700,64700
 b 198.18.64.0/24,24,65002-{64700,64701}
 b 203.0.0.0/8,8,65098-65099"
+}
+
+@test "t614 --flows-out live: the answer follows the RIB (a new best path, a sweep, a withdrawal)" {
+	# two peers' routes for one prefix: .1's is best (local preference)
+	cat > "$T/r.jsonl" <<-'E'
+	{"type":"sync","phase":"begin"}
+	{"type":"route","op":"add","prefix":"198.18.1.0/24","nexthop":"198.19.0.1","aspath":[65001],"peer":"198.19.0.1","origin":"igp","localpref":200}
+	{"type":"route","op":"add","prefix":"198.18.1.0/24","nexthop":"198.19.0.2","aspath":[65002],"peer":"198.19.0.2","origin":"igp"}
+	{"type":"sync","phase":"end"}
+	E
+	mkfifo "$T/r.fifo" "$T/f.fifo"
+	prefix-rank -r "$T/r.fifo" -f "$T/f.fifo" -o /dev/null --flows-out "$T/out.rec" -C "$T/ctl" 2> "$T/err" &
+	PID=$!
+	exec 7> "$T/r.fifo" 8> "$T/f.fifo"
+	# routes BEST RECORD...: to prefix-rank, until its best path for the
+	# prefix is BEST (the AS path as its queries give it, or null)
+	routes() {
+		local best=$1
+		shift
+		printf '%s\n' "$@" | rec-json -r >&7
+		wait_for 5 bash -c "prefix-rank -C '$T/ctl' -q 'prefix 198.18.1.1' 2>/dev/null |
+			jq -e '(.aspath // null) == $best' > /dev/null"
+	}
+	# flow N: the Nth flow to the prefix; the AS path its record got
+	flow() {
+		rec-json -r <<< '{"type":"flow","src":"203.0.113.1","dst":"198.18.1.1","len":100,"rate":1}' >&8
+		wait_for 5 bash -c "[ \$(rec-json < '$T/out.rec' | wc -l) = $1 ]"
+		rec-json < "$T/out.rec" | tail -1 | jq -c '.ribaspath'
+	}
+	routes '"65001"' "$(cat "$T/r.jsonl")"
+	run flow 1
+	assert_output "[65001]"
+	run flow 2
+	assert_output "[65001]"
+	# .1 sends a complete state without it: the sweep leaves .2's route
+	routes '"65002"' '{"type":"sync","phase":"begin","peer":"198.19.0.1"}' '{"type":"sync","phase":"end","peer":"198.19.0.1"}'
+	run flow 3
+	assert_output "[65002]"
+	# .2 changes its path, then withdraws it: no answer
+	routes '"65003"' '{"type":"route","op":"add","prefix":"198.18.1.0/24","nexthop":"198.19.0.2","aspath":[65003],"peer":"198.19.0.2","origin":"igp"}'
+	run flow 4
+	assert_output "[65003]"
+	routes null '{"type":"route","op":"del","prefix":"198.18.1.0/24","peer":"198.19.0.2"}'
+	run flow 5
+	assert_output "null"
+	exec 7>&- 8>&-
 }

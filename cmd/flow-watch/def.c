@@ -297,15 +297,7 @@ bool def_match(const struct fw_def *d, const struct rec_flow *r)
 
 int def_key(const struct fw_def *d, const struct rec_flow *r, uint8_t *key)
 {
-	int len = 0;
-
-	for (unsigned i = 0; i < d->nkeys; i++) {
-		int n = field_put(&d->key[i], r, key + len);
-		if (n < 0)
-			return -1;
-		len += n;
-	}
-	return len;
+	return field_key(d->key, d->nkeys, r, key);
 }
 
 void def_key_fmt(const struct fw_def *d, const uint8_t *key, size_t klen, char *out, size_t len)

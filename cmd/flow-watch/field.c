@@ -151,7 +151,8 @@ size_t field_max(const struct fw_field *f)
 	return 1 + 4 * U32S_MAX;
 }
 
-int field_put(const struct fw_field *f, const struct rec_flow *r, uint8_t *out)
+static inline __attribute__((always_inline)) int put_value(const struct fw_field *f,
+							const struct rec_flow *r, uint8_t *out)
 {
 	int b = present(r, f->pri, f->alt);
 	if (b < 0)
@@ -187,6 +188,26 @@ int field_put(const struct fw_field *f, const struct rec_flow *r, uint8_t *out)
 		return 1 + 4 * (int)n;
 	}
 	}
+}
+
+int field_put(const struct fw_field *f, const struct rec_flow *r, uint8_t *out)
+{
+	return put_value(f, r, out);
+}
+
+/* Beside field_put(), so the loop over a definition's keys (every record,
+ * every definition) has it in line. */
+int field_key(const struct fw_field *f, unsigned n, const struct rec_flow *r, uint8_t *key)
+{
+	int len = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		int k = put_value(&f[i], r, key + len);
+		if (k < 0)
+			return -1;
+		len += k;
+	}
+	return len;
 }
 
 /* Append sep and text to out at o (capped): the new end. */

@@ -89,8 +89,7 @@ static void build(struct fw *w, struct stage *s, const struct rec_flow *r)
 		    (s->klen[i] = def_key(d, r, s->key[i])) < 0)
 			continue;
 		s->wt[i] *= rate;
-		s->hash[i] = hh_hash(s->key[i], (size_t)s->klen[i]);
-		hh_prefetch(d->hh, s->hash[i]);
+		s->hash[i] = hh_hash_prefetch(d->hh, s->key[i], (size_t)s->klen[i]);
 	}
 }
 

@@ -36,6 +36,9 @@ int field_lookup(const char *name, struct fw_field *out);
 /* Append the field's value to a key: the bytes written, or -1 when the
  * record does not carry it. */
 int field_put(const struct fw_field *f, const struct rec_flow *r, uint8_t *out);
+/* The n fields' values one after the other (a definition's key): the
+ * length, or -1 when the record lacks one. */
+int field_key(const struct fw_field *f, unsigned n, const struct rec_flow *r, uint8_t *key);
 /* The text of one encoded field at p (bytes used in *used); returns chars written. */
 size_t field_fmt(const struct fw_field *f, const uint8_t *p, size_t *used, char *out, size_t len);
 /* A numeric field's value: 0, or -1 when absent (or not numeric). */
@@ -110,8 +113,9 @@ void hh_free(struct hh *h);
 /* Add weight w (per sample, already times the sampling rate) at ms. */
 struct hh_entry *hh_add(struct hh *h, const uint8_t *key, size_t klen, uint64_t hash,
 			double w, uint64_t ms);
-/* Fetch the slot a key of this hash starts its probe at (an hh_add to come). */
-void hh_prefetch(const struct hh *h, uint64_t hash);
+/* The key's hash (hh_hash), and the slot its probe starts at fetched (an
+ * hh_add to come): one call a definition and record. */
+uint64_t hh_hash_prefetch(const struct hh *h, const uint8_t *key, size_t klen);
 /* Then, with the slot there, fetch the entry it likely holds. */
 void hh_prefetch_entry(const struct hh *h, uint64_t hash);
 /* The entry's rate at ms (the lower bound: count - err, per second). */

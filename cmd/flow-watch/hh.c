@@ -34,6 +34,7 @@ struct hh {
 	struct hslot *slot;             /* open addressing on the key's hash */
 	size_t mask;
 	double tau;                     /* seconds */
+	int64_t rebase_ms;              /* REBASE_TAUS * tau, in ms: not worked out every sample */
 	uint64_t t0;                    /* ms */
 	uint64_t tcache;
 	double fcache;
@@ -55,7 +56,7 @@ struct hslot {
 	uint32_t hash;                  /* its low 32 bits */
 };
 
-uint64_t hh_hash(const uint8_t *p, size_t n)
+static inline uint64_t hash_of(const uint8_t *p, size_t n)
 {
 	uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
 	while (n >= 8) {
@@ -77,18 +78,17 @@ static inline struct hh_entry *ent(const struct hh *h, size_t i)
 	return (struct hh_entry *)(h->e + i * h->stride);
 }
 
-/* The largest float not above x. */
+/* The largest float not above x. Counts are not negative: when the nearest
+ * float is above x (f > x >= 0), the one below a positive float is its
+ * bits less one. Without a branch: which way x rounds cannot be predicted. */
 static inline float lower(double x)
 {
 	float f = (float)x;
-	if ((double)f > x) {
-		/* counts are not negative: f > x >= 0, and the float below a
-		 * positive one is its bits less one */
-		uint32_t u;
-		memcpy(&u, &f, 4);
-		u--;
-		memcpy(&f, &u, 4);
-	}
+	uint32_t u;
+
+	memcpy(&u, &f, 4);
+	u -= (uint32_t)((double)f > x);
+	memcpy(&f, &u, 4);
 	return f;
 }
 
@@ -128,6 +128,7 @@ struct hh *hh_new(size_t cap, double tau, size_t keymax)
 	h->cap = cap;
 	h->mask = slots - 1;
 	h->tau = tau;
+	h->rebase_ms = (int64_t)(REBASE_TAUS * h->tau * 1000);
 	h->tcache = UINT64_MAX;
 	/* entries are taken as keys come: a definition that sees few keys stays small */
 	h->alloc = cap < 1024 ? cap : 1024;
@@ -179,13 +180,21 @@ static void sift_down(struct hh *h, size_t pos)
 		const struct hnode *k = &h->heap[c];
 		float b;
 		if (c + 8 <= h->n) {
-			size_t i[4];
-			for (int j = 0; j < 4; j++)
-				i[j] = (size_t)(2 * j) + (k[2 * j + 1].count < k[2 * j].count);
-			i[0] = k[i[1]].count < k[i[0]].count ? i[1] : i[0];
-			i[2] = k[i[3]].count < k[i[2]].count ? i[3] : i[2];
-			m = c + (k[i[2]].count < k[i[0]].count ? i[2] : i[0]);
-			b = h->heap[m].count;
+			/* the counts read once, each round's winner carried with
+			 * its index (selects by mask, mins as minss: a branch
+			 * would be mispredicted half the time, a load again of
+			 * a winner's count waits on the round before) */
+			float a0 = k[0].count, a1 = k[1].count, a2 = k[2].count, a3 = k[3].count;
+			float a4 = k[4].count, a5 = k[5].count, a6 = k[6].count, a7 = k[7].count;
+			size_t i0 = a1 < a0, i1 = 2 + (a3 < a2), i2 = 4 + (a5 < a4), i3 = 6 + (a7 < a6);
+			float w0 = a1 < a0 ? a1 : a0, w1 = a3 < a2 ? a3 : a2;
+			float w2 = a5 < a4 ? a5 : a4, w3 = a7 < a6 ? a7 : a6;
+			size_t r0 = -(size_t)(w1 < w0), r2 = -(size_t)(w3 < w2);
+			size_t j0 = i0 ^ ((i0 ^ i1) & r0), j2 = i2 ^ ((i2 ^ i3) & r2);
+			float x0 = w1 < w0 ? w1 : w0, x2 = w3 < w2 ? w3 : w2;
+			size_t r = -(size_t)(x2 < x0);
+			m = c + (j0 ^ ((j0 ^ j2) & r));
+			b = x2 < x0 ? x2 : x0;
 		} else {
 			b = k[0].count;
 			for (size_t x = c + 1; x < h->n; x++) {
@@ -352,7 +361,7 @@ struct hh_entry *hh_add(struct hh *h, const uint8_t *key, size_t klen, uint64_t 
 
 	if (!h->t0 && !h->n)
 		h->t0 = ms;
-	if ((int64_t)(ms - h->t0) > (int64_t)(REBASE_TAUS * h->tau * 1000))
+	if ((int64_t)(ms - h->t0) > h->rebase_ms)
 		rebase(h, ms);
 	w *= fwd(h, ms);
 	s = find_slot(h, key, klen, hash);
@@ -392,9 +401,17 @@ struct hh_entry *hh_add(struct hh *h, const uint8_t *key, size_t klen, uint64_t 
 	return e;
 }
 
-void hh_prefetch(const struct hh *h, uint64_t hash)
+uint64_t hh_hash(const uint8_t *p, size_t n)
 {
+	return hash_of(p, n);
+}
+
+uint64_t hh_hash_prefetch(const struct hh *h, const uint8_t *key, size_t klen)
+{
+	uint64_t hash = hash_of(key, klen);
+
 	__builtin_prefetch(&h->slot[hash & h->mask]);
+	return hash;
 }
 
 void hh_prefetch_entry(const struct hh *h, uint64_t hash)

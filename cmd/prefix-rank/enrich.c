@@ -19,37 +19,52 @@
  * count are what they were (any route record or removal counts).
  * Direct-mapped on the id: as many slots as a table of every /16 has
  * prefixes, so the destinations of one traffic mix rarely evict each other
- * (a miss costs a lookup and an encoding, ten hits' worth). calloc'ed: only
- * the slots of prefixes with traffic take memory. */
+ * (a miss costs a lookup and an encoding, ten hits' worth). A slot is small
+ * and points into an arena the keys are appended to, so the prefixes with
+ * traffic take a few cache lines each, next to each other, rather than a
+ * fixed stretch apiece over megabytes (a page and a cache miss per flow).
+ * The arena starts again, every slot void (a new epoch), when the RIB
+ * changes or it is full; only between batches, so the keys a record is
+ * being written with stay. */
 #define CACHE_SLOTS 65536
-#define CACHE_BYTES 232
-struct cached {
-	uint64_t gen;
+#define ARENA_BYTES (2u << 20)
+#define BLOB_MAX 2048                   /* keys longer are encoded every time */
+struct cslot {
 	uint32_t id, path;
+	uint32_t off;                   /* in the arena: a blob */
+	uint32_t epoch;                 /* the arena's when written; 0 never */
+};
+struct blob {                           /* in the arena, 4-byte aligned */
 	uint16_t len;
 	uint8_t nkeys;
-	uint8_t b[CACHE_BYTES];
+	uint8_t b[];
 };
 
 /* Records wait in a short queue: their prefixes and cache entries are
  * looked up and fetched ahead for the whole queue, then the records are
- * written in order (random addresses make every one a cache miss else). */
+ * written in order (random addresses make every one a cache miss else).
+ * A queued record's bytes are the reader's, not a copy (one copy less of
+ * every record): the input empties the queue (enrich_drained) before it
+ * reads into that buffer again. */
 #define PEND_MAX 32
 _Static_assert(2 * PEND_MAX <= LPM_MANY, "a queue's addresses are one batch of lookups");
 #define PEND_BYTES 4096
 struct pend {
-	uint32_t off, len;
+	const uint8_t *raw;
+	uint32_t len;
 	uint32_t id[2];                 /* prefix ids of dst and src (0: none) */
 	bool has[2];
 	struct ar_addr a[2];
 };
 
 struct enrich {
-	struct cached *cache[2];        /* [0] destination keys, [1] source keys */
+	struct cslot *slot[2];          /* [0] destination keys, [1] source keys */
+	uint8_t *arena;
+	size_t used;
+	uint32_t epoch;
+	uint64_t gen;                   /* the RIB's change count the arena holds */
 	struct pend pend[PEND_MAX];
 	unsigned npend;
-	size_t pbytes;
-	uint8_t pbuf[PEND_MAX * PEND_BYTES];
 	struct out *out;
 	struct rec_writer *w;           /* out's writer */
 	struct rec_writer *scratch;     /* encodes the added keys alone */
@@ -78,18 +93,21 @@ int enrich_open(struct pr *pr)
 	/* live, a FIFO never holds the flow path up; a replay waits for its reader */
 	if (!e || !(e->out = out_new(pr->ev, pr->o->flows_out, NULL, NULL)) ||
 	    !(e->scratch = rw_new(-1)) ||
-	    !(e->cache[0] = calloc(CACHE_SLOTS, sizeof(struct cached))) ||
-	    !(e->cache[1] = calloc(CACHE_SLOTS, sizeof(struct cached)))) {
+	    !(e->slot[0] = calloc(CACHE_SLOTS, sizeof(struct cslot))) ||
+	    !(e->slot[1] = calloc(CACHE_SLOTS, sizeof(struct cslot))) ||
+	    !(e->arena = malloc(ARENA_BYTES))) {
 		if (e) {
 			out_free(e->out);
 			rw_free(e->scratch);
-			free(e->cache[0]);
+			free(e->slot[0]);
+			free(e->slot[1]);
 		}
 		free(e);
 		log_err("out of memory");
 		return -1;
 	}
 	e->w = out_w(e->out);
+	e->epoch = 1;
 	pr->enrich = e;
 	/* a larger pipe: fewer wakeups of both sides, room for bursts */
 	out_set_pipe_size(e->out, 1 << 20);
@@ -134,6 +152,28 @@ static void answer(struct pr *pr, const struct rec_flow *in, struct rec_flow *a)
 	}
 }
 
+static uint64_t rib_gen(const struct rib *r)
+{
+	return r->route_adds + r->route_dels + r->removed;
+}
+
+/* Before a batch: an arena that the RIB's changes made void, or without
+ * room for the batch's keys, starts again. */
+static void arena_check(const struct rib *r, struct enrich *e)
+{
+	if (rib_gen(r) == e->gen && e->used + 2 * PEND_MAX * (sizeof(struct blob) + BLOB_MAX) <=
+	    ARENA_BYTES)
+		return;
+	e->gen = rib_gen(r);
+	e->used = 0;
+	if (++e->epoch == 0) {
+		/* after 2^32 epochs a slot's could come round again */
+		memset(e->slot[0], 0, CACHE_SLOTS * sizeof(struct cslot));
+		memset(e->slot[1], 0, CACHE_SLOTS * sizeof(struct cslot));
+		e->epoch = 1;
+	}
+}
+
 /* The rib* keys for one address (dir 0: dst, 1: src), encoded: from the
  * cache, or encoded now (kept when they fit, else copied to buf). NULL
  * when the RIB has no answer; -1 in *n on failure. */
@@ -144,7 +184,6 @@ static const uint8_t *keys_for(struct pr *pr, struct enrich *e, int dir, uint32_
 	static const uint8_t type[10] = { 0xa4, 't', 'y', 'p', 'e', 0xa4, 'f', 'l', 'o', 'w' };
 	const struct rib *r = &pr->rib;
 	const struct pfx *p = id ? rib_byid(r, id) : NULL;
-	uint64_t gen = r->route_adds + r->route_dels + r->removed;
 	struct rec_flow a, in;
 	const uint8_t *add;
 	size_t an;
@@ -152,11 +191,12 @@ static const uint8_t *keys_for(struct pr *pr, struct enrich *e, int dir, uint32_
 	*n = 0;
 	if (!p || !p->r0.path)
 		return NULL;
-	struct cached *c = &e->cache[dir][p->id % CACHE_SLOTS];
-	if (c->id == p->id && c->path == p->r0.path && c->gen == gen && c->nkeys) {
-		*len = c->len;
-		*n = c->nkeys;
-		return c->b;
+	struct cslot *c = &e->slot[dir][p->id % CACHE_SLOTS];
+	if (c->id == p->id && c->path == p->r0.path && c->epoch == e->epoch) {
+		struct blob *b = (struct blob *)(e->arena + c->off);
+		*len = b->len;
+		*n = b->nkeys;
+		return b->b;
 	}
 	in.has = (uint64_t)1 << (dir ? FLOW_SRC : FLOW_DST);
 	in.src = in.dst = *addr;
@@ -173,12 +213,16 @@ static const uint8_t *keys_for(struct pr *pr, struct enrich *e, int dir, uint32_
 		return NULL;
 	}
 	*len = an - 11;
-	if (*len <= CACHE_BYTES) {
-		*c = (struct cached){ gen, p->id, p->r0.path, (uint16_t)*len, (uint8_t)*n, { 0 } };
-		memcpy(c->b, add + 11, *len);
-		return c->b;
+	if (*len <= BLOB_MAX) {
+		/* arena_check() left room for every key of the batch */
+		struct blob *b = (struct blob *)(e->arena + e->used);
+		b->len = (uint16_t)*len;
+		b->nkeys = (uint8_t)*n;
+		memcpy(b->b, add + 11, *len);
+		*c = (struct cslot){ p->id, p->r0.path, (uint32_t)e->used, e->epoch };
+		e->used += (sizeof(*b) + *len + 3) & ~(size_t)3;
+		return b->b;
 	}
-	c->nkeys = 0;
 	if (*len > bufsz) {
 		*n = (uint32_t)-1;
 		return NULL;
@@ -242,7 +286,8 @@ static int append_rib(struct pr *pr, struct enrich *e, const uint8_t *raw, size_
 
 /* The prefix ids of the queue's addresses, looked up together (the cache
  * misses of one overlap those of the others, see lpm_lookup4_many), then
- * their prefixes and cache entries fetched ahead of the writing. Looked up
+ * their prefixes, cache slots and the keys these point at fetched ahead of
+ * the writing. Looked up
  * when written, so the answer is the RIB's at that moment, whatever
  * changed while the record waited. */
 static void lookup_all(struct pr *pr, struct enrich *e)
@@ -282,15 +327,21 @@ static void lookup_all(struct pr *pr, struct enrich *e)
 			uint32_t id = e->pend[i].id[d];
 			if (!id)
 				continue;
-			const uint8_t *c = (const uint8_t *)&e->cache[d][id % CACHE_SLOTS];
 			__builtin_prefetch(rib_byid(r, id));
-			/* the header and the first keys; a destination's run on */
-			__builtin_prefetch(c);
-			__builtin_prefetch(c + 64);
-			if (!d) {
-				__builtin_prefetch(c + 128);
-				__builtin_prefetch(c + 192);
-			}
+			__builtin_prefetch(&e->slot[d][id % CACHE_SLOTS]);
+		}
+	/* the slots (there by now, most of them) say where the keys are */
+	for (unsigned i = 0; i < e->npend; i++)
+		for (int d = 0; d < 2; d++) {
+			uint32_t id = e->pend[i].id[d];
+			const struct cslot *c = &e->slot[d][id % CACHE_SLOTS];
+			if (!id || c->id != id || c->epoch != e->epoch)
+				continue;
+			const uint8_t *b = e->arena + c->off;
+			__builtin_prefetch(b);
+			__builtin_prefetch(b + 64);
+			if (!d)
+				__builtin_prefetch(b + 128);
 		}
 }
 
@@ -314,10 +365,11 @@ static void slow(struct pr *pr, struct enrich *e, const struct rec_flow *in)
 /* Write the queued records, in order. */
 static void process(struct pr *pr, struct enrich *e)
 {
+	arena_check(&pr->rib, e);
 	lookup_all(pr, e);
 	for (unsigned i = 0; i < e->npend; i++) {
 		struct pend *q = &e->pend[i];
-		int rc = append_rib(pr, e, e->pbuf + q->off, q->len, q);
+		int rc = append_rib(pr, e, q->raw, q->len, q);
 		if (rc == -1) {
 			/* cannot be spliced after all: decode it again and encode it whole */
 			struct rec r;
@@ -325,7 +377,7 @@ static void process(struct pr *pr, struct enrich *e)
 			int bad;
 			const char *bk;
 			msgpack_zone_init(&z, 1024);
-			if (rec_decode_bytes(e->pbuf + q->off, q->len, &r, &z, &bad, &bk) == 0 &&
+			if (rec_decode_bytes(q->raw, q->len, &r, &z, &bad, &bk) == 0 &&
 			    r.type == REC_FLOW)
 				slow(pr, e, &r.u.flow);
 			msgpack_zone_destroy(&z);
@@ -337,7 +389,6 @@ static void process(struct pr *pr, struct enrich *e)
 			e->written++;
 	}
 	e->npend = 0;
-	e->pbytes = 0;
 }
 
 void enrich_flow(struct pr *pr, struct rec_reader *rr, const struct rec_flow *in)
@@ -358,16 +409,22 @@ void enrich_flow(struct pr *pr, struct rec_reader *rr, const struct rec_flow *in
 		return;
 	}
 	struct pend *q = &e->pend[e->npend++];
-	q->off = (uint32_t)e->pbytes;
+	q->raw = raw;
 	q->len = (uint32_t)len;
-	memcpy(e->pbuf + e->pbytes, raw, len);
-	e->pbytes += len;
 	q->has[0] = REC_HAS(in, FLOW_DST);
 	q->has[1] = REC_HAS(in, FLOW_SRC);
 	q->a[0] = in->dst;
 	q->a[1] = in->src;
 	if (e->npend == PEND_MAX)
 		process(pr, e);
+}
+
+/* The input read what it had: the queue, whose bytes are its reader's,
+ * is written before the reader fills its buffer again. */
+void enrich_drained(struct pr *pr)
+{
+	if (pr->enrich)
+		process(pr, pr->enrich);
 }
 
 /* The input went idle (or a tick): what is buffered goes out now. */
@@ -400,8 +457,9 @@ void enrich_close(struct pr *pr)
 	out_drain(e->out, -1);
 	out_free(e->out);
 	rw_free(e->scratch);
-	free(e->cache[0]);
-	free(e->cache[1]);
+	free(e->slot[0]);
+	free(e->slot[1]);
+	free(e->arena);
 	free(e);
 	pr->enrich = NULL;
 }

@@ -168,6 +168,7 @@ static int drain(struct pr *pr, struct input *in)
 		pr_record(pr, in, &rec);
 		n++;
 	}
+	enrich_drained(pr);     /* the queued flows are bytes of in->rr's buffer */
 	return n;
 }
 

@@ -147,6 +147,9 @@ void capacity_reapply(struct pr *pr);
 /* --flows-out (enrich.c). */
 int enrich_open(struct pr *pr);
 void enrich_flow(struct pr *pr, struct rec_reader *rr, const struct rec_flow *f);
+/* The input's reader is about to read again: the records queued (their
+ * bytes are the reader's) are written first. */
+void enrich_drained(struct pr *pr);
 void enrich_flush(struct pr *pr);
 void enrich_stats(struct pr *pr, struct rec_writer *w);   /* its stats keys (queued records written first) */
 void enrich_close(struct pr *pr);
