@@ -310,6 +310,9 @@ int udp_run(struct sfd *s)
 		status = s->status;
 out:
 	if (u != NULL) {
+		/* the loop outlives u (sfd_fini frees it): nothing of u stays linked in */
+		if (u->loop != NULL)
+			ev_timer_stop(u->loop, &u->stats);
 		for (size_t i = 0; i < u->nsk; i++)
 			close(u->sk[i].fd);
 		free(u->bufs);
