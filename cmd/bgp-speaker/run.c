@@ -195,7 +195,7 @@ int speaker_run(struct speaker_cfg *c)
 	}
 	s->cfg = *c;
 	s->loop = ev_new();
-	s->in_fd = -1;
+	s->in_fd = s->lfd = -1;       /* nothing to close if the start fails early */
 	s->c.fd = s->side.fd = -1;
 	if (!s->loop || speaker_start(s) < 0) {
 		speaker_free(s);
