@@ -31,6 +31,7 @@ struct push {
 	struct bucket bucket;
 	struct push_stats st;
 	struct rec_writer *stats;
+	bool stats_file;                /* --stats is a file: the last record, replaced */
 	FILE *trace;
 	uint64_t plans;
 	struct ev_timer retry, verify, statst, gracet, statsd;
@@ -90,8 +91,14 @@ static void write_stats(struct push *p)
 	if (p->t->stats)
 		p->t->stats(p->t, p->stats);
 	rw_end(p->stats);
-	while (rw_flush(p->stats) > 0)
-		;
+	if (p->stats_file) {
+		static struct log_rl rl;
+		if (rw_replace_file(p->stats, p->o->stats) < 0)
+			log_rl(&rl, LOG_WARN, "cannot write %s: %s", p->o->stats, strerror(errno));
+	} else {
+		while (rw_flush(p->stats) > 0)
+			;
+	}
 	p->stats_last = ev_now();
 }
 
@@ -561,14 +568,21 @@ int push_run(const struct push_opts *o)
 	if (o->stats) {
 		struct stat ss;
 		bool fifo = stat(o->stats, &ss) == 0 && S_ISFIFO(ss.st_mode);
-		/* a file starts empty: one run's records, readable as a stream */
-		int fd = strcmp(o->stats, "-") == 0 || fifo ? rec_open_output(o->stats, false)
-			: open(o->stats, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (fd < 0) {
+		/* "-" and a FIFO are streams of records; a file holds the last
+		 * one, as every stage's does (a stream in a file would grow for
+		 * as long as the program runs, in /run: memory) */
+		p.stats_file = strcmp(o->stats, "-") != 0 && !fifo;
+		int fd = p.stats_file ? -1 : rec_open_output(o->stats, false);
+		if (!p.stats_file && fd < 0) {
 			log_err("cannot open %s: %s", o->stats, strerror(errno));
 			return EXIT_RUNTIME;
 		}
 		p.stats = rw_new(fd);
+		/* an unwritable path is an error at the start, not a warning later */
+		if (p.stats_file && rw_replace_file(p.stats, o->stats) < 0) {
+			log_err("cannot write %s: %s", o->stats, strerror(errno));
+			return EXIT_RUNTIME;
+		}
 	}
 	/* what is there already: a restart must not flap routes */
 	if (resync(&p, false) < 0)
@@ -596,7 +610,8 @@ int push_run(const struct push_opts *o)
 		flush_routes(&p);
 	write_stats(&p);
 	if (p.stats) {
-		close(rw_fd(p.stats));
+		if (!p.stats_file)
+			close(rw_fd(p.stats));
 		rw_free(p.stats);
 	}
 	if (p.trace)
