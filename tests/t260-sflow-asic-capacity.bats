@@ -22,7 +22,7 @@ setup() {
 # trace: one line per tick "tick capacity4 selected4 installed", also on fd 3 (prefix-rank --full-every 0: a complete state and one route-push stats record a tick)
 trace() {
 	rec-json -t stats < "$T/snap.rec" | jq -r '[.ticks, .capacity4, .selected4] | @tsv' > "$T/rank.tsv"
-	# route-push writes one stats record per snapshot, and one at exit
+	# route-push writes one stats record per snapshot, and one at exit (to a FIFO: a stream)
 	rec-json -t stats < "$T/push.st" | jq -r '.installed' | head -n "$(wc -l < "$T/rank.tsv")" > "$T/push.tsv"
 	paste "$T/rank.tsv" "$T/push.tsv" > "$T/trace"
 	echo "# tick capacity4 selected4 installed" >&3
@@ -32,8 +32,13 @@ trace() {
 @test "t260: the capacity follows the ASIC's IPv4 maximum less the headroom; route-push's cap wins" {
 	prefix-rank --replay --full-every 0 --asic-headroom 2 -m 30 -r "$T/routes.rec" -f "$T/flows.rec" \
 		> "$T/snap.rec" 2> "$T/rank.err"
+	# a FIFO: route-push's stats as a stream, a record a snapshot (a file holds the last)
+	mkfifo "$T/push.fifo"
+	cat "$T/push.fifo" > "$T/push.st" &
+	local rd=$!
 	route-push --dry-run --max-routes 25 --max-withdraw-percent 100 --trace "$T/push.trace" \
-		--stats "$T/push.st" -i "$T/snap.rec" > /dev/null 2>&1
+		--stats "$T/push.fifo" -i "$T/snap.rec" > /dev/null 2>&1
+	wait "$rd"
 	trace
 	# until the first ASIC counter (t = 10 s) the configured capacity holds
 	run awk '$1 <= 10 && !($2 == 30 && $3 == 30) { print "tick " $1 ": " $0 }' "$T/trace"
