@@ -147,3 +147,14 @@ CHECK="$TESTS_DIR/tools/push-trace-check"
 		[ "$(jq .installed6 "$T/last")" -gt 0 ]
 	done
 }
+
+@test "t500b --stats FILE holds the last stats record only, replaced (as every stage's file)" {
+	{ snap 198.18.2.0/24=198.18.1.1
+	  snap 198.18.2.0/24=198.18.1.1 198.18.3.0/24=198.18.1.1
+	  snap 198.18.2.0/24=198.18.1.2 198.18.3.0/24=198.18.1.1; } | rec-json -r > "$T/three.rec"
+	run route-push --dry-run --stats "$T/st" -i "$T/three.rec"
+	assert_success
+	run bash -c "rec-json -t stats < '$T/st' | jq -c '[.snapshots, .installed]'"
+	assert_output "[3,2]"
+	[ ! -e "$T/st.tmp" ]
+}
