@@ -108,15 +108,12 @@ start() {
 }
 
 @test "t230: -o FIFO: waits for a reader, keeps datagrams in the socket meanwhile, reopens for the next" {
-	mkfifo "$T/fifo"
-	netns_bg "$NS" "$T/bg.log" bash -c "exec sflow-decode -l 127.0.0.1 -s 0 -o '$T/fifo' 2> '$T/err'"
-	PID=$NETNS_LAST_PID
-	wait_for 5 grep -q "waiting for a reader" "$T/err"
+	fifo_decode -l 127.0.0.1 -s 0
 	send -u 127.0.0.1:6343 -n 10 bench
-	timeout 2 cat "$T/fifo" > "$T/r1" || true
+	fifo_read "$T/r1"
 	wait_for 5 grep -q "the reader went away" "$T/err"
 	send -u 127.0.0.1:6343 -n 5 bench
-	timeout 2 cat "$T/fifo" > "$T/r2" || true
+	fifo_read "$T/r2"
 	kill -TERM "$PID"
 	wait "$PID"
 	[ "$(rec-json < "$T/r1" | wc -l)" = 80 ]
