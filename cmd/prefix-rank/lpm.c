@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include "rank.h"
+#include "lpm-int.h"
 
-#define NSLOT (1u << LPM_STRIDE)
 
 static size_t node_size(unsigned cap)
 {
@@ -107,8 +107,8 @@ static void expand(const struct lpm *t, uint32_t idx, uint32_t *out)
  * no two neighbours equal) into node idx, in the small form when they
  * allow, resizing it when they do not fit (or leave much room). -1: no
  * memory to grow (the node is unchanged). */
-static int store_runs(struct lpm *t, uint32_t idx, const uint8_t *st, const uint32_t *val,
-		      unsigned runs)
+int lpm_store_runs(struct lpm *t, uint32_t idx, const uint8_t *st, const uint32_t *val,
+		   unsigned runs)
 {
 	uintptr_t p = t->np[idx];
 
@@ -160,7 +160,7 @@ static int store_runs(struct lpm *t, uint32_t idx, const uint8_t *st, const uint
 	return 0;
 }
 
-/* in[]'s 256 slots into node idx, as store_runs(). */
+/* in[]'s 256 slots into node idx, as lpm_store_runs(). */
 static int store(struct lpm *t, uint32_t idx, const uint32_t *in)
 {
 	uint8_t st[NSLOT];
@@ -175,11 +175,11 @@ static int store(struct lpm *t, uint32_t idx, const uint32_t *in)
 			val[runs++] = in[i];
 		}
 	}
-	return store_runs(t, idx, st, val, runs);
+	return lpm_store_runs(t, idx, st, val, runs);
 }
 
 /* A node index, holding nothing yet (NULL). -1: no memory. */
-static int64_t node_idx(struct lpm *t)
+int64_t lpm_node_idx(struct lpm *t)
 {
 	if (t->nfree)
 		return t->freeidx[--t->nfree];
@@ -203,7 +203,7 @@ static int64_t node_idx(struct lpm *t)
 
 static int64_t node_new(struct lpm *t, uint32_t fill)
 {
-	int64_t idx = node_idx(t);
+	int64_t idx = lpm_node_idx(t);
 	struct snode *n;
 
 	if (idx < 0)
@@ -229,19 +229,6 @@ static unsigned level_of(unsigned plen)
 	if (plen <= LPM_ROOT_BITS)
 		return 0;
 	return (plen - LPM_ROOT_BITS + LPM_STRIDE - 1) / LPM_STRIDE;
-}
-
-static unsigned level_end(unsigned lvl)
-{
-	return LPM_ROOT_BITS + lvl * LPM_STRIDE;
-}
-
-/* k is the key padded to 17 bytes; levels below the root are whole bytes. */
-static unsigned index_at(const uint8_t *k, unsigned lvl)
-{
-	if (lvl == 0)
-		return (unsigned)k[0] << 8 | k[1];
-	return k[1 + lvl];
 }
 
 static uint32_t get(const struct lpm *t, int64_t node, unsigned i)
@@ -275,7 +262,7 @@ int lpm_init(struct lpm *t, unsigned maxbits, unsigned stride,
 	return t->root ? 0 : -1;
 }
 
-void lpm_free(struct lpm *t)
+void lpm_clear_nodes(struct lpm *t)
 {
 	for (uint32_t i = 0; i < t->nnodes; i++)
 		if (!(t->np[i] & 1))
@@ -283,6 +270,16 @@ void lpm_free(struct lpm *t)
 	for (size_t i = 0; i < t->nslabs; i++)
 		free(t->slabs[i]);
 	free(t->slabs);
+	t->slabs = NULL;
+	t->nslabs = 0;
+	memset(t->sfree, 0, sizeof(t->sfree));
+	t->nnodes = t->nfree = 0;
+	t->bytes = 0;
+}
+
+void lpm_free(struct lpm *t)
+{
+	lpm_clear_nodes(t);
 	free(t->np);
 	free(t->freeidx);
 	free(t->root);
@@ -491,217 +488,4 @@ bool lpm_empty(const struct lpm *t)
 		if (t->root[i])
 			return false;
 	return true;
-}
-
-struct build {
-	struct lpm *t;
-	void (*ent)(const void *, size_t, uint8_t *, unsigned *, uint32_t *);
-	const void *ctx;
-};
-
-/* A node's runs as the build makes them, in slot order: the ranges still
- * open (each inside the one below it; the node's fill at the bottom) on a
- * stack, a run written as each is left or entered. */
-struct runs {
-	uint8_t st[NSLOT];
-	uint32_t v[NSLOT];
-	unsigned n, pos, top;
-	struct { unsigned end; uint32_t v; } open[LPM_STRIDE + 4];
-};
-
-static void runs_emit(struct runs *R, unsigned upto, uint32_t v)
-{
-	if (R->pos >= upto)
-		return;
-	if (!R->n || R->v[R->n - 1] != v) {
-		R->st[R->n] = (uint8_t)R->pos;
-		R->v[R->n++] = v;
-	}
-	R->pos = upto;
-}
-
-/* Everything before slot s written; the value there so far returned. */
-static uint32_t runs_to(struct runs *R, unsigned s)
-{
-	while (R->top && R->open[R->top - 1].end <= s) {
-		runs_emit(R, R->open[R->top - 1].end, R->open[R->top - 1].v);
-		R->top--;
-	}
-	if (!R->top)
-		return 0;
-	runs_emit(R, s, R->open[R->top - 1].v);
-	return R->open[R->top - 1].v;
-}
-
-/* Slots [lo, hi) hold v (the root's in place, or a range on the stack);
- * returns what they held before. */
-static uint32_t paint(struct lpm *t, struct runs *R, unsigned lo, unsigned hi, uint32_t v)
-{
-	uint32_t was;
-
-	if (!R) {
-		was = t->root[lo];
-		for (unsigned y = lo; y < hi; y++)
-			t->root[y] = v;
-		return was;
-	}
-	was = runs_to(R, lo);
-	R->open[R->top].end = hi;
-	R->open[R->top++].v = v;
-	return was;
-}
-
-/* Entries [i, j), all inside node idx (-1: the root), whose every slot
- * holds fill before. In address order a prefix comes after those covering
- * it and before those it covers, and the prefixes below one slot are next
- * to each other: painting in order leaves the longest in each slot, and a
- * node's ranges nest, so its runs come out in one pass. */
-static int build_node(const struct build *b, int64_t idx, unsigned lvl, size_t i, size_t j,
-		      uint32_t fill)
-{
-	struct runs runs, *R = idx < 0 ? NULL : &runs;
-	unsigned end = level_end(lvl);
-
-	if (R) {
-		R->n = R->pos = 0;
-		R->top = 1;
-		R->open[0].end = NSLOT;
-		R->open[0].v = fill;
-	}
-	while (i < j) {
-		uint8_t k[17] = { 0 }, k2[17] = { 0 };
-		unsigned plen, plen2, x;
-		uint32_t id, id2;
-		size_t e;
-		int64_t c;
-
-		b->ent(b->ctx, i, k, &plen, &id);
-		x = index_at(k, lvl);
-		if (plen <= end) {
-			unsigned span = end - plen, base = x & ~((1u << span) - 1);
-			paint(b->t, R, base, base + (1u << span), id);
-			i++;
-			continue;
-		}
-		for (e = i + 1; e < j; e++) {
-			b->ent(b->ctx, e, k2, &plen2, &id2);
-			if (plen2 <= end || index_at(k2, lvl) != x)
-				break;
-		}
-		if ((c = node_idx(b->t)) < 0)
-			return -1;
-		/* (freed with the table if it fails) */
-		fill = paint(b->t, R, x, x + 1, LPM_CHILD | (uint32_t)c);
-		if (build_node(b, c, lvl + 1, i, e, fill) < 0)
-			return -1;
-		i = e;
-	}
-	if (!R)
-		return 0;
-	runs_to(R, NSLOT);
-	return store_runs(b->t, (uint32_t)idx, R->st, R->v, R->n);
-}
-
-int lpm_build(struct lpm *t, size_t n,
-	      void (*ent)(const void *ctx, size_t i, uint8_t key[16], unsigned *plen, uint32_t *id),
-	      const void *ctx)
-{
-	struct build b = { t, ent, ctx };
-
-	if (!lpm_empty(t))
-		return -1;
-	if (build_node(&b, -1, 0, 0, n, 0) == 0)
-		return 0;
-	/* Empty again: no node is referenced from outside the table. */
-	for (uint32_t i = 0; i < t->nnodes; i++)
-		if (t->np[i] && !(t->np[i] & 1))
-			free((void *)t->np[i]);
-	for (size_t i = 0; i < t->nslabs; i++)
-		free(t->slabs[i]);
-	free(t->slabs);
-	t->slabs = NULL;
-	t->nslabs = 0;
-	memset(t->sfree, 0, sizeof(t->sfree));
-	t->nnodes = t->nfree = 0;
-	t->bytes = 0;
-	memset(t->root, 0, ((size_t)1 << LPM_ROOT_BITS) * sizeof(*t->root));
-	return -1;
-}
-
-uint32_t lpm_lookup(const struct lpm *t, const uint8_t *key)
-{
-	uint32_t s;
-
-	if (t->maxbits == 32)
-		return lpm_lookup4(t, (uint32_t)key[0] << 24 | (uint32_t)key[1] << 16 |
-				   (uint32_t)key[2] << 8 | key[3]);
-	s = t->root[(unsigned)key[0] << 8 | key[1]];
-	for (unsigned off = 2; (s & LPM_CHILD) && off < 16; off++)
-		s = lpm_get(t, s & ~LPM_CHILD, key[off]);
-	return s;
-}
-
-/* Lookups of many addresses in passes (root slots, node bitmaps, node
- * runs), so the cache misses of different addresses overlap instead of
- * each lookup waiting out its own chain. */
-void lpm_lookup4_many(const struct lpm *t, const uint32_t *a, uint32_t *out, unsigned n)
-{
-	const struct lnode *nd[LPM_MANY];
-
-	for (unsigned i = 0; i < n; i++) {
-		uint32_t s = t->root[a[i] >> 16];
-		nd[i] = NULL;
-		out[i] = s;
-		if (s & LPM_CHILD) {
-			uintptr_t p = t->np[s & ~LPM_CHILD];
-			if (p & 1) {
-				out[i] = snode_get((const struct snode *)(p - 1), (a[i] >> 8) & 0xff);
-			} else {
-				nd[i] = (const struct lnode *)p;
-				__builtin_prefetch(&nd[i]->bm[((a[i] >> 8) & 0xff) >> 5]);
-			}
-		}
-	}
-	for (unsigned i = 0; i < n; i++) {
-		if (!nd[i])
-			continue;
-		unsigned x = (a[i] >> 8) & 0xff, w = x >> 5;
-		uint32_t m = nd[i]->bm[w] & (0xffffffffu >> (31 - (x & 31)));
-		out[i] = nd[i]->base[w] + lpm_popcount(m) - 1;
-		__builtin_prefetch(&nd[i]->v[out[i]]);
-	}
-	for (unsigned i = 0; i < n; i++) {
-		uint32_t s = nd[i] ? nd[i]->v[out[i]] : out[i];
-		if (s & LPM_CHILD)
-			s = lpm_get(t, s & ~LPM_CHILD, a[i] & 0xff);
-		out[i] = s;
-	}
-}
-
-/* Any family: the same in rounds, one level of every pending lookup per
- * round, the next nodes fetched ahead. */
-void lpm_lookup_many(const struct lpm *t, const uint8_t *const *key, uint32_t *out, unsigned n)
-{
-	unsigned off = 2;
-	bool more = false;
-
-	for (unsigned i = 0; i < n; i++) {
-		out[i] = t->root[(unsigned)key[i][0] << 8 | key[i][1]];
-		if (out[i] & LPM_CHILD) {
-			__builtin_prefetch((const void *)(t->np[out[i] & ~LPM_CHILD] & ~(uintptr_t)1));
-			more = true;
-		}
-	}
-	for (; more && off < t->maxbits / 8; off++) {
-		more = false;
-		for (unsigned i = 0; i < n; i++) {
-			if (!(out[i] & LPM_CHILD))
-				continue;
-			out[i] = lpm_get(t, out[i] & ~LPM_CHILD, key[i][off]);
-			if (out[i] & LPM_CHILD) {
-				__builtin_prefetch((const void *)(t->np[out[i] & ~LPM_CHILD] & ~(uintptr_t)1));
-				more = true;
-			}
-		}
-	}
 }

@@ -14,110 +14,13 @@
 #include "log.h"
 #include "prog.h"
 #include "push.h"
+#include "push-state.h"
 #include "sig.h"
-
-struct push {
-	const struct push_opts *o;
-	struct ev_loop *ev;
-	struct target *t;
-	struct rec_reader *rr;
-	struct snap snap;
-	struct rtset installed, wanted, scratch;
-	bool have_wanted;               /* a complete snapshot was accepted */
-	bool holding;                   /* a mass withdrawal waits for agreement */
-	bool input_fifo, input_done;
-	bool pending;                   /* deferred or failed changes remain */
-	bool pending_rate;              /* changes wait for the rate limit */
-	struct bucket bucket;
-	struct push_stats st;
-	struct rec_writer *stats;
-	bool stats_file;                /* --stats is a file: the last record, replaced */
-	FILE *trace;
-	uint64_t plans;
-	struct ev_timer retry, verify, statst, gracet, statsd;
-	ar_msec stats_last;             /* when the last stats record went out */
-	ar_msec grace_until;            /* a restarted writer's first snapshots */
-	struct rtset writer;            /* the writer's own state (without the kept routes) */
-	/* what we want before the cap: a route the cap refuses comes back
-	 * when a change makes room, without waiting for a complete state */
-	struct rtset base;
-	double batch_t0;                /* when the first queued change came */
-	uint64_t batches;               /* batches of changes applied */
-	bool stale_kept;                /* wanted holds routes the writer does not */
-	int rc;
-};
-
-static void write_stats(struct push *p)
-{
-	if (!p->stats)
-		return;
-	struct push_stats *s = &p->st;
-	rw_begin(p->stats, "stats");
-	rw_str(p->stats, "stage", "route-push");
-	rw_u64(p->stats, "ts", ev_wall_us());
-	rw_u64(p->stats, "snapshots", s->snapshots);
-	rw_u64(p->stats, "installed", rtset_count_af(&p->installed, AR_AF4));
-	rw_u64(p->stats, "installed6", rtset_count_af(&p->installed, AR_AF6));
-	rw_u64(p->stats, "added", s->added);
-	rw_u64(p->stats, "removed", s->removed);
-	rw_u64(p->stats, "replaced", s->replaced);
-	rw_u64(p->stats, "refused", s->refused);
-	rw_u64(p->stats, "failed", s->failed);
-	for (size_t e = 1; e < sizeof(s->failed_by_errno) / sizeof(s->failed_by_errno[0]); e++) {
-		const char *name = strerrorname_np((int)e);
-		char key[64];
-		if (!s->failed_by_errno[e] || !name)
-			continue;
-		snprintf(key, sizeof(key), "failed_%s", name);
-		rw_u64(p->stats, key, s->failed_by_errno[e]);
-	}
-	rw_u64(p->stats, "deferred", s->deferred);
-	rw_u64(p->stats, "held", s->held);
-	rw_u64(p->stats, "repaired", s->repaired);
-	rw_u64(p->stats, "resyncs", s->resyncs);
-	rw_u64(p->stats, "kept_stale", s->kept_stale);
-	rw_u64(p->stats, "kept_dropped", s->kept_dropped);
-	uint64_t bad = 0;
-	for (int k = 0; p->rr && k < RR_BAD_N; k++)
-		bad += rr_stats(p->rr)->bad[k];
-	rw_u64(p->stats, "malformed", bad);
-	rw_u64(p->stats, "ignored", p->snap.ignored);
-	rw_u64(p->stats, "dropped", p->snap.col.dropped);
-	rw_u64(p->stats, "deltas", p->snap.deltas);
-	rw_u64(p->stats, "deltaignored", p->snap.delta_ignored);
-	rw_u64(p->stats, "deltabatches", p->batches);
-	rw_f64(p->stats, "latency_ms", s->latency_ms);
-	rw_f64(p->stats, "latency_max_ms", s->latency_max_ms);
-	if (p->t->stats)
-		p->t->stats(p->t, p->stats);
-	rw_end(p->stats);
-	if (p->stats_file) {
-		static struct log_rl rl;
-		if (rw_replace_file(p->stats, p->o->stats) < 0)
-			log_rl(&rl, LOG_WARN, "cannot write %s: %s", p->o->stats, strerror(errno));
-	} else {
-		while (rw_flush(p->stats) > 0)
-			;
-	}
-	p->stats_last = ev_now();
-}
-
-/* After changes: a record at most once a second (batches may come every
- * millisecond), the last one never later than that. */
-static void stats_soon(struct push *p)
-{
-	if (!p->stats)
-		return;
-	if (ev_now() >= p->stats_last + 1000)
-		write_stats(p);
-	else if (!p->statsd.armed)
-		ev_timer_at(p->ev, &p->statsd, p->stats_last + 1000);
-}
 
 static void on_stats_due(struct ev_loop *l, void *arg)
 {
 	(void)l;
-	write_stats(arg);
+	push_write_stats(arg);
 }
 
 /* Read the target again; what differs from what we believed is drift
@@ -224,9 +127,9 @@ static void apply(struct push *p, bool change)
 		ev_timer_after(p->ev, &p->retry, (ar_msec)(s * 1000));
 	}
 	if (change)
-		stats_soon(p);
+		push_stats_soon(p);
 	else
-		write_stats(p);
+		push_write_stats(p);
 }
 
 /* A writer that just restarted (prefix-rank with its rates starting from
@@ -311,7 +214,7 @@ static void on_snapshot(struct push *p)
 			 (unsigned long long)p->st.snapshots, rm, p->installed.n);
 		rtset_free(&w);
 		rtset_free(&pre);
-		write_stats(p);
+		push_write_stats(p);
 		return;
 	}
 	p->holding = false;
@@ -456,7 +359,7 @@ static void on_input(struct ev_loop *l, int fd, short rev, void *arg)
 		}
 	}
 	if (p->snap.delta_ignored != ign0)
-		stats_soon(p);
+		push_stats_soon(p);
 	/* Applied once the input has nothing more ready: a change never waits
 	 * for a timer or for the next snapshot. */
 	if (p->snap.cn && (n <= 0 || batch_due(p) || !input_ready(fd)))
@@ -505,7 +408,7 @@ static void on_verify(struct ev_loop *l, void *arg)
 static void on_stats(struct ev_loop *l, void *arg)
 {
 	struct push *p = arg;
-	write_stats(p);
+	push_write_stats(p);
 	ev_timer_after(l, &p->statst, (ar_msec)(p->o->stats_interval * 1000));
 }
 
@@ -608,7 +511,7 @@ int push_run(const struct push_opts *o)
 	ev_run(p.ev);
 	if (o->flush_on_exit && sig_stop_requested())
 		flush_routes(&p);
-	write_stats(&p);
+	push_write_stats(&p);
 	if (p.stats) {
 		if (!p.stats_file)
 			close(rw_fd(p.stats));

@@ -10,6 +10,8 @@
  * makes, each in its shortest form.
  * Usage: rank-bulk [SEED [ROUNDS]]. Prints "N passed, M failed". */
 #include "../../cmd/prefix-rank/lpm.c"
+#include "../../cmd/prefix-rank/lpm-build.c"
+#include "../../cmd/prefix-rank/lpm-lookup.c"
 #include "../../cmd/prefix-rank/rib.c"
 #include "../../cmd/prefix-rank/rib-path.c"
 #include "../../cmd/prefix-rank/rib-route.c"

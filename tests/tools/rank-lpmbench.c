@@ -4,6 +4,8 @@
  * Usage: rank-lpmbench [N4 N6 LOOKUPS]. Prints
  *   ours_lookups_per_s=... binary_lookups_per_s=... lpm_bytes=... agree=yes|no */
 #include "../../cmd/prefix-rank/lpm.c"
+#include "../../cmd/prefix-rank/lpm-build.c"
+#include "../../cmd/prefix-rank/lpm-lookup.c"
 
 #include <stdio.h>
 #include <time.h>

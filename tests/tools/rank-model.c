@@ -15,6 +15,8 @@
  *                   [-s EXPONENT] [-h HYSTERESIS] [-T TAU] [-r SEED]
  * Prints one line of key=value results. */
 #include "../../cmd/prefix-rank/lpm.c"
+#include "../../cmd/prefix-rank/lpm-build.c"
+#include "../../cmd/prefix-rank/lpm-lookup.c"
 #include "../../cmd/prefix-rank/rib.c"
 #include "../../cmd/prefix-rank/rib-path.c"
 #include "../../cmd/prefix-rank/rib-route.c"

@@ -14,6 +14,8 @@
  *     leaves the capacity kept and nothing hidden.
  * Usage: rank-prop [SEED [ROUNDS]]. Prints "N passed, M failed". */
 #include "../../cmd/prefix-rank/lpm.c"
+#include "../../cmd/prefix-rank/lpm-build.c"
+#include "../../cmd/prefix-rank/lpm-lookup.c"
 #include "../../cmd/prefix-rank/rib.c"
 #include "../../cmd/prefix-rank/rib-path.c"
 #include "../../cmd/prefix-rank/rib-route.c"
