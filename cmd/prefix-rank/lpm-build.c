@@ -1,6 +1,5 @@
 /* The LPM built at once from prefixes in address order (a first complete
  * state): every node written once, its runs in one pass. */
-#include <stdlib.h>
 #include <string.h>
 
 #include "rank.h"

@@ -11,7 +11,6 @@
 #include "rank.h"
 #include "lpm-int.h"
 
-
 static size_t node_size(unsigned cap)
 {
 	return sizeof(struct lnode) + (size_t)cap * sizeof(uint32_t);
